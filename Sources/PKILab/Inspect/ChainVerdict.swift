@@ -1,0 +1,25 @@
+import Foundation
+
+/// The answer of ``ChainVerifier``: valid, or the one reason it is not, in a sentence.
+public struct ChainVerdict: Sendable, Codable, Hashable {
+    /// Why a certificate does not verify. The raw values are stable: scripts and tests match on them.
+    public enum Reason: String, Sendable, Codable, Hashable {
+        case expired
+        case notYetValid = "not_yet_valid"
+        case authorityExpired = "authority_expired"
+        case unknownAuthority = "unknown_authority"
+        case brokenChain = "broken_chain"
+        case nameMismatch = "name_mismatch"
+        case wrongPurpose = "wrong_purpose"
+        case nameConstraintViolation = "name_constraint_violation"
+    }
+
+    public var valid: Bool
+    public var reason: Reason?
+    /// One sentence: why it failed, or what it is valid for.
+    public var message: String
+    /// What to do next, when it failed.
+    public var hint: String?
+    /// The chain found, leaf first, as subjects.
+    public var chain: [String]
+}

@@ -1,0 +1,176 @@
+import Foundation
+import SwiftASN1
+@_spi(FixedExpiryValidationTime) import X509
+
+/// Checks a certificate against a lab's authorities and says in one sentence why it fails.
+///
+/// The reasons come from checks of their own (issuer lookup by name and signature, dates, EKU, names), so the
+/// message can name a date or an authority; swift-certificates' `Verifier` with RFC 5280 rules then has the
+/// last word, and anything it refuses that the checks did not explain is reported as a broken chain.
+public struct ChainVerifier: Sendable {
+    /// What the certificate is to be used for.
+    public enum Purpose: String, Sendable, Codable, CaseIterable {
+        case server
+        case client
+    }
+
+    public var roots: [Certificate]
+    public var intermediates: [Certificate]
+
+    public init(roots: [Certificate], intermediates: [Certificate]) {
+        self.roots = roots
+        self.intermediates = intermediates
+    }
+
+    /// Verifies `leaf`, using `presented` certificates (for example the rest of a fullchain.pem) as well as the
+    /// lab's own intermediates.
+    public func verify(_ leaf: Certificate, presented: [Certificate] = [], host: String? = nil, purpose: Purpose? = nil,
+                       at time: Date = Date()) async -> ChainVerdict {
+        let leafName = leaf.subject.commonName.map { "\"\($0)\"" } ?? "\"\(leaf.subject)\""
+        // 1. A path to a root of the lab.
+        var path = [leaf]
+        let candidates = presented + intermediates + roots
+        while let last = path.last, !roots.contains(last) {
+            let named = candidates.filter { $0.subject == last.issuer && !path.contains($0) }
+            guard let issuer = named.first(where: { last.isIssued(by: $0) }) else {
+                let issuerName = last.issuer.commonName.map { "\"\($0)\"" } ?? "\"\(last.issuer)\""
+                if named.isEmpty && last.issuer == last.subject {
+                    return fail(.unknownAuthority, "it is self-signed (\(issuerName)), not issued by any authority of this lab",
+                                hint: "use a certificate issued by this lab (see pkilab ls), or add it to the trust store on purpose", path)
+                }
+                if named.isEmpty {
+                    let whose = last == leaf ? "it was" : "its authority \(last.subject.commonName.map { "\"\($0)\"" } ?? "") was"
+                    return fail(.unknownAuthority, "\(whose) issued by \(issuerName), an authority this lab does not know",
+                                hint: "use a certificate issued by this lab (see pkilab ls), or add its authority to the lab", path)
+                }
+                return fail(.brokenChain, "it names \(issuerName) as its issuer, but that authority's key did not sign it (was the authority replaced since?)",
+                            hint: "run pkilab issue to reissue it under the current authority", path)
+            }
+            path.append(issuer)
+            guard path.count <= 16 else { break }
+        }
+        let chainNames = path.map(\.subject.description)
+
+        // 2. Dates, leaf first.
+        for certificate in path {
+            let who = certificate == leaf ? "it" : "its authority \"\(certificate.subject.commonName ?? certificate.subject.description)\""
+            if time > certificate.notValidAfter {
+                return fail(certificate == leaf ? .expired : .authorityExpired, "\(who) expired on \(LabDate.human(certificate.notValidAfter))",
+                            hint: "run pkilab issue to renew it (a certificate with a fixed not_after needs a new date in the lab file)", path)
+            }
+            if time < certificate.notValidBefore {
+                return fail(.notYetValid, "\(who) is not valid until \(LabDate.humanWithTime(certificate.notValidBefore))",
+                            hint: "if this is a device, its clock may be unset (1970) or behind: set it (SNTP) before connecting", path)
+            }
+        }
+
+        // 3. Purpose.
+        let description = CertificateDescription(leaf)
+        if let purpose {
+            if description.isAuthority {
+                return fail(.wrongPurpose, "it is an authority certificate, not a \(purpose) certificate",
+                            hint: "use a leaf issued for role \(purpose)", path)
+            }
+            let usage = purpose == .server ? "serverAuth" : "clientAuth"
+            if !description.extendedKeyUsage.isEmpty && !description.extendedKeyUsage.contains(usage) {
+                return fail(.wrongPurpose, "it is not for TLS \(purpose)s: its extended key usage is \(description.extendedKeyUsage.joined(separator: ", ")), without \(usage)",
+                            hint: "issue it with role: \(purpose) (or both) in the lab file", path)
+            }
+        }
+
+        // 4. The name the client dialled.
+        if let host {
+            let target: CertificateName? = CertificateName.parseIP(host) ?? .dns(host.lowercased())
+            if let target, !Self.matches(target, names: description.names) {
+                let kind = target.isIPv4 || { if case .ip = target { return true } else { return false } }() ? "IP address" : "name"
+                let wildcardNote = description.names.contains { $0.hasPrefix("DNS:*.") && host.lowercased().hasSuffix($0.dropFirst(5).lowercased()) }
+                    ? " (a wildcard covers exactly one label)" : ""
+                return fail(.nameMismatch, "the \(kind) \(host) is not in its names\(wildcardNote): \(description.names.joined(separator: ", "))",
+                            hint: "add \"\(host)\" to its names: in the lab file and run pkilab issue", path)
+            }
+        }
+
+        // 5. RFC 5280 as swift-certificates sees it.
+        let rootStore = CertificateStore(roots)
+        let intermediateStore = CertificateStore(presented + intermediates)
+        let requiredUsage: ExtendedKeyUsage.Usage? = purpose.map { $0 == .server ? .serverAuth : .clientAuth }
+        var verifier = Verifier(rootCertificates: rootStore) {
+            RFC5280Policy(fixedExpiryValidationTime: time)
+            ExtendedKeyUsagePolicy(required: requiredUsage)
+            if let host { ServerIdentityPolicy(serverHostname: CertificateName.parseIP(host) == nil ? host : nil,
+                                               serverIP: CertificateName.parseIP(host) == nil ? nil : host) }
+        }
+        let result = await verifier.validate(leaf: leaf, intermediates: intermediateStore)
+        switch result {
+        case .validCertificate:
+            var what = "it chains to \"\(path.last?.subject.commonName ?? "")\""
+            if let purpose { what += ", is valid for TLS \(purpose)s" }
+            if let host { what += " and for \(host)" }
+            what += ", until \(LabDate.human(leaf.notValidAfter))"
+            return ChainVerdict(valid: true, reason: nil, message: "\(leafName) is valid: \(what)", hint: nil, chain: chainNames)
+        case .couldNotValidate(let failures):
+            let text = failures.first.map { Self.short($0.policyFailureReason.description) } ?? "no path to a trusted root"
+            if text.lowercased().contains("subtree") || text.lowercased().contains("name constraint") {
+                return fail(.nameConstraintViolation, "one of its names is outside an authority's name constraints (\(text))",
+                            hint: "remove the name, or widen name_constraints on its authority", path)
+            }
+            return fail(.brokenChain, "RFC 5280 validation failed: \(text)", hint: "run pkilab show on it to see its extensions", path)
+        }
+
+        func fail(_ reason: ChainVerdict.Reason, _ message: String, hint: String, _ path: [Certificate]) -> ChainVerdict {
+            ChainVerdict(valid: false, reason: reason, message: "\(leafName) is not valid: \(message)", hint: hint,
+                         chain: path.map(\.subject.description))
+        }
+    }
+
+    /// RFC 6125 matching: exact DNS names, a wildcard for exactly one leftmost label, and IP addresses by value.
+    public static func matches(_ target: CertificateName, names: [String]) -> Bool {
+        for entry in names {
+            switch target {
+            case .dns(let host):
+                guard entry.hasPrefix("DNS:") else { continue }
+                let pattern = entry.dropFirst(4).lowercased()
+                if pattern == host { return true }
+                if pattern.hasPrefix("*."), let dot = host.firstIndex(of: "."), host[host.index(after: dot)...] == pattern.dropFirst(2), dot != host.startIndex {
+                    return true
+                }
+            case .ip:
+                guard entry.hasPrefix("IP:"), let parsed = CertificateName.parseIP(String(entry.dropFirst(3))) else { continue }
+                if case .ip(let a, _) = parsed, case .ip(let b, _) = target, a == b { return true }
+            default:
+                continue
+            }
+        }
+        return false
+    }
+
+    /// swift-certificates' reasons embed whole certificate dumps; keep the sentence only.
+    static func short(_ text: String) -> String {
+        var result = text
+        while let start = result.range(of: "Certificate(") {
+            var depth = 0
+            var end = start.lowerBound
+            for index in result[start.lowerBound...].indices {
+                if result[index] == "(" { depth += 1 }
+                if result[index] == ")" { depth -= 1; if depth == 0 { end = index; break } }
+            }
+            guard end > start.lowerBound else { break }
+            result.replaceSubrange(start.lowerBound...end, with: "certificate")
+        }
+        return result
+    }
+}
+
+/// Requires an extended key usage in the leaf (when it has the extension at all), which swift-certificates
+/// does not check by itself.
+struct ExtendedKeyUsagePolicy: VerifierPolicy {
+    let required: ExtendedKeyUsage.Usage?
+    var verifyingCriticalExtensions: [ASN1ObjectIdentifier] { [.X509ExtensionID.extendedKeyUsage] }
+
+    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        guard let required else { return .meetsPolicy }
+        guard let eku = try? chain.leaf.extensions.extendedKeyUsage else { return .meetsPolicy }
+        let name = CertificateDescription.describe(required)
+        return eku.contains(required) ? .meetsPolicy : .failsToMeetPolicy(reason: "leaf lacks EKU \(name)")
+    }
+}

@@ -1,0 +1,64 @@
+import SwiftASN1
+import X509
+
+/// The extensions pkilab puts in each kind of certificate.
+///
+/// The profile is the one that device stacks (mbedTLS, BearSSL, wolfSSL), Python's strict mode and OpenSSL at
+/// SECLEVEL 2 all accept: authorities get critical basicConstraints CA:TRUE and critical keyUsage
+/// keyCertSign+cRLSign; leaves get critical basicConstraints CA:FALSE, critical keyUsage digitalSignature
+/// (+keyEncipherment for RSA) and a non-critical extended key usage; every certificate has a subject and an
+/// authority key identifier. Name constraints, when asked for, are critical as RFC 5280 requires.
+public enum CertificateProfile {
+    /// Extensions of an authority certificate.
+    public static func authority(_ spec: AuthoritySpec, publicKey: Certificate.PublicKey,
+                                 issuerKeyIdentifier: ArraySlice<UInt8>?) throws -> Certificate.Extensions {
+        let ski = SubjectKeyIdentifier(hash: publicKey)
+        let nameConstraints = spec.nameConstraints.map(Self.nameConstraints)
+        return try Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: spec.pathLength))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            ski
+            AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier ?? ski.keyIdentifier)
+            if let nameConstraints { Critical(nameConstraints) }
+        }
+    }
+
+    /// Extensions of a server, client or dual-purpose leaf.
+    public static func leaf(_ spec: LeafSpec, publicKey: Certificate.PublicKey,
+                            issuerKeyIdentifier: ArraySlice<UInt8>) throws -> Certificate.Extensions {
+        let usages: [ExtendedKeyUsage.Usage] = switch spec.role {
+        case .server: [.serverAuth]
+        case .client: [.clientAuth]
+        case .both: [.serverAuth, .clientAuth]
+        }
+        let eku = try ExtendedKeyUsage(usages)
+        let san = SubjectAlternativeNames(spec.names.map(generalName))
+        return try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true, keyEncipherment: spec.key.isRSA))
+            eku
+            san
+            SubjectKeyIdentifier(hash: publicKey)
+            AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier)
+        }
+    }
+
+    static func generalName(_ name: CertificateName) -> GeneralName {
+        switch name {
+        case .dns(let dns): .dnsName(dns)
+        case .ip(let bytes, _): .ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes)))
+        case .uri(let uri): .uniformResourceIdentifier(uri)
+        case .email(let email): .rfc822Name(email)
+        }
+    }
+
+    static func nameConstraints(_ spec: NameConstraintsSpec) -> NameConstraints {
+        func general(_ subtree: NameConstraintsSpec.Subtree) -> GeneralName {
+            switch subtree {
+            case .dns(let domain): .dnsName(domain)
+            case .ip: .ipAddress(ASN1OctetString(contentBytes: ArraySlice(subtree.ipRangeBytes!)))
+            }
+        }
+        return NameConstraints(permittedSubtrees: spec.permitted.map(general), excludedSubtrees: spec.excluded.map(general))
+    }
+}

@@ -1,0 +1,56 @@
+/// A validated lab: its authorities in issuing order (every parent before its children) and its leaves.
+///
+/// Build one with ``LabFileReader``; every value in it has been checked, so issuing cannot fail on the spec.
+public struct Lab: Sendable {
+    public var name: String
+    /// The file it was read from, as the user named it.
+    public var file: String
+    public var authorities: [AuthoritySpec]
+    public var certificates: [LeafSpec]
+    public var defaults: LabDefaults
+
+    public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults) {
+        self.name = name
+        self.file = file
+        self.authorities = authorities
+        self.certificates = certificates
+        self.defaults = defaults
+    }
+
+    public func authority(named name: String) -> AuthoritySpec? {
+        authorities.first { $0.name == name }
+    }
+
+    /// The chain of authorities from `name` up to its root, `name` first.
+    public func ancestry(of name: String) -> [AuthoritySpec] {
+        var chain: [AuthoritySpec] = []
+        var next: String? = name
+        while let current = next, let spec = authority(named: current), !chain.contains(where: { $0.name == current }) {
+            chain.append(spec)
+            next = spec.parent
+        }
+        return chain
+    }
+}
+
+/// Values that apply wherever a certificate does not say otherwise.
+public struct LabDefaults: Sendable, Hashable {
+    public var key: KeyAlgorithm
+    public var leafValidity: LabDuration
+    public var authorityValidity: LabDuration
+    public var skew: LabDuration
+
+    public static let standard = LabDefaults(
+        key: .ecP256,
+        leafValidity: LabDuration(parsing: "825d")!,
+        authorityValidity: LabDuration(parsing: "10y")!,
+        skew: LabDuration(parsing: "1h")!
+    )
+
+    public init(key: KeyAlgorithm, leafValidity: LabDuration, authorityValidity: LabDuration, skew: LabDuration) {
+        self.key = key
+        self.leafValidity = leafValidity
+        self.authorityValidity = authorityValidity
+        self.skew = skew
+    }
+}

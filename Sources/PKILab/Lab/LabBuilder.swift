@@ -1,0 +1,367 @@
+import Foundation
+import Yams
+
+/// Turns the node tree of a lab file into a validated ``Lab``: section by section, then the checks that
+/// span sections (issuers, cycles, path lengths, name constraints).
+struct LabBuilder {
+    let reader: LabFileReader
+
+    static let topKeys = ["lab", "defaults", "authorities", "certificates"]
+    static let defaultsKeys = ["key", "validity", "authority_validity", "skew"]
+    static let authorityKeys = ["parent", "subject", "key", "validity", "not_before", "not_after", "path_len", "name_constraints"]
+    static let certificateKeys = ["issuer", "role", "subject", "names", "key", "validity", "not_before", "not_after"]
+
+    private var labName = "lab"
+    private var defaults = LabDefaults.standard
+
+    init(reader: LabFileReader) {
+        self.reader = reader
+    }
+
+    mutating func build(_ root: Node) throws(LabFileError) -> Lab {
+        let top = LabNode(node: root, path: [], reader: reader)
+        let entries = try top.mapping(allowed: Self.topKeys, what: "a lab (with authorities: and certificates:)")
+        func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
+
+        if let node = entry("lab") { labName = try node.string(what: "the lab's name") }
+        if let node = entry("defaults") { try readDefaults(node) }
+        guard let authoritiesNode = entry("authorities") else {
+            throw top.error(.missingKey, "the lab declares no authorities",
+                            hint: "add an authorities: section with at least a root, e.g. root: { subject: { CN: My Root CA } }")
+        }
+        var authorities: [AuthoritySpec] = []
+        var parentNodes: [String: LabNode] = [:]
+        for (name, node) in try authoritiesNode.mapping(what: "the authorities, each under its own name") {
+            try checkFolderName(name, node)
+            let (spec, parentNode) = try readAuthority(name: name, node)
+            authorities.append(spec)
+            if let parentNode { parentNodes[name] = parentNode }
+        }
+        guard !authorities.isEmpty else {
+            throw authoritiesNode.error(.missingKey, "the lab declares no authorities", hint: "add at least a root authority")
+        }
+        let ordered = try order(authorities, parentNodes: parentNodes)
+
+        var certificates: [LeafSpec] = []
+        if let certificatesNode = entry("certificates") {
+            for (name, node) in try certificatesNode.mapping(what: "the certificates, each under its own name") {
+                try checkFolderName(name, node)
+                if authorities.contains(where: { $0.name == name }) {
+                    throw node.error(.nameClash, "\"\(name)\" is already the name of an authority",
+                                     hint: "give the certificate another name; names are how pkilab show and the ca/ folders find things")
+                }
+                certificates.append(try readCertificate(name: name, node, authorities: ordered))
+            }
+        }
+        return Lab(name: labName, file: reader.displayName, authorities: ordered, certificates: certificates, defaults: defaults)
+    }
+
+    // MARK: Sections
+
+    private mutating func readDefaults(_ node: LabNode) throws(LabFileError) {
+        for (key, value) in try node.mapping(allowed: Self.defaultsKeys, what: "the lab's defaults") {
+            switch key {
+            case "key": defaults.key = try keyAlgorithm(value)
+            case "validity": defaults.leafValidity = try duration(value)
+            case "authority_validity": defaults.authorityValidity = try duration(value)
+            default: defaults.skew = try duration(value)
+            }
+        }
+    }
+
+    private func readAuthority(name: String, _ node: LabNode) throws(LabFileError) -> (AuthoritySpec, LabNode?) {
+        var parent: String?
+        var parentNode: LabNode?
+        var subject = SubjectSpec(fields: ["CN": name])
+        var key = defaults.key
+        var pathLength: Int?
+        var constraints: NameConstraintsSpec?
+        let entries = try node.mapping(allowed: Self.authorityKeys, what: "an authority")
+        for (entryKey, value) in entries {
+            switch entryKey {
+            case "parent":
+                parent = try value.string(what: "the name of the authority that signs this one")
+                parentNode = value
+            case "subject": subject = try readSubject(value)
+            case "key": key = try keyAlgorithm(value)
+            case "path_len": pathLength = try value.int(what: "a path length", range: 0...16)
+            case "name_constraints": constraints = try readNameConstraints(value)
+            default: break
+            }
+        }
+        let validity = try readValidity(entries, default: defaults.authorityValidity, owner: node)
+        return (AuthoritySpec(name: name, parent: parent, subject: subject, key: key, validity: validity,
+                              pathLength: pathLength, nameConstraints: constraints, location: node.location), parentNode)
+    }
+
+    private func readCertificate(name: String, _ node: LabNode, authorities: [AuthoritySpec]) throws(LabFileError) -> LeafSpec {
+        let entries = try node.mapping(allowed: Self.certificateKeys, what: "a certificate")
+        func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
+
+        // The issuer: named, or the only authority that signs no other authority.
+        let issuer: String
+        let bottom = authorities.filter { authority in !authorities.contains { $0.parent == authority.name } }
+        if let issuerNode = entry("issuer") {
+            issuer = try issuerNode.string(what: "the name of the authority that signs this certificate")
+            guard authorities.contains(where: { $0.name == issuer }) else {
+                let suggestion = LabNode.nearest(to: issuer, in: authorities.map(\.name))
+                throw issuerNode.error(.unknownIssuer, "there is no authority named \"\(issuer)\"" + (suggestion.map { ". Did you mean \"\($0)\"?" } ?? ""),
+                                       hint: "authorities in this lab: \(authorities.map(\.name).joined(separator: ", "))")
+            }
+        } else if bottom.count == 1 {
+            issuer = bottom[0].name
+        } else {
+            throw node.error(.missingKey, "the certificate does not say which authority signs it",
+                             hint: "add issuer: with one of \(bottom.map(\.name).joined(separator: ", "))")
+        }
+
+        var role = LeafRole.client
+        if let roleNode = entry("role") {
+            let text = try roleNode.string(what: "a role")
+            guard let parsed = LeafRole(rawValue: text.lowercased()) else {
+                throw roleNode.error(.invalidRole, "\"\(text)\" is not a role", hint: "use server, client or both")
+            }
+            role = parsed
+        }
+        let key = try entry("key").map { node throws(LabFileError) in try keyAlgorithm(node) } ?? defaults.key
+        let ancestry = Lab(name: labName, file: "", authorities: authorities, certificates: [], defaults: defaults).ancestry(of: issuer)
+        var notices: [String] = []
+        var names: [CertificateName] = []
+        if let namesNode = entry("names") {
+            names = try readNames(namesNode, ancestry: ancestry, notices: &notices)
+        } else if role.servesTLS {
+            names = ["localhost", "127.0.0.1", "::1"].compactMap { try? CertificateName.parse($0).get() }
+            names = addDNSCopies(names, ancestry: ancestry, notices: &notices)
+        }
+        if names.isEmpty {
+            // A SAN is always present: BoringSSL and strict validators treat a name-less leaf badly.
+            names = [.uri("urn:pkilab:\(Self.urnSafe(labName)):\(name)")]
+        }
+        var subject: SubjectSpec
+        if let subjectNode = entry("subject") {
+            subject = try readSubject(subjectNode)
+        } else {
+            subject = SubjectSpec(fields: [:])
+        }
+        if subject.fields["CN"] == nil {
+            let primary = role.servesTLS ? names.lazy.compactMap { name -> String? in
+                if case .dns(let dns) = name, !dns.hasPrefix("*.") { return dns }
+                return nil
+            }.first : nil
+            subject.fields["CN"] = primary ?? name
+        }
+        let validity = try readValidity(entries, default: defaults.leafValidity, owner: node)
+        return LeafSpec(name: name, issuer: issuer, role: role, subject: subject, names: names, key: key,
+                        validity: validity, notices: notices, location: node.location)
+    }
+
+    // MARK: Values
+
+    private func readNames(_ node: LabNode, ancestry: [AuthoritySpec], notices: inout [String]) throws(LabFileError) -> [CertificateName] {
+        var names: [CertificateName] = []
+        for item in try node.list(what: "the names the certificate is valid for") {
+            let text = try item.string(what: "a name (DNS, IP, URI or e-mail)")
+            let expanded = text.lowercased() == "auto" ? reader.autoNames() : [text]
+            for raw in expanded {
+                switch CertificateName.parse(raw) {
+                case .failure(let failure):
+                    throw item.error(.invalidName, failure.message, hint: failure.hint)
+                case .success(let name):
+                    if let blocker = ancestry.first(where: { !($0.nameConstraints?.permits(name) ?? true) }) {
+                        if text.lowercased() == "auto" {
+                            notices.append("left out \(name) (from auto): authority \"\(blocker.name)\" does not permit it")
+                            continue
+                        }
+                        throw item.error(.nameConstraintViolation,
+                                         "\(name) is outside the name constraints of authority \"\(blocker.name)\" (\(blocker.nameConstraints!))",
+                                         hint: "remove the name, or widen name_constraints.permitted on \"\(blocker.name)\"")
+                    }
+                    if !names.contains(name) { names.append(name) }
+                }
+            }
+        }
+        return addDNSCopies(names, ancestry: ancestry, notices: &notices)
+    }
+
+    /// ESP32 (mbedTLS 2.x) and ESP8266 (BearSSL) match only DNS names, so every IPv4 name is also written as a
+    /// DNS name with the same text, unless a name constraint forbids it.
+    private func addDNSCopies(_ names: [CertificateName], ancestry: [AuthoritySpec], notices: inout [String]) -> [CertificateName] {
+        var result: [CertificateName] = []
+        for name in names {
+            result.append(name)
+            guard name.isIPv4 else { continue }
+            let copy = CertificateName.dns(name.value)
+            guard !names.contains(copy), !result.contains(copy) else { continue }
+            if let blocker = ancestry.first(where: { !($0.nameConstraints?.permits(copy) ?? true) }) {
+                notices.append("left out the DNS copy of \(name) that ESP32/ESP8266 stacks need: authority \"\(blocker.name)\"'s name constraints do not permit DNS:\(name.value)")
+                continue
+            }
+            result.append(copy)
+        }
+        return result
+    }
+
+    private func readSubject(_ node: LabNode) throws(LabFileError) -> SubjectSpec {
+        var fields: [String: String] = [:]
+        for (key, value) in try node.mapping(allowed: SubjectSpec.keys, what: "a subject") {
+            let text = try value.string(what: "the \(key) field")
+            if key == "C", !(text.count == 2 && text.allSatisfy({ $0.isASCII && $0.isLetter })) {
+                throw value.error(.invalidValue, "\"\(text)\" is not a two-letter country code", hint: "write it like DE, FR or US")
+            }
+            if key == "emailAddress", case .success(.email) = CertificateName.parse("email:" + text) {} else if key == "emailAddress" {
+                throw value.error(.invalidValue, "\"\(text)\" is not an e-mail address", hint: "write it like ops@lab.test")
+            }
+            guard text.utf8.count <= 64 || key == "emailAddress" else {
+                throw value.error(.invalidValue, "the \(key) field is longer than the 64 characters X.509 allows", hint: "shorten it")
+            }
+            fields[key] = text
+        }
+        guard !fields.isEmpty else {
+            throw node.error(.missingKey, "the subject has no fields", hint: "give at least CN, e.g. subject: { CN: My Root CA }")
+        }
+        return SubjectSpec(fields: fields)
+    }
+
+    private func readNameConstraints(_ node: LabNode) throws(LabFileError) -> NameConstraintsSpec {
+        var permitted: [NameConstraintsSpec.Subtree] = []
+        var excluded: [NameConstraintsSpec.Subtree] = []
+        for (key, value) in try node.mapping(allowed: ["permitted", "excluded"], what: "name constraints") {
+            var subtrees: [NameConstraintsSpec.Subtree] = []
+            for item in try value.list(what: "DNS domains and IP ranges") {
+                subtrees.append(try subtree(item))
+            }
+            if key == "permitted" { permitted = subtrees } else { excluded = subtrees }
+        }
+        guard !permitted.isEmpty || !excluded.isEmpty else {
+            throw node.error(.missingKey, "name_constraints has neither permitted nor excluded names",
+                             hint: "add permitted: [lab.test, 127.0.0.0/8] or remove name_constraints")
+        }
+        return NameConstraintsSpec(permitted: permitted, excluded: excluded)
+    }
+
+    private func subtree(_ item: LabNode) throws(LabFileError) -> NameConstraintsSpec.Subtree {
+        let text = try item.string(what: "a DNS domain or an IP range")
+        if let slash = text.firstIndex(of: "/") {
+            let address = String(text[..<slash]), prefixText = String(text[text.index(after: slash)...])
+            if case .ip(let bytes, _)? = CertificateName.parseIP(address), let prefix = Int(prefixText), prefix >= 0, prefix <= bytes.count * 8 {
+                return .ip(address: bytes, prefixLength: prefix, text: text)
+            }
+            throw item.error(.invalidName, "\"\(text)\" is not an IP range", hint: "write IP ranges in CIDR form, like 127.0.0.0/8 or fd00::/8")
+        }
+        if case .ip(let bytes, _)? = CertificateName.parseIP(text) {
+            return .ip(address: bytes, prefixLength: bytes.count * 8, text: text)
+        }
+        let domain = text.hasPrefix(".") ? String(text.dropFirst()) : text
+        guard case .success(.dns(let dns)) = CertificateName.parse("dns:" + domain), !dns.contains("*") else {
+            throw item.error(.invalidName, "\"\(text)\" is not a DNS domain or IP range", hint: "write domains like lab.test (or .lab.test for names below it only) and IP ranges like 127.0.0.0/8")
+        }
+        return .dns(text.hasPrefix(".") ? "." + dns : dns)
+    }
+
+    private func readValidity(_ entries: [(key: String, value: LabNode)], default fallback: LabDuration, owner: LabNode) throws(LabFileError) -> ValiditySpec {
+        func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
+        let durationValue = try entry("validity").map { node throws(LabFileError) in try duration(node) }
+        let notBefore = try entry("not_before").map { node throws(LabFileError) in try date(node) }
+        let notAfter = try entry("not_after").map { node throws(LabFileError) in try date(node) }
+        if durationValue != nil, notAfter != nil {
+            throw entry("not_after")!.error(.invalidValue, "give either validity or not_after, not both",
+                                            hint: "remove one; with not_before, validity counts from that date")
+        }
+        if let notBefore, let notAfter, notAfter <= notBefore {
+            throw entry("not_after")!.error(.invalidDate, "not_after (\(LabDate.iso(notAfter))) is not after not_before (\(LabDate.iso(notBefore)))",
+                                            hint: "swap them or fix one of the dates")
+        }
+        return ValiditySpec(duration: notAfter == nil ? (durationValue ?? fallback) : nil, notBefore: notBefore, notAfter: notAfter, skew: defaults.skew)
+    }
+
+    private func duration(_ node: LabNode) throws(LabFileError) -> LabDuration {
+        let text = try node.string(what: "a duration")
+        guard let value = LabDuration(parsing: text) else {
+            throw node.error(.invalidDuration, "\"\(text)\" is not a duration",
+                             hint: "write a number and a unit: 90d, 2y, 12h, 30m, 45s, 6w (or a sum like 1y30d)")
+        }
+        return value
+    }
+
+    private func date(_ node: LabNode) throws(LabFileError) -> Date {
+        let text = try node.string(what: "a date")
+        guard let value = LabDate.parse(text) else {
+            throw node.error(.invalidDate, "\"\(text)\" is not a date", hint: "write 2030-01-31 or 2030-01-31T12:00:00Z (UTC)")
+        }
+        return value
+    }
+
+    private func keyAlgorithm(_ node: LabNode) throws(LabFileError) -> KeyAlgorithm {
+        let text = try node.string(what: "a key type")
+        guard let key = KeyAlgorithm(rawValue: text.lowercased()) else {
+            let suggestion = LabNode.nearest(to: text, in: KeyAlgorithm.allCases.map(\.rawValue))
+            throw node.error(.invalidKeyType, "\"\(text)\" is not a key type pkilab makes" + (suggestion.map { ". Did you mean \"\($0)\"?" } ?? ""),
+                             hint: "use one of \(KeyAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return key
+    }
+
+    private func checkFolderName(_ name: String, _ node: LabNode) throws(LabFileError) {
+        let ok = !name.isEmpty && name.count <= 64 && !name.hasPrefix(".") && name.hasPrefix("zoo") == false
+            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
+        guard ok else {
+            throw node.error(.invalidName, "\"\(name)\" cannot be used as a name",
+                             hint: "names become folder names in ca/: use letters, digits, \".\", \"-\" and \"_\" (up to 64, not starting with \".\" or \"zoo\")")
+        }
+    }
+
+    static func urnSafe(_ text: String) -> String {
+        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+    }
+
+    // MARK: Cross-section checks
+
+    /// Orders authorities so every parent comes before its children, refusing unknown parents, cycles and
+    /// path-length violations.
+    private func order(_ authorities: [AuthoritySpec], parentNodes: [String: LabNode]) throws(LabFileError) -> [AuthoritySpec] {
+        let names = authorities.map(\.name)
+        for authority in authorities {
+            if let parent = authority.parent, !names.contains(parent) {
+                let suggestion = LabNode.nearest(to: parent, in: names)
+                throw parentNodes[authority.name]!.error(
+                    .unknownIssuer, "there is no authority named \"\(parent)\"" + (suggestion.map { ". Did you mean \"\($0)\"?" } ?? ""),
+                    hint: "authorities in this lab: \(names.joined(separator: ", "))")
+            }
+        }
+        var ordered: [AuthoritySpec] = []
+        var remaining = authorities
+        while !remaining.isEmpty {
+            let ready = remaining.filter { candidate in candidate.parent == nil || ordered.contains { $0.name == candidate.parent } }
+            guard !ready.isEmpty else {
+                let first = remaining[0]
+                var cycle = [first.name]
+                var next = first.parent
+                while let current = next, !cycle.contains(current) {
+                    cycle.append(current)
+                    next = authorities.first { $0.name == current }?.parent
+                }
+                throw parentNodes[first.name]!.error(
+                    .issuerCycle, "authorities sign each other in a circle: \((cycle + [next ?? first.name]).joined(separator: " → "))",
+                    hint: "one of them must be a root: remove its parent:")
+            }
+            ordered += ready
+            remaining.removeAll { r in ready.contains { $0.name == r.name } }
+        }
+        // Path length: an authority with path_len N may have at most N authorities below it in any chain.
+        for authority in ordered where authority.parent != nil {
+            var below = 0
+            var current = authority.parent
+            while let name = current, let ancestor = ordered.first(where: { $0.name == name }) {
+                if let limit = ancestor.pathLength, below >= limit {
+                    throw parentNodes[authority.name]!.error(
+                        .pathLengthExceeded,
+                        "authority \"\(ancestor.name)\" has path_len \(limit), so it cannot have \(below + 1) authorit\(below == 0 ? "y" : "ies") below it",
+                        hint: "raise path_len on \"\(ancestor.name)\" or make \"\(authority.parent!)\" sign the certificates directly")
+                }
+                below += 1
+                current = ancestor.parent
+            }
+        }
+        return ordered
+    }
+}

@@ -1,0 +1,44 @@
+/// The commented starter lab that `pkilab init` writes; the repository's own `lab.yaml` is the same text.
+public enum LabTemplate {
+    public static let starter = """
+# The default pkilab lab: a private PKI for mutual-TLS testing on this machine.
+# `pkilab issue` builds it in ca/ (next to this file); run it again after any edit:
+# only what changed is reissued. Reference: README.md, "lab.yaml".
+lab: pkilab-demo
+
+defaults:
+  key: ec-p256          # ec-p256 | ec-p384 | rsa-2048 | rsa-3072 | rsa-4096 | ed25519
+  validity: 825d        # leaf lifetime: 90d, 2y, 12h, 1y30d ...
+  skew: 1h              # notBefore is back-dated this much, for slightly slow clocks
+
+authorities:
+  root:
+    subject: { CN: pkilab Root CA, O: pkilab }
+    validity: 20y
+  issuing:
+    parent: root
+    subject: { CN: pkilab Issuing CA, O: pkilab }
+    validity: 10y
+    path_len: 0         # may sign leaves only
+    # name_constraints: { permitted: [lab.test, 127.0.0.0/8] }   # off: many device stacks reject them
+
+certificates:
+  server:
+    issuer: issuing
+    role: server        # server | client | both
+    # IPv4 names are also written as DNS names, for ESP32 (mbedTLS 2.x) and ESP8266 (BearSSL).
+    # auto = this machine's host name, localhost, 127.0.0.1, ::1 and its other addresses.
+    names: [localhost, "*.lab.test", 127.0.0.1, "::1", auto]
+  device-001:
+    issuer: issuing
+    role: client        # CN=device-001; SAN URI urn:pkilab:pkilab-demo:device-001
+  device-002:
+    issuer: issuing
+    role: client
+    key: rsa-2048
+  # expired-device:     # a deliberately expired client: one line of dates
+  #   role: client
+  #   not_before: 2020-01-01
+  #   not_after: 2021-01-01
+"""
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// When a certificate is valid: a duration counted from issuance, or explicit dates.
+///
+/// Explicit dates make a deliberately expired or not-yet-valid certificate a one-line change in `lab.yaml`.
+public struct ValiditySpec: Sendable, Hashable, CustomStringConvertible {
+    /// How long the certificate lives, when its end is not given as a date.
+    public var duration: LabDuration?
+    /// An explicit start; when nil the start is the issuance time less ``skew``.
+    public var notBefore: Date?
+    /// An explicit end.
+    public var notAfter: Date?
+    /// How far the start is back-dated when it is not explicit, so slightly slow clocks still accept it.
+    public var skew: LabDuration
+
+    public init(duration: LabDuration?, notBefore: Date? = nil, notAfter: Date? = nil, skew: LabDuration) {
+        self.duration = duration
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.skew = skew
+    }
+
+    /// True when the validity is counted from the time of issuance (so it can be renewed when it runs out).
+    public var isRelative: Bool { notBefore == nil && notAfter == nil }
+
+    /// The concrete window for a certificate issued at `now`.
+    public func window(issuedAt now: Date) -> (notBefore: Date, notAfter: Date) {
+        let start = notBefore ?? now.addingTimeInterval(-TimeInterval(skew.seconds))
+        let end: Date
+        if let notAfter {
+            end = notAfter
+        } else {
+            end = (notBefore ?? now).addingTimeInterval(TimeInterval(duration?.seconds ?? 0))
+        }
+        return (start, end)
+    }
+
+    /// A stable text for the spec digest.
+    public var description: String {
+        var parts: [String] = []
+        if let duration { parts.append("for \(duration.text)") }
+        if let notBefore { parts.append("from \(LabDate.iso(notBefore))") }
+        if let notAfter { parts.append("until \(LabDate.iso(notAfter))") }
+        if isRelative { parts.append("skew \(skew.text)") }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The layout of a certificate store (`ca/` for the default lab).
+///
+/// ```
+/// ca/
+///   root.pem                      the trust anchor(s): every root of the lab
+///   index.json                    every certificate ever issued, current and superseded
+///   authorities/NAME/cert.pem     an authority's certificate
+///   authorities/NAME/key.pem      its private key (0600)
+///   authorities/NAME/chain.pem    intermediates only: this authority and its parents, without the root
+///   certs/NAME/cert.pem           a leaf certificate
+///   certs/NAME/key.pem            its private key (0600)
+///   certs/NAME/chain.pem          the authorities between the leaf and the root (empty when the root signs it)
+///   certs/NAME/fullchain.pem      cert.pem followed by chain.pem: what a server or device presents
+///   fleet/FLEET/chain.pem         the chain shared by a fleet's devices
+///   fleet/FLEET/NAME/{cert,key}.pem  one device of a fleet made by `pkilab fleet`
+/// ```
+public struct CADirectory: Sendable, Hashable {
+    /// The store's folder.
+    public var path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var rootBundle: String { "\(path)/root.pem" }
+    public var index: String { "\(path)/index.json" }
+    public var lockFile: String { "\(path)/.lock" }
+    public var authoritiesFolder: String { "\(path)/authorities" }
+    public var certificatesFolder: String { "\(path)/certs" }
+    public var fleetsFolder: String { "\(path)/fleet" }
+
+    public func folder(forAuthority name: String) -> String { "\(authoritiesFolder)/\(name)" }
+    public func folder(forCertificate name: String) -> String { "\(certificatesFolder)/\(name)" }
+    public func folder(forFleet fleet: String) -> String { "\(fleetsFolder)/\(fleet)" }
+    public func folder(forFleetMember name: String, of fleet: String) -> String { "\(fleetsFolder)/\(fleet)/\(name)" }
+
+    /// The folder of a leaf, which depends on whether it belongs to a fleet.
+    public func folder(for leaf: LeafSpec) -> String {
+        leaf.fleet.map { folder(forFleetMember: leaf.name, of: $0) } ?? folder(forCertificate: leaf.name)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// One row of `pkilab ls`: a certificate the lab declares (or a fleet), and what the store holds for it.
+public struct InventoryRow: Sendable, Codable {
+    public var name: String
+    public var kind: IssuanceIndex.Kind
+    /// `root`, `intermediate`, `server`, `client`, `both`, or `fleet`.
+    public var role: String
+    public var issuer: String?
+    public var folder: String
+    /// Nil when nothing has been issued yet.
+    public var certificate: CertificateDescription?
+    /// For a fleet row: how many members it has.
+    public var members: Int?
+    /// Export formats present (filled in by later features; empty for now).
+    public var exports: [String]
+}
+
+extension LabStore {
+    /// What the store holds for every authority and certificate of `lab`, and for each fleet.
+    public func inventory(of lab: Lab) throws(StoreError) -> [InventoryRow] {
+        var rows: [InventoryRow] = []
+        for authority in lab.authorities {
+            let folder = directory.folder(forAuthority: authority.name)
+            rows.append(InventoryRow(name: authority.name, kind: .authority, role: authority.isRoot ? "root" : "intermediate",
+                                     issuer: authority.parent, folder: folder,
+                                     certificate: StoredPair(folder: folder).certificate.map(CertificateDescription.init),
+                                     members: nil, exports: []))
+        }
+        for leaf in lab.certificates {
+            let folder = directory.folder(forCertificate: leaf.name)
+            rows.append(InventoryRow(name: leaf.name, kind: .leaf, role: leaf.role.rawValue, issuer: leaf.issuer, folder: folder,
+                                     certificate: StoredPair(folder: folder).certificate.map(CertificateDescription.init),
+                                     members: nil, exports: []))
+        }
+        let fleetEntries = (try index()?.entries ?? []).filter { $0.state == .active && $0.fleet != nil }
+        for fleet in Set(fleetEntries.compactMap(\.fleet)).sorted() {
+            let members = fleetEntries.filter { $0.fleet == fleet }
+            let first = members.first.map { directory.folder(forFleetMember: $0.name, of: fleet) }
+            rows.append(InventoryRow(name: fleet, kind: .leaf, role: "fleet",
+                                     issuer: members.first?.issuer, folder: directory.folder(forFleet: fleet),
+                                     certificate: first.flatMap { StoredPair(folder: $0).certificate.map(CertificateDescription.init) },
+                                     members: members.count, exports: []))
+        }
+        return rows
+    }
+
+    /// A verifier that trusts the lab's roots and knows its intermediates, as they are in the store.
+    public func verifier(for lab: Lab) -> ChainVerifier {
+        var roots: [Certificate] = []
+        var intermediates: [Certificate] = []
+        for authority in lab.authorities {
+            guard let certificate = StoredPair(folder: directory.folder(forAuthority: authority.name)).certificate else { continue }
+            if authority.isRoot { roots.append(certificate) } else { intermediates.append(certificate) }
+        }
+        return ChainVerifier(roots: roots, intermediates: intermediates)
+    }
+
+    /// The folder that holds `name`: an authority, a certificate, or a fleet member.
+    public func folder(of name: String, in lab: Lab) throws(StoreError) -> (folder: String, kind: IssuanceIndex.Kind) {
+        if lab.authority(named: name) != nil { return (directory.folder(forAuthority: name), .authority) }
+        if lab.certificates.contains(where: { $0.name == name }) { return (directory.folder(forCertificate: name), .leaf) }
+        if let entry = try index()?.entries.last(where: { $0.name == name && $0.fleet != nil && $0.state == .active }) {
+            return (directory.folder(forFleetMember: name, of: entry.fleet!), .leaf)
+        }
+        let known = lab.authorities.map(\.name) + lab.certificates.map(\.name)
+        throw StoreError(.notFound, "there is no certificate named \"\(name)\" in \(lab.file)",
+                         hint: "names in this lab: \(known.joined(separator: ", ")); or give a file path")
+    }
+}
+
+/// Reading certificates from PEM or DER files.
+public enum CertificateFile {
+    /// Every certificate in a PEM file (in order), or the one certificate of a DER file.
+    public static func read(path: String) throws(StoreError) -> [Certificate] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StoreError(.notFound, "there is no file \"\(path)\"", hint: "check the path (pkilab ls shows where each certificate is)")
+        }
+        if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN") {
+            let documents = (try? PEMDocument.parseMultiple(pemString: text)) ?? []
+            let certificates = documents.filter { $0.discriminator == "CERTIFICATE" }.compactMap { try? Certificate(derEncoded: $0.derBytes) }
+            guard !certificates.isEmpty else {
+                let isKey = text.contains("PRIVATE KEY-----")
+                throw StoreError(.cannotRead, "\"\(path)\" holds no certificate" + (isKey ? " (it is a private key)" : ""),
+                                 hint: isKey ? "give the cert.pem beside it" : "give a PEM or DER certificate file")
+            }
+            return certificates
+        }
+        guard let certificate = try? Certificate(derEncoded: Array(data)) else {
+            throw StoreError(.cannotRead, "\"\(path)\" is neither a PEM nor a DER certificate", hint: "give a cert.pem or cert.der file")
+        }
+        return [certificate]
+    }
+}

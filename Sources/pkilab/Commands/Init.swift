@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import PKILab
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a commented starter lab.yaml (never overwrites one).")
+
+    @Option(name: .long, help: ArgumentHelp("Where to write it (default: $PKILAB_LAB, else lab.yaml).", valueName: "file"))
+    var lab: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let path = LabOptions(lab: lab).labPath
+            if FileManager.default.fileExists(atPath: path) {
+                Console.out("\"\(Console.path(path))\" already exists; nothing was written.")
+                Console.out("Run \"pkilab issue\" to build its PKI, or edit it first.")
+                return
+            }
+            let batch = FileBatch()
+            let folder = (path as NSString).deletingLastPathComponent
+            try batch.stage(LabTemplate.starter, to: path, mode: 0o644)
+            try batch.commit(syncing: folder.isEmpty ? "." : folder)
+            Console.out("Wrote a starter lab to \"\(Console.path(path))\"\(Console.symbol("📝"))")
+            Console.out("Edit it if you like, then run \"pkilab issue\" to build its root, intermediate, server and client certificates.")
+        }
+    }
+}
+
+extension LabOptions {
+    init(lab: String?) {
+        self.init()
+        self.lab = lab
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import PKILab
+
+/// `--lab` and `--dir`, shared by every command that reads a lab.
+struct LabOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The lab file (default: $PKILAB_LAB, else lab.yaml).", valueName: "file"))
+    var lab: String?
+
+    @Option(name: .long, help: ArgumentHelp("The certificate store (default: $PKILAB_DIR, else ca/ beside the lab file).", valueName: "dir"))
+    var dir: String?
+
+    var labPath: String {
+        lab ?? ProcessInfo.processInfo.environment["PKILAB_LAB"].flatMap { $0.isEmpty ? nil : $0 } ?? "lab.yaml"
+    }
+
+    var storePath: String {
+        if let dir { return dir }
+        if let env = ProcessInfo.processInfo.environment["PKILAB_DIR"], !env.isEmpty { return env }
+        let folder = (labPath as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "ca" : "\(folder)/ca"
+    }
+
+    var store: LabStore { LabStore(path: storePath) }
+
+    func loadLab() throws -> Lab {
+        try LabFileReader(displayName: labPath).read(path: labPath)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The only place that writes to the terminal. Symbols and colour only when stderr/stdout is a terminal and
+/// `NO_COLOR` is not set.
+enum Console {
+    static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+    static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+    static let decorate = stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+    static func out(_ text: String = "") {
+        print(text)
+    }
+
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// `Error: what happened` and, indented below it, what to do.
+    static func error(_ message: String, hint: String? = nil) {
+        var text = "Error: \(message)"
+        if let hint { text += "\n  \(hint)" }
+        err(text)
+    }
+
+    static func symbol(_ glyph: String) -> String { decorate ? " \(glyph)" : "" }
+
+    static func bold(_ text: String) -> String { decorate ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+
+    /// Prints JSON of a value to stdout, sorted and pretty.
+    static func json(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+    }
+
+    /// A path as the user would type it: relative to the working folder when inside it.
+    static func path(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        let absolute = path.hasPrefix("/") ? path : "\(cwd)/\(path)"
+        let standard = (absolute as NSString).standardizingPath
+        if standard.hasPrefix(cwd + "/") { return String(standard.dropFirst(cwd.count + 1)) }
+        return standard
+    }
+
+    /// A progress bar on stderr, drawn only on a terminal.
+    final class Progress: @unchecked Sendable {
+        private let lock = NSLock()
+        private var last = -1
+        private let label: String
+
+        init(label: String) { self.label = label }
+
+        func update(_ done: Int, _ total: Int) {
+            guard Console.stderrIsTerminal, total > 0 else { return }
+            let percent = done * 100 / total
+            lock.lock()
+            defer { lock.unlock() }
+            guard percent != last else { return }
+            last = percent
+            let width = 30, filled = width * done / total
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data("\r\(label) \(bar) \(done)/\(total)".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+}
