@@ -18,7 +18,7 @@ public enum CertificateIssuer {
         let signingAlgorithm = issuer.map { KeyAlgorithm($0.certificate.publicKey) ?? spec.key } ?? spec.key
         let certificate = try Certificate(
             version: .v3,
-            serialNumber: Certificate.SerialNumber(),
+            serialNumber: .random(),
             publicKey: key.publicKey,
             notValidBefore: window.notBefore,
             notValidAfter: window.notAfter,
@@ -39,7 +39,7 @@ public enum CertificateIssuer {
         let signingAlgorithm = KeyAlgorithm(issuer.certificate.publicKey) ?? .ecP256
         let certificate = try Certificate(
             version: .v3,
-            serialNumber: Certificate.SerialNumber(),
+            serialNumber: .random(),
             publicKey: key.publicKey,
             notValidBefore: window.notBefore,
             notValidAfter: window.notAfter,
@@ -50,5 +50,16 @@ public enum CertificateIssuer {
                                                     issuerKeyIdentifier: issuer.certificate.keyIdentifier),
             issuerPrivateKey: issuer.privateKey)
         return IssuedCertificate(certificate: certificate, privateKey: key)
+    }
+}
+
+extension Certificate.SerialNumber {
+    /// A random positive serial of exactly 20 octets as encoded (RFC 5280 §4.1.2.2 allows no more): the top bit
+    /// is cleared so DER needs no leading zero, and the next one set so none is dropped. 158 bits of entropy.
+    public static func random() -> Certificate.SerialNumber {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[0] = (bytes[0] & 0x3F) | 0x40
+        return Certificate.SerialNumber(bytes: bytes)
     }
 }

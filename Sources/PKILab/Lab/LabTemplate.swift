@@ -1,4 +1,5 @@
-/// The commented starter lab that `pkilab init` writes; the repository's own `lab.yaml` is the same text.
+/// The commented starter lab that `pkilab init` writes; the repository's own `lab.yaml` is the same text
+/// (regenerate with scripts/sync-lab-template).
 public enum LabTemplate {
     public static let starter = """
 # The default pkilab lab: a private PKI for mutual-TLS testing on this machine.
@@ -40,5 +41,6 @@ certificates:
   #   role: client
   #   not_before: 2020-01-01
   #   not_after: 2021-01-01
+
 """
 }
