@@ -49,13 +49,14 @@ let package = Package(
         ),
         .testTarget(
             name: "PKILabTests",
-            dependencies: ["PKILab"],
+            dependencies: ["PKILab", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        // Runs the built pkilab binary against real peers: openssl, Python's ssl module.
         .testTarget(
             name: "CLITests",
-            dependencies: ["PKILab"],
+            dependencies: ["PKILab", .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
     ],

@@ -47,7 +47,7 @@ struct LabBuilder {
             for (name, node) in try certificatesNode.mapping(what: "the certificates, each under its own name") {
                 try checkFolderName(name, node)
                 if authorities.contains(where: { $0.name == name }) {
-                    throw node.error(.nameClash, "\"\(name)\" is already the name of an authority",
+                    throw node.keyError(.nameClash, "\"\(name)\" is already the name of an authority",
                                      hint: "give the certificate another name; names are how pkilab show and the ca/ folders find things")
                 }
                 certificates.append(try readCertificate(name: name, node, authorities: ordered))
@@ -91,7 +91,7 @@ struct LabBuilder {
         }
         let validity = try readValidity(entries, default: defaults.authorityValidity, owner: node)
         return (AuthoritySpec(name: name, parent: parent, subject: subject, key: key, validity: validity,
-                              pathLength: pathLength, nameConstraints: constraints, location: node.location), parentNode)
+                              pathLength: pathLength, nameConstraints: constraints, location: node.keyLocation ?? node.location), parentNode)
     }
 
     private func readCertificate(name: String, _ node: LabNode, authorities: [AuthoritySpec]) throws(LabFileError) -> LeafSpec {
@@ -111,7 +111,7 @@ struct LabBuilder {
         } else if bottom.count == 1 {
             issuer = bottom[0].name
         } else {
-            throw node.error(.missingKey, "the certificate does not say which authority signs it",
+            throw node.keyError(.missingKey, "the certificate does not say which authority signs it",
                              hint: "add issuer: with one of \(bottom.map(\.name).joined(separator: ", "))")
         }
 
@@ -129,6 +129,10 @@ struct LabBuilder {
         var names: [CertificateName] = []
         if let namesNode = entry("names") {
             names = try readNames(namesNode, ancestry: ancestry, notices: &notices)
+            if role.servesTLS && !names.contains(where: { if case .dns = $0 { return true }; if case .ip = $0 { return true }; return false }) {
+                throw namesNode.error(.invalidName, "a \(role.rawValue) certificate needs at least one DNS name or IP address, or no TLS client will accept it",
+                                      hint: "add the name clients dial, e.g. names: [localhost, 127.0.0.1], or leave names: out for those defaults")
+            }
         } else if role.servesTLS {
             names = ["localhost", "127.0.0.1", "::1"].compactMap { try? CertificateName.parse($0).get() }
             names = addDNSCopies(names, ancestry: ancestry, notices: &notices)
@@ -152,7 +156,7 @@ struct LabBuilder {
         }
         let validity = try readValidity(entries, default: defaults.leafValidity, owner: node)
         return LeafSpec(name: name, issuer: issuer, role: role, subject: subject, names: names, key: key,
-                        validity: validity, notices: notices, location: node.location)
+                        validity: validity, notices: notices, location: node.keyLocation ?? node.location)
     }
 
     // MARK: Values
@@ -302,11 +306,11 @@ struct LabBuilder {
     }
 
     private func checkFolderName(_ name: String, _ node: LabNode) throws(LabFileError) {
-        let ok = !name.isEmpty && name.count <= 64 && !name.hasPrefix(".") && name.hasPrefix("zoo") == false
+        let ok = !name.isEmpty && name.count <= 64 && !name.hasPrefix(".")
             && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
         guard ok else {
-            throw node.error(.invalidName, "\"\(name)\" cannot be used as a name",
-                             hint: "names become folder names in ca/: use letters, digits, \".\", \"-\" and \"_\" (up to 64, not starting with \".\" or \"zoo\")")
+            throw node.keyError(.invalidName, "\"\(name)\" cannot be used as a name",
+                             hint: "names become folder names in ca/: use letters, digits, \".\", \"-\" and \"_\" (up to 64, not starting with \".\")")
         }
     }
 

@@ -6,8 +6,15 @@ struct LabNode {
     let node: Node
     let path: [KeyPathComponent]
     let reader: LabFileReader
+    /// Where the key of this value was written, for problems with the entry as a whole (its name).
+    var keyLocation: SourceLocation? = nil
 
     var location: SourceLocation { reader.location(of: node, path: path) }
+
+    /// A problem with the entry itself, reported at its key.
+    func keyError(_ code: LabFileError.Code, _ message: String, hint: String? = nil) -> LabFileError {
+        LabFileError(code, at: keyLocation ?? location, message, hint: hint)
+    }
 
     func error(_ code: LabFileError.Code, _ message: String, hint: String? = nil) -> LabFileError {
         LabFileError(code, at: location, message, hint: hint)
@@ -31,7 +38,8 @@ struct LabNode {
         var entries: [(key: String, value: LabNode)] = []
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let scalar) = keyNode else {
-                throw LabFileError(.wrongType, at: reader.location(of: keyNode, path: path), "a key must be plain text")
+                throw LabFileError(.wrongType, at: reader.location(of: keyNode, path: path), "a key must be plain text",
+                                   hint: "write keys as plain words followed by a colon")
             }
             let key = scalar.string
             if let allowed, !allowed.contains(key) {
@@ -41,14 +49,16 @@ struct LabNode {
                     "unknown key \"\(key)\"" + (suggestion.map { ". Did you mean \"\($0)\"?" } ?? ""),
                     hint: "allowed here: \(allowed.joined(separator: ", "))")
             }
-            entries.append((key, LabNode(node: valueNode, path: path + [.key(key)], reader: reader)))
+            entries.append((key, LabNode(node: valueNode, path: path + [.key(key)], reader: reader,
+                                         keyLocation: reader.location(of: keyNode, path: path + [.key(key)]))))
         }
         return entries
     }
 
     func list(what: String) throws(LabFileError) -> [LabNode] {
         guard case .sequence(let sequence) = node else {
-            throw error(.wrongType, "expected \(what) (a list, e.g. [a, b]), found \(kindName)")
+            throw error(.wrongType, "expected \(what) (a list), found \(kindName)",
+                        hint: "write a list like [a, b], or one item per line starting with \"- \"")
         }
         return sequence.enumerated().map { LabNode(node: $1, path: path + [.index($0)], reader: reader) }
     }
@@ -56,7 +66,7 @@ struct LabNode {
     /// A non-empty scalar as text.
     func string(what: String) throws(LabFileError) -> String {
         guard case .scalar(let scalar) = node else {
-            throw error(.wrongType, "expected \(what), found \(kindName)")
+            throw error(.wrongType, "expected \(what), found \(kindName)", hint: "write a single value here, not a list or mapping")
         }
         guard !scalar.string.isEmpty, !(scalar.tag.description.hasSuffix("null") && scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string)) else {
             throw error(.wrongType, "expected \(what), found nothing", hint: "give it a value or remove the key")
@@ -76,6 +86,9 @@ struct LabNode {
     static func nearest(to key: String, in allowed: [String]) -> String? {
         let lowered = key.lowercased()
         if let exact = allowed.first(where: { $0.lowercased() == lowered }) { return exact }
+        if lowered.count >= 3, let prefixed = allowed.first(where: { $0.lowercased().hasPrefix(lowered) || lowered.hasPrefix($0.lowercased()) }) {
+            return prefixed
+        }
         let scored = allowed.map { ($0, editDistance(Array(lowered), Array($0.lowercased()))) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, key.count / 3) else { return nil }
         return best.0

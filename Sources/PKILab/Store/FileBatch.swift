@@ -6,58 +6,91 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes many files so that each one is replaced whole or not at all, with one durability barrier per
-/// batch instead of one `fsync` per file.
+/// Writes many files and folders so that each is replaced whole or not at all, with one durability barrier
+/// per batch instead of one `fsync` per file.
 ///
-/// ``stage(_:to:mode:)`` writes a temporary file beside the target; ``commit()`` flushes the file system
-/// once, renames every temporary file over its target in the order staged, and flushes again so the renames
-/// are durable. A crash before the renames leaves only temporary files (which ``removeLeftovers(in:)``
-/// cleans up); a crash during them leaves each target either old or new, never half-written.
+/// ``stage(_:to:mode:)`` writes a temporary file beside its target; ``stageFolder(_:replacing:)`` writes a
+/// whole temporary folder (a certificate with its key and chains) beside the folder it replaces, hard-linking
+/// any other files the old folder holds. ``commit(syncing:)`` flushes the file system once, swaps every folder
+/// into place atomically (`renameat2(RENAME_EXCHANGE)`) and renames every file over its target, then flushes
+/// again. At no moment does a folder hold a certificate without its key. A crash leaves only temporary
+/// entries, which ``removeLeftovers(in:)`` cleans up (or puts back, for an interrupted fallback swap).
 public final class FileBatch {
-    private var staged: [(temporary: String, target: String)] = []
-    private var syncPerFile = false
-    private let suffix = ".pkilab-tmp-\(getpid())"
+    private var files: [(temporary: String, target: String)] = []
+    private var folders: [(temporary: String, target: String)] = []
+    private let tag = "\(getpid())"
+    private var counter = 0
 
     public init() {}
 
-    public var isEmpty: Bool { staged.isEmpty }
+    public var isEmpty: Bool { files.isEmpty && folders.isEmpty }
 
-    /// Writes `bytes` to a temporary file that ``commit()`` will move to `path`.
+    /// Writes `bytes` to a temporary file that ``commit(syncing:)`` will move to `path`.
     public func stage(_ bytes: [UInt8], to path: String, mode: mode_t) throws(StoreError) {
-        let temporary = path + suffix + "-\(staged.count)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw Self.failure("create", path) }
-        defer { close(fd) }
-        guard fchmod(fd, mode) == 0 else { throw Self.failure("set permissions on", path) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written > 0 else { throw Self.failure("write", path) }
-            offset += written
-        }
-        if syncPerFile { _ = fsync(fd) }
-        staged.append((temporary, path))
+        counter += 1
+        let temporary = "\(path).pkilab-tmp-\(tag)-\(counter)"
+        try Self.writeFile(bytes, to: temporary, mode: mode, reportAs: path)
+        files.append((temporary, path))
     }
 
     public func stage(_ text: String, to path: String, mode: mode_t) throws(StoreError) {
         try stage(Array(text.utf8), to: path, mode: mode)
     }
 
-    /// Makes every staged file durable and moves it into place.
-    public func commit(syncing folder: String) throws(StoreError) {
-        guard !staged.isEmpty else { return }
-        try Self.sync(folder)
-        for (temporary, target) in staged where rename(temporary, target) != 0 {
-            throw Self.failure("move into place", target)
+    /// Writes a complete new version of `folder`: the given files, plus hard links to every other file the
+    /// current folder holds (so nothing not being replaced is lost).
+    public func stageFolder(_ contents: [(name: String, bytes: [UInt8], mode: mode_t)], replacing folder: String) throws(StoreError) {
+        counter += 1
+        let parent = (folder as NSString).deletingLastPathComponent
+        let name = (folder as NSString).lastPathComponent
+        let temporary = "\(parent)/.\(name).pkilab-tmp-\(tag)-\(counter)"
+        guard mkdir(temporary, 0o700) == 0 else { throw Self.failure("create the folder", temporary) }
+        for file in contents {
+            try Self.writeFile(file.bytes, to: "\(temporary)/\(file.name)", mode: file.mode, reportAs: "\(folder)/\(file.name)")
         }
-        staged.removeAll()
-        try Self.sync(folder)
+        let replaced = Set(contents.map(\.name))
+        for existing in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !replaced.contains(existing) {
+            var info = stat()
+            guard lstat("\(folder)/\(existing)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard link("\(folder)/\(existing)", "\(temporary)/\(existing)") == 0 else { throw Self.failure("keep", "\(folder)/\(existing)") }
+        }
+        folders.append((temporary, folder))
     }
 
-    /// Removes temporary files that were never committed.
+    /// Makes everything staged durable and moves it into place.
+    public func commit(syncing root: String) throws(StoreError) {
+        guard !isEmpty else { return }
+        try Self.sync(root)
+        var obsolete: [String] = []
+        for (temporary, target) in folders {
+            if access(target, F_OK) != 0 {
+                guard rename(temporary, target) == 0 else { throw Self.failure("move into place", target) }
+            } else if pkilab_exchange(temporary, target) == 0 {
+                obsolete.append(temporary)
+            } else {
+                // The file system cannot swap atomically: move the old folder aside first. removeLeftovers puts
+                // it back if the run dies between the two renames.
+                let aside = temporary.replacingOccurrences(of: ".pkilab-tmp-", with: ".pkilab-old-")
+                guard rename(target, aside) == 0 else { throw Self.failure("move aside", target) }
+                guard rename(temporary, target) == 0 else { throw Self.failure("move into place", target) }
+                obsolete.append(aside)
+            }
+        }
+        for (temporary, target) in files where rename(temporary, target) != 0 {
+            throw Self.failure("move into place", target)
+        }
+        files.removeAll()
+        folders.removeAll()
+        try Self.sync(root)
+        for path in obsolete { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Removes temporary entries that were never committed.
     public func discard() {
-        for (temporary, _) in staged { unlink(temporary) }
-        staged.removeAll()
+        for (temporary, _) in files { unlink(temporary) }
+        for (temporary, _) in folders { try? FileManager.default.removeItem(atPath: temporary) }
+        files.removeAll()
+        folders.removeAll()
     }
 
     /// Flushes the file system that holds `folder` (Linux `syncfs`; elsewhere the folder itself).
@@ -65,14 +98,26 @@ public final class FileBatch {
         let fd = open(folder, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure("open", folder) }
         defer { close(fd) }
-        guard pkilab_syncfs(fd) >= 0 else { throw failure("flush", folder) }
+        guard pkilab_syncfs(fd) == 0 else { throw failure("flush", folder) }
     }
 
-    /// Deletes temporary files a killed run left behind, below `folder`.
+    /// Cleans up after a killed run below `folder`: temporary files and folders are deleted; a folder that
+    /// was moved aside and never replaced is put back.
     public static func removeLeftovers(in folder: String) {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
-        for case let relative as String in walker where relative.contains(".pkilab-tmp-") {
-            unlink("\(folder)/\(relative)")
+        var found: [String] = []
+        for case let relative as String in walker where relative.contains(".pkilab-tmp-") || relative.contains(".pkilab-old-") {
+            found.append(relative)
+            walker.skipDescendants()
+        }
+        for relative in found {
+            let path = "\(folder)/\(relative)"
+            let name = (relative as NSString).lastPathComponent
+            if let marker = name.range(of: ".pkilab-old-"), name.hasPrefix(".") {
+                let original = "\((path as NSString).deletingLastPathComponent)/\(name[name.index(after: name.startIndex)..<marker.lowerBound])"
+                if access(original, F_OK) != 0, rename(path, original) == 0 { continue }
+            }
+            try? FileManager.default.removeItem(atPath: path)
         }
     }
 
@@ -89,6 +134,19 @@ public final class FileBatch {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw failure("create the folder", path)
+        }
+    }
+
+    private static func writeFile(_ bytes: [UInt8], to path: String, mode: mode_t, reportAs target: String) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw failure("create", target) }
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else { throw failure("set permissions on", target) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written > 0 else { throw failure("write", target) }
+            offset += written
         }
     }
 

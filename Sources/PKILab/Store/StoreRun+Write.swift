@@ -7,17 +7,7 @@ extension StoreRun {
         let files = FileBatch()
         defer { files.discard() }
 
-        // New certificates and keys. A key goes into place before its certificate, so a certificate is never
-        // on disk without its key.
-        for folder in Set(writes.map(\.folder)).sorted() { try FileBatch.makeFolder(folder) }
-        for write in writes {
-            if write.writeKey {
-                try files.stage(pem { try write.issued.privateKeyPEM }, to: "\(write.folder)/key.pem", mode: 0o600)
-            }
-            try files.stage(pem { try write.issued.certificatePEM }, to: "\(write.folder)/cert.pem", mode: 0o644)
-        }
-
-        // Derived files, rewritten only when their content differs.
+        // Derived files: chains and the root bundle, from the certificates as they will be.
         let pems = Dictionary(try finals.map { final throws(StoreError) in ("\(final.kind)/\(final.name)/\(final.fleet ?? "")", try pem { try final.certificate.serializeAsPEM().pemString + "\n" }) },
                               uniquingKeysWith: { $1 })
         func authorityPEM(_ name: String) -> String { pems["authority/\(name)/"] ?? "" }
@@ -25,26 +15,39 @@ extension StoreRun {
         func chain(from name: String?) -> String {
             lab.ancestry(of: name ?? "").filter { !$0.isRoot }.map { authorityPEM($0.name) }.joined()
         }
-        var derived: [(path: String, text: String)] = []
-        derived.append((directory.rootBundle, lab.authorities.filter(\.isRoot).map { authorityPEM($0.name) }.joined()))
+        var derived: [String: String] = [directory.rootBundle: lab.authorities.filter(\.isRoot).map { authorityPEM($0.name) }.joined()]
         for final in finals {
             switch (final.kind, final.fleet) {
             case (.authority, _):
                 if lab.authority(named: final.name)?.isRoot == false {
-                    derived.append(("\(final.folder)/chain.pem", chain(from: final.name)))
+                    derived["\(final.folder)/chain.pem"] = chain(from: final.name)
                 }
             case (.leaf, nil):
                 let leafChain = chain(from: final.issuerName)
-                derived.append(("\(final.folder)/chain.pem", leafChain))
-                derived.append(("\(final.folder)/fullchain.pem", pems["leaf/\(final.name)/"]! + leafChain))
+                derived["\(final.folder)/chain.pem"] = leafChain
+                derived["\(final.folder)/fullchain.pem"] = pems["leaf/\(final.name)/"]! + leafChain
             case (.leaf, .some):
                 break
             }
         }
         for fleet in fleets {
-            derived.append(("\(directory.folder(forFleet: fleet.name))/chain.pem", chain(from: fleet.issuer)))
+            derived["\(directory.folder(forFleet: fleet.name))/chain.pem"] = chain(from: fleet.issuer)
         }
-        for (path, text) in derived where FileManager.default.contents(atPath: path) != Data(text.utf8) {
+
+        // New certificates: each folder is written whole (key, certificate, chains) and swapped into place, so a
+        // folder never holds a certificate without its key. A key being kept is carried over by a hard link.
+        for parent in Set(writes.map { ($0.folder as NSString).deletingLastPathComponent }).sorted() { try FileBatch.makeFolder(parent) }
+        for write in writes {
+            var contents: [(name: String, bytes: [UInt8], mode: mode_t)] = []
+            if write.writeKey { contents.append(("key.pem", Array(try pem { try write.issued.privateKeyPEM }.utf8), 0o600)) }
+            contents.append(("cert.pem", Array(try pem { try write.issued.certificatePEM }.utf8), 0o644))
+            for name in ["chain.pem", "fullchain.pem"] {
+                if let text = derived.removeValue(forKey: "\(write.folder)/\(name)") { contents.append((name, Array(text.utf8), 0o644)) }
+            }
+            try files.stageFolder(contents, replacing: write.folder)
+        }
+        // Derived files of certificates that did not change, rewritten only when their content differs.
+        for (path, text) in derived.sorted(by: { $0.key < $1.key }) where FileManager.default.contents(atPath: path) != Data(text.utf8) {
             try FileBatch.makeFolder((path as NSString).deletingLastPathComponent)
             try files.stage(text, to: path, mode: 0o644)
         }
