@@ -40,21 +40,49 @@ public final class FileBatch {
     /// Writes a complete new version of `folder`: the given files, plus hard links to every other file the
     /// current folder holds (so nothing not being replaced is lost).
     public func stageFolder(_ contents: [(name: String, bytes: [UInt8], mode: mode_t)], replacing folder: String) throws(StoreError) {
-        counter += 1
+        try stageFolders([(contents, folder)])
+    }
+
+    /// ``stageFolder(_:replacing:)`` for many folders, written on all cores (file creation dominates a fleet).
+    public func stageFolders(_ items: [(contents: [(name: String, bytes: [UInt8], mode: mode_t)], folder: String)]) throws(StoreError) {
+        let first = counter + 1
+        counter += items.count
+        let tag = self.tag
+        let indexed = items.enumerated().map { StagedFolder(index: first + $0.offset, contents: $0.element.contents, folder: $0.element.folder) }
+        do {
+            let staged = try indexed.parallelMap { item -> (String, String) in
+                (try Self.writeFolder(item, tag: tag), item.folder)
+            }
+            folders += staged
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.cannotWrite, "\(error)")
+        }
+    }
+
+    private struct StagedFolder: Sendable {
+        var index: Int
+        var contents: [(name: String, bytes: [UInt8], mode: mode_t)]
+        var folder: String
+    }
+
+    private static func writeFolder(_ item: StagedFolder, tag: String) throws(StoreError) -> String {
+        let folder = item.folder
         let parent = (folder as NSString).deletingLastPathComponent
         let name = (folder as NSString).lastPathComponent
-        let temporary = "\(parent)/.\(name).pkilab-tmp-\(tag)-\(counter)"
-        guard mkdir(temporary, 0o700) == 0 else { throw Self.failure("create the folder", temporary) }
-        for file in contents {
-            try Self.writeFile(file.bytes, to: "\(temporary)/\(file.name)", mode: file.mode, reportAs: "\(folder)/\(file.name)")
+        let temporary = "\(parent)/.\(name).pkilab-tmp-\(tag)-\(item.index)"
+        guard mkdir(temporary, 0o700) == 0 else { throw failure("create the folder", temporary) }
+        for file in item.contents {
+            try writeFile(file.bytes, to: "\(temporary)/\(file.name)", mode: file.mode, reportAs: "\(folder)/\(file.name)")
         }
-        let replaced = Set(contents.map(\.name))
+        let replaced = Set(item.contents.map(\.name))
         for existing in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !replaced.contains(existing) {
             var info = stat()
             guard lstat("\(folder)/\(existing)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            guard link("\(folder)/\(existing)", "\(temporary)/\(existing)") == 0 else { throw Self.failure("keep", "\(folder)/\(existing)") }
+            guard link("\(folder)/\(existing)", "\(temporary)/\(existing)") == 0 else { throw failure("keep", "\(folder)/\(existing)") }
         }
-        folders.append((temporary, folder))
+        return temporary
     }
 
     /// Makes everything staged durable and moves it into place.

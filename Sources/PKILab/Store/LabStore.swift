@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwiftASN1
 import X509
 
 /// Brings a certificate store in line with a lab: issues what is missing, reissues what changed, repairs
@@ -54,7 +55,7 @@ struct StoreRun {
     var items: [ApplyReport.Item] = []
     var notices: [String] = []
     /// Newly issued certificates to write, with their folder and index entry.
-    var writes: [(folder: String, issued: IssuedCertificate, entry: IssuanceIndex.Entry, writeKey: Bool)] = []
+    var writes: [(folder: String, entry: IssuanceIndex.Entry, encoded: Encoded)] = []
     /// Pending entries that turned out to be on disk, by fingerprint.
     var promoted: Set<String> = []
     /// Every certificate as it will be after the run, for the derived files (chains, root bundle).
@@ -115,6 +116,7 @@ struct StoreRun {
             var action: ApplyReport.Action
             var reason: String?
             var issued: IssuedCertificate
+            var encoded: Encoded
             var promoted: String?
         }
         let authorities = self.authorities
@@ -149,8 +151,9 @@ struct StoreRun {
                 default: issued = try CertificateIssuer.leaf(spec, key: decision.key!, issuer: issuer, now: now)
                 }
                 if let progress { progress(done.increment(), total) }
+                let encoded = try Encoded(issued, withKey: decision.action != .unchanged && decision.key == nil)
                 return Planned(spec: spec, folder: folder, digest: digest, action: decision.action, reason: decision.reason,
-                               issued: issued, promoted: isPromoted)
+                               issued: issued, encoded: encoded, promoted: isPromoted)
             }
         } catch let error as StoreError {
             throw error
@@ -159,7 +162,7 @@ struct StoreRun {
         }
         for plan in planned {
             if let fingerprint = plan.promoted { promoted.insert(fingerprint) }
-            try record(name: plan.spec.name, kind: .leaf, fleet: plan.spec.fleet, folder: plan.folder, issued: plan.issued,
+            try record(name: plan.spec.name, kind: .leaf, fleet: plan.spec.fleet, folder: plan.folder, issued: plan.issued, encoded: plan.encoded,
                        decision: (plan.action, plan.reason, nil), digest: plan.digest, role: plan.spec.role,
                        names: plan.spec.names.map(\.description), issuerName: plan.spec.issuer, keyAlgorithm: plan.spec.key)
             notices += plan.spec.notices.map { "\(plan.spec.name): \($0)" }
@@ -224,18 +227,23 @@ struct StoreRun {
     }
 
     private mutating func record(name: String, kind: IssuanceIndex.Kind, fleet: String?, folder: String, issued: IssuedCertificate,
-                                 decision: Decision, digest: String, role: LeafRole?, names: [String], issuerName: String?,
+                                 encoded precomputed: Encoded? = nil, decision: Decision, digest: String, role: LeafRole?, names: [String], issuerName: String?,
                                  keyAlgorithm: KeyAlgorithm) throws(StoreError) {
         let certificate = issued.certificate
-        let fingerprint: String
-        do { fingerprint = try certificate.sha256Fingerprint } catch { throw StoreError(.cannotWrite, "could not encode \"\(name)\": \(error)") }
+        let encoded: Encoded
+        do {
+            encoded = try precomputed ?? Encoded(issued, withKey: decision.action != .unchanged && decision.key == nil)
+        } catch {
+            throw StoreError(.cannotWrite, "could not encode \"\(name)\": \(error)")
+        }
+        let fingerprint = encoded.fingerprint
         let entry = IssuanceIndex.Entry(
             name: name, kind: kind, fleet: fleet, serial: certificate.serialNumber.hexString, fingerprintSHA256: fingerprint,
             specDigest: digest, subject: certificate.subject.description, issuer: certificate.issuer.description,
             notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, issuedAt: now, supersededAt: nil,
             state: .pending)
         if decision.action != .unchanged {
-            writes.append((folder, issued, entry, decision.key == nil))
+            writes.append((folder, entry, encoded))
         }
         finals.append((name, kind, fleet, folder, certificate, issuerName))
         items.append(ApplyReport.Item(
@@ -246,6 +254,21 @@ struct StoreRun {
 
     static func digest(_ text: String) -> String {
         SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A certificate's encodings, computed once (and in parallel for fleets): fingerprint, PEM, and the key's PEM
+/// when a new key must be written.
+struct Encoded: Sendable {
+    var fingerprint: String
+    var certificatePEM: String
+    var keyPEM: String?
+
+    init(_ issued: IssuedCertificate, withKey: Bool) throws {
+        let der = try issued.certificate.derBytes
+        fingerprint = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+        certificatePEM = PEMDocument(type: "CERTIFICATE", derBytes: der).pemString + "\n"
+        keyPEM = withKey ? try issued.privateKeyPEM : nil
     }
 }
 

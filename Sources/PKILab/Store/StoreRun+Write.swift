@@ -8,7 +8,7 @@ extension StoreRun {
         defer { files.discard() }
 
         // Derived files: chains and the root bundle, from the certificates as they will be.
-        let pems = Dictionary(try finals.map { final throws(StoreError) in ("\(final.kind)/\(final.name)/\(final.fleet ?? "")", try pem { try final.certificate.serializeAsPEM().pemString + "\n" }) },
+        let pems = Dictionary(try finals.filter { $0.fleet == nil }.map { final throws(StoreError) in ("\(final.kind)/\(final.name)/\(final.fleet ?? "")", try pem { try final.certificate.serializeAsPEM().pemString + "\n" }) },
                               uniquingKeysWith: { $1 })
         func authorityPEM(_ name: String) -> String { pems["authority/\(name)/"] ?? "" }
         /// The PEMs of `name` and its parents, without the root.
@@ -37,15 +37,17 @@ extension StoreRun {
         // New certificates: each folder is written whole (key, certificate, chains) and swapped into place, so a
         // folder never holds a certificate without its key. A key being kept is carried over by a hard link.
         for parent in Set(writes.map { ($0.folder as NSString).deletingLastPathComponent }).sorted() { try FileBatch.makeFolder(parent) }
+        var staged: [(contents: [(name: String, bytes: [UInt8], mode: mode_t)], folder: String)] = []
         for write in writes {
             var contents: [(name: String, bytes: [UInt8], mode: mode_t)] = []
-            if write.writeKey { contents.append(("key.pem", Array(try pem { try write.issued.privateKeyPEM }.utf8), 0o600)) }
-            contents.append(("cert.pem", Array(try pem { try write.issued.certificatePEM }.utf8), 0o644))
+            if let keyPEM = write.encoded.keyPEM { contents.append(("key.pem", Array(keyPEM.utf8), 0o600)) }
+            contents.append(("cert.pem", Array(write.encoded.certificatePEM.utf8), 0o644))
             for name in ["chain.pem", "fullchain.pem"] {
                 if let text = derived.removeValue(forKey: "\(write.folder)/\(name)") { contents.append((name, Array(text.utf8), 0o644)) }
             }
-            try files.stageFolder(contents, replacing: write.folder)
+            staged.append((contents, write.folder))
         }
+        try files.stageFolders(staged)
         // Derived files of certificates that did not change, rewritten only when their content differs.
         for (path, text) in derived.sorted(by: { $0.key < $1.key }) where FileManager.default.contents(atPath: path) != Data(text.utf8) {
             try FileBatch.makeFolder((path as NSString).deletingLastPathComponent)
@@ -56,27 +58,21 @@ extension StoreRun {
         var next = index
         next.lab = lab.name
         let now = self.now
-        func activate(_ entry: IssuanceIndex.Entry, in entries: inout [IssuanceIndex.Entry]) {
-            for i in entries.indices where entries[i].name == entry.name && entries[i].fleet == entry.fleet
-                && entries[i].kind == entry.kind && entries[i].state == .active {
+        /// Marks the active entries that `replacements` replace as superseded, then appends them as active.
+        func activate(_ replacements: [IssuanceIndex.Entry], in entries: inout [IssuanceIndex.Entry]) {
+            func key(_ entry: IssuanceIndex.Entry) -> String { "\(entry.kind)/\(entry.fleet ?? "")/\(entry.name)" }
+            let replaced = Set(replacements.map(key))
+            for i in entries.indices where entries[i].state == .active && replaced.contains(key(entries[i])) {
                 entries[i].state = .superseded
                 entries[i].supersededAt = now
             }
+            entries += replacements.map { var entry = $0; entry.state = .active; return entry }
         }
         let promotedEntries = next.entries.filter { $0.state == .pending && promoted.contains($0.fingerprintSHA256) }
         next.entries.removeAll { $0.state == .pending }
-        for var entry in promotedEntries {
-            activate(entry, in: &next.entries)
-            entry.state = .active
-            next.entries.append(entry)
-        }
+        activate(promotedEntries, in: &next.entries)
         let pendingIndex = IssuanceIndex(lab: next.lab, entries: next.entries + writes.map(\.entry))
-        for write in writes {
-            var entry = write.entry
-            activate(entry, in: &next.entries)
-            entry.state = .active
-            next.entries.append(entry)
-        }
+        activate(writes.map(\.entry), in: &next.entries)
 
         if !writes.isEmpty {
             try FileBatch.makeFolder(directory.path)
