@@ -8,13 +8,17 @@ public struct Lab: Sendable {
     public var authorities: [AuthoritySpec]
     public var certificates: [LeafSpec]
     public var defaults: LabDefaults
+    /// What `pkilab up` serves; by default a TLS echo and an HTTPS endpoint presenting the first server certificate.
+    public var endpoints: [EndpointSpec]
 
-    public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults) {
+    public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults,
+                endpoints: [EndpointSpec] = []) {
         self.name = name
         self.file = file
         self.authorities = authorities
         self.certificates = certificates
         self.defaults = defaults
+        self.endpoints = endpoints
     }
 
     public func authority(named name: String) -> AuthoritySpec? {

@@ -6,7 +6,10 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints"]
+    static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
+    static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
+                               "ciphers", "alpn", "files", "http2"]
     static let defaultsKeys = ["key", "validity", "authority_validity", "skew"]
     static let authorityKeys = ["parent", "subject", "key", "validity", "not_before", "not_after", "path_len", "name_constraints"]
     static let certificateKeys = ["issuer", "role", "subject", "names", "key", "validity", "not_before", "not_after"]
@@ -53,7 +56,115 @@ struct LabBuilder {
                 certificates.append(try readCertificate(name: name, node, authorities: ordered))
             }
         }
-        return Lab(name: labName, file: reader.displayName, authorities: ordered, certificates: certificates, defaults: defaults)
+        let endpoints = try readEndpoints(entry("endpoints"), authorities: ordered, certificates: certificates)
+        return Lab(name: labName, file: reader.displayName, authorities: ordered, certificates: certificates, defaults: defaults,
+                   endpoints: endpoints)
+    }
+
+    // MARK: Endpoints
+
+    private func readEndpoints(_ node: LabNode?, authorities: [AuthoritySpec], certificates: [LeafSpec]) throws(LabFileError) -> [EndpointSpec] {
+        let servers = certificates.filter(\.role.servesTLS)
+        let roots = authorities.filter(\.isRoot).map(\.name)
+        guard let node else {
+            guard let server = servers.first else { return [] }
+            return EndpointSpec.Kind.allCases.map { EndpointSpec(kind: $0, certificate: server.name, trust: roots) }
+        }
+        let entries = try node.mapping(allowed: Self.endpointsKeys, what: "the endpoints")
+        var bind = "127.0.0.1"
+        if let bindNode = entries.first(where: { $0.key == "bind" })?.value {
+            bind = try bindAddress(bindNode)
+        }
+        var result: [EndpointSpec] = []
+        for kind in EndpointSpec.Kind.allCases {
+            let endpointNode = entries.first { $0.key == kind.rawValue }?.value
+            var enabled = true
+            var spec = EndpointSpec(kind: kind, bind: bind, certificate: servers.first?.name ?? "", trust: roots)
+            if let endpointNode {
+                for (key, value) in try endpointNode.mapping(allowed: Self.endpointKeys, what: "an endpoint") {
+                    switch key {
+                    case "enabled": enabled = try bool(value)
+                    case "port": spec.port = try value.int(what: "a port", range: 0...65535)
+                    case "bind": spec.bind = try bindAddress(value)
+                    case "certificate":
+                        let name = try value.string(what: "the name of the certificate it presents")
+                        guard let leaf = certificates.first(where: { $0.name == name }) else {
+                            throw value.error(.unknownIssuer, "there is no certificate named \"\(name)\"",
+                                              hint: "server certificates in this lab: \(servers.map(\.name).joined(separator: ", "))")
+                        }
+                        guard leaf.role.servesTLS else {
+                            throw value.error(.invalidRole, "\"\(name)\" is a client certificate; an endpoint must present a server certificate",
+                                              hint: "give it role: server (or both), or name another certificate")
+                        }
+                        spec.certificate = name
+                    case "client_auth": spec.clientAuth = try choice(value, EndpointSpec.ClientAuth.self)
+                    case "client_chain": spec.clientChain = try choice(value, EndpointSpec.ClientChain.self)
+                    case "tls_min": spec.minimumTLS = try choice(value, EndpointSpec.TLSVersion.self)
+                    case "tls_max": spec.maximumTLS = try choice(value, EndpointSpec.TLSVersion.self)
+                    case "trust":
+                        var trust: [String] = []
+                        for item in try value.list(what: "the authorities whose client certificates it accepts") {
+                            let name = try item.string(what: "an authority name")
+                            guard authorities.contains(where: { $0.name == name }) else {
+                                throw item.error(.unknownIssuer, "there is no authority named \"\(name)\"",
+                                                 hint: "authorities in this lab: \(authorities.map(\.name).joined(separator: ", "))")
+                            }
+                            trust.append(name)
+                        }
+                        spec.trust = trust
+                    case "ciphers": spec.ciphers = try value.list(what: "TLS 1.2 cipher suites").map { item throws(LabFileError) in try item.string(what: "a cipher suite name") }
+                    case "alpn": spec.alpn = try value.list(what: "ALPN protocol names").map { item throws(LabFileError) in try item.string(what: "a protocol name") }
+                    case "files": spec.files = try value.string(what: "a folder to serve at /files/")
+                    default: spec.http2 = try bool(value)
+                    }
+                }
+                if spec.minimumTLS > spec.maximumTLS {
+                    throw endpointNode.error(.invalidValue, "tls_min \(spec.minimumTLS.rawValue) is above tls_max \(spec.maximumTLS.rawValue)",
+                                             hint: "swap them, or leave them out for TLS 1.2 and 1.3")
+                }
+                if kind != .https && (spec.files != nil) {
+                    throw endpointNode.error(.unknownKey, "files is for the https endpoint only", hint: "move it under endpoints.https")
+                }
+            }
+            guard enabled else { continue }
+            if spec.certificate.isEmpty {
+                throw (endpointNode ?? node).error(.missingKey, "the \(kind.rawValue) endpoint has no server certificate to present",
+                                                   hint: "add a certificate with role: server under certificates:, or set enabled: false")
+            }
+            result.append(spec)
+        }
+        let ports = result.filter { $0.port != 0 }.map { "\($0.bind):\($0.port)" }
+        if Set(ports).count != ports.count {
+            throw node.error(.invalidValue, "two endpoints listen on the same port", hint: "give each endpoint its own port (0 picks a free one)")
+        }
+        return result
+    }
+
+    private func bindAddress(_ node: LabNode) throws(LabFileError) -> String {
+        let text = try node.string(what: "an address to listen on")
+        guard CertificateName.parseIP(text) != nil || text == "localhost" else {
+            throw node.error(.invalidValue, "\"\(text)\" is not an address to listen on",
+                             hint: "use 127.0.0.1 (this machine only, the default), 0.0.0.0 (every interface) or one of this machine's addresses")
+        }
+        return text
+    }
+
+    private func bool(_ node: LabNode) throws(LabFileError) -> Bool {
+        let text = try node.string(what: "true or false").lowercased()
+        switch text {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw node.error(.invalidValue, "\"\(text)\" is not true or false", hint: "write true or false")
+        }
+    }
+
+    private func choice<T: RawRepresentable & CaseIterable>(_ node: LabNode, _ type: T.Type) throws(LabFileError) -> T where T.RawValue == String {
+        let text = try node.string(what: "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let value = T(rawValue: text.lowercased()) else {
+            throw node.error(.invalidValue, "\"\(text)\" is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))",
+                             hint: "use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
     }
 
     // MARK: Sections

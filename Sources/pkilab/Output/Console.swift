@@ -12,8 +12,10 @@ enum Console {
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
     static let decorate = stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
+    /// Prints a line and flushes, so `pkilab up`'s lines reach a pipe (CI waiting for "ready") at once.
     static func out(_ text: String = "") {
         print(text)
+        fflush(nil)
     }
 
     static func err(_ text: String) {

@@ -7,6 +7,7 @@ enum ExitStatus {
     static let usage: Int32 = 64
     static let invalidLab: Int32 = 65
     static let notFound: Int32 = 66
+    static let unavailable: Int32 = 69
     static let internalError: Int32 = 70
     static let cannotWrite: Int32 = 73
     static let locked: Int32 = 75

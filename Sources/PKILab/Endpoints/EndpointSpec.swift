@@ -1,0 +1,89 @@
+/// A test endpoint `pkilab up` serves: what it listens on, which certificate it presents, and how it checks
+/// clients.
+public struct EndpointSpec: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Raw TLS: every byte received is sent back.
+        case echo
+        /// HTTPS (HTTP/1.1 and HTTP/2): a page, /whoami, /echo, /ca.pem and /files/.
+        case https
+
+        public var defaultPort: Int {
+            switch self {
+            case .echo: 7443
+            case .https: 8443
+            }
+        }
+    }
+
+    /// Whether a client must present a certificate.
+    public enum ClientAuth: String, Sendable, Hashable, Codable, CaseIterable {
+        /// A certificate is required and checked (the default, as a device broker does).
+        case require
+        /// A certificate is asked for and checked when given; clients without one are let in.
+        case optional
+        /// No certificate is asked for.
+        case none
+    }
+
+    /// What to do with a client that sends its leaf without the intermediates.
+    public enum ClientChain: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Fill in the lab's own intermediates (and say so in the event), as AWS IoT does.
+        case complete
+        /// Refuse it with `missing_intermediate`, as Mosquitto with `cafile` = root does.
+        case require
+    }
+
+    public enum TLSVersion: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+        case tls10 = "1.0"
+        case tls11 = "1.1"
+        case tls12 = "1.2"
+        case tls13 = "1.3"
+
+        public static func < (lhs: Self, rhs: Self) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+
+    public var kind: Kind
+    /// A name for messages and events; the kind unless configured otherwise.
+    public var name: String
+    public var bind: String
+    /// 0 picks a free port.
+    public var port: Int
+    /// The lab certificate it presents (role server or both).
+    public var certificate: String
+    public var clientAuth: ClientAuth
+    /// The authorities whose certificates it accepts from clients (default: the lab's roots).
+    public var trust: [String]
+    public var clientChain: ClientChain
+    public var minimumTLS: TLSVersion
+    public var maximumTLS: TLSVersion
+    /// TLS 1.2 cipher suites, OpenSSL names; empty for the library's defaults.
+    public var ciphers: [String]
+    /// ALPN protocols offered, in preference order; empty for the endpoint's default (HTTPS: h2, http/1.1).
+    public var alpn: [String]
+    /// HTTPS: the folder served at /files/ (resolved against the lab file's folder), if any.
+    public var files: String?
+    /// HTTPS: offer HTTP/2 by ALPN.
+    public var http2: Bool
+
+    public init(kind: Kind, name: String? = nil, bind: String = "127.0.0.1", port: Int? = nil, certificate: String,
+                clientAuth: ClientAuth = .require, trust: [String], clientChain: ClientChain = .complete,
+                minimumTLS: TLSVersion = .tls12, maximumTLS: TLSVersion = .tls13, ciphers: [String] = [], alpn: [String] = [],
+                files: String? = nil, http2: Bool = true) {
+        self.kind = kind
+        self.name = name ?? kind.rawValue
+        self.bind = bind
+        self.port = port ?? kind.defaultPort
+        self.certificate = certificate
+        self.clientAuth = clientAuth
+        self.trust = trust
+        self.clientChain = clientChain
+        self.minimumTLS = minimumTLS
+        self.maximumTLS = maximumTLS
+        self.ciphers = ciphers
+        self.alpn = alpn
+        self.files = files
+        self.http2 = http2
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// What happened on one connection to a lab endpoint: exactly one per connection, written as a JSON line to
+/// `ca/events.jsonl` and printed as one line by `pkilab up`.
+public struct ConnectionEvent: Sendable, Codable, Hashable {
+    public enum Outcome: String, Sendable, Codable, Hashable {
+        case accepted
+        case rejected
+    }
+
+    /// The client certificate, as far as the endpoint saw it.
+    public struct ClientCertificate: Sendable, Codable, Hashable {
+        public var subject: String
+        public var commonName: String?
+        public var issuer: String
+        public var serial: String
+        public var fingerprintSHA256: String
+        public var notBefore: Date
+        public var notAfter: Date
+        public var names: [String]
+        /// The authorities it chained to, leaf first (when it verified).
+        public var chain: [String]
+
+        public init(_ description: CertificateDescription, chain: [String]) {
+            subject = description.subject
+            commonName = description.commonName
+            issuer = description.issuer
+            serial = description.serial
+            fingerprintSHA256 = description.fingerprintSHA256
+            notBefore = description.notBefore
+            notAfter = description.notAfter
+            names = description.names
+            self.chain = chain
+        }
+    }
+
+    public var time: Date
+    public var endpoint: String
+    public var peer: String
+    public var sni: String?
+    public var alpnOffered: [String]
+    public var alpn: String?
+    public var tlsOffered: [String]
+    public var tlsVersion: String?
+    public var cipher: String?
+    public var resumed: Bool?
+    public var client: ClientCertificate?
+    public var outcome: Outcome
+    /// `ok` when accepted, else a ``RejectionReason`` raw value.
+    public var reason: String
+    /// One sentence: what happened and why.
+    public var explanation: String
+    /// What to do next.
+    public var hint: String?
+    /// Things worth knowing even when it worked (for example an intermediate the client did not send).
+    public var notes: [String]
+    /// The raw library error, for experts.
+    public var detail: String?
+
+    public init(time: Date = Date(), endpoint: String, peer: String, outcome: Outcome, reason: String, explanation: String,
+                hint: String? = nil) {
+        self.time = time
+        self.endpoint = endpoint
+        self.peer = peer
+        self.sni = nil
+        self.alpnOffered = []
+        self.alpn = nil
+        self.tlsOffered = []
+        self.tlsVersion = nil
+        self.cipher = nil
+        self.resumed = nil
+        self.client = nil
+        self.outcome = outcome
+        self.reason = reason
+        self.explanation = explanation
+        self.hint = hint
+        self.notes = []
+        self.detail = nil
+    }
+
+    /// The event as one JSON line (no trailing newline).
+    public var jsonLine: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public static func decode(jsonLine: String) -> ConnectionEvent? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(ConnectionEvent.self, from: Data(jsonLine.utf8))
+    }
+}

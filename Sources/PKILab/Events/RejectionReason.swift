@@ -1,0 +1,31 @@
+/// Why a connection to a lab endpoint failed, as a stable code (the raw value, used in JSON events, tests and
+/// the README) with the sentence and hint a person reads.
+public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
+    case noClientCertificate = "no_client_certificate"
+    case unknownAuthority = "unknown_authority"
+    case expired
+    case notYetValid = "not_yet_valid"
+    case missingIntermediate = "missing_intermediate"
+    case wrongPurpose = "wrong_purpose"
+    case brokenChain = "broken_chain"
+    case nameConstraintViolation = "name_constraint_violation"
+    case notATLSClient = "not_a_tls_client"
+    case protocolVersion = "protocol_version"
+    case noSharedCipher = "no_shared_cipher"
+    case clientRejectedServer = "client_rejected_server"
+    case handshakeTimeout = "handshake_timeout"
+    case peerClosed = "peer_closed"
+    case handshakeFailed = "handshake_failed"
+
+    /// The reason a certificate check gives for a client certificate.
+    public init(_ reason: ChainVerdict.Reason) {
+        switch reason {
+        case .expired, .authorityExpired: self = .expired
+        case .notYetValid: self = .notYetValid
+        case .unknownAuthority: self = .unknownAuthority
+        case .brokenChain: self = .brokenChain
+        case .nameMismatch, .wrongPurpose: self = .wrongPurpose
+        case .nameConstraintViolation: self = .nameConstraintViolation
+        }
+    }
+}

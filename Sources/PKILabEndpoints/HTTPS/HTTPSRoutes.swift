@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PKILab
+
+/// One HTTP request served by the HTTPS endpoint, for the `pkilab up` log.
+public struct RequestRecord: Sendable {
+    public var time: Date
+    public var peer: String
+    public var client: String?
+    public var tlsVersion: String?
+    public var alpn: String?
+    public var method: String
+    public var path: String
+    public var status: Int
+}
+
+/// The routes of the HTTPS endpoint: `/` (a page about the lab and this connection), `/whoami` (JSON of what the
+/// client presented and negotiated), `POST /echo`, `/ca.pem` (the trust anchor, never a key) and `/files/…`.
+enum HTTPSRoutes {
+    struct WhoAmI: Codable, Sendable {
+        var peer: String
+        var client: ConnectionEvent.ClientCertificate?
+        var tlsVersion: String?
+        var cipher: String?
+        var alpn: String?
+        var sni: String?
+        var resumed: Bool?
+        var notes: [String]
+        var httpVersion: String
+    }
+
+    static func router(lab: Lab, store: LabStore, endpoint: EndpointContext, filesFolder: String?,
+                       requestLog: @escaping @Sendable (RequestRecord) -> Void) -> Router<LabRequestContext> {
+        let router = Router(context: LabRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(log: requestLog))
+        if let filesFolder {
+            router.add(middleware: FileMiddleware(filesFolder, urlBasePath: "/files", searchForIndexHtml: false))
+        } else {
+            router.on("/files/**", method: .get) { _, _ -> Response in
+                text(.notFound, "No files folder is configured. Add `files: firmware` under endpoints.https in \(lab.file) and put the images there.\n")
+            }
+        }
+        let rootPEM = store.directory.rootBundle
+        router.get("/ca.pem") { _, _ -> Response in
+            guard let data = FileManager.default.contents(atPath: rootPEM) else {
+                return text(.notFound, "The lab has no root yet: run pkilab issue.\n")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/x-pem-file"
+            headers[.contentDisposition] = "attachment; filename=\"ca.pem\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.get("/whoami") { request, context -> Response in
+            let whoami = await whoAmI(request: request, context: context)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            let data = (try? encoder.encode(whoami)) ?? Data()
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data + [0x0A])))
+        }
+        router.post("/echo") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
+            var headers = HTTPFields()
+            headers[.contentType] = request.headers[.contentType] ?? "application/octet-stream"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+        }
+        router.get("/") { request, context -> Response in
+            let whoami = await whoAmI(request: request, context: context)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page(lab: lab, whoami: whoami))))
+        }
+        return router
+    }
+
+    static func whoAmI(request: Request, context: LabRequestContext) async -> WhoAmI {
+        let event = await context.connection()
+        return WhoAmI(peer: event?.peer ?? "", client: event?.client, tlsVersion: event?.tlsVersion, cipher: event?.cipher,
+                      alpn: event?.alpn, sni: event?.sni, resumed: event?.resumed, notes: event?.notes ?? [],
+                      httpVersion: event?.alpn == "h2" ? "2" : "1.1")
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func page(lab: Lab, whoami: WhoAmI) -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        let client = whoami.client.map { client in
+            "<p>You presented <b>\(escape(client.commonName ?? client.subject))</b>, issued by \(escape(client.issuer)), valid until \(LabDate.human(client.notAfter)).</p>"
+                + "<p>Names: \(escape(client.names.joined(separator: ", ")))</p>"
+        } ?? "<p>You presented no client certificate.</p>"
+        let notes = whoami.notes.map { "<li>\(escape($0))</li>" }.joined()
+        return """
+            <!doctype html>
+            <html><head><meta charset="utf-8"><title>pkilab — \(escape(lab.name))</title>
+            <style>body{font:16px system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}code{background:#eee;padding:0 .2em}</style></head>
+            <body><h1>pkilab lab “\(escape(lab.name))”</h1>
+            <p>Mutual TLS worked: TLS \(escape(whoami.tlsVersion ?? "?")), \(escape(whoami.cipher ?? "")), HTTP/\(whoami.httpVersion).</p>
+            \(client)
+            \(notes.isEmpty ? "" : "<ul>\(notes)</ul>")
+            <p>Routes: <code>/whoami</code> (JSON of this connection), <code>POST /echo</code>, <code>/ca.pem</code> (the trust anchor), <code>/files/…</code> (firmware images, with Range and ETag).</p>
+            <p>Authorities: \(lab.authorities.map { escape($0.subject.commonName ?? $0.name) }.joined(separator: " → ")).</p>
+            </body></html>
+
+            """
+    }
+}
+
+/// Reports every request, with the identity of the connection it came on.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = LabRequestContext
+    let log: @Sendable (RequestRecord) -> Void
+
+    func handle(_ request: Request, context: LabRequestContext, next: (Request, LabRequestContext) async throws -> Response) async throws -> Response {
+        let event = await context.connection()
+        func record(_ status: Int) {
+            log(RequestRecord(time: Date(), peer: event?.peer ?? "", client: event?.client?.commonName ?? event?.client?.subject,
+                              tlsVersion: event?.tlsVersion, alpn: event?.alpn, method: request.method.rawValue, path: request.uri.path,
+                              status: status))
+        }
+        do {
+            let response = try await next(request, context)
+            record(response.status.code)
+            return response
+        } catch let error as any HTTPResponseError {
+            record(error.status.code)
+            throw error
+        } catch {
+            record(500)
+            throw error
+        }
+    }
+}

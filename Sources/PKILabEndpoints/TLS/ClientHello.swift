@@ -1,0 +1,163 @@
+import NIOCore
+
+/// What a TLS ClientHello offers: the fields an event shows (SNI, ALPN, versions), parsed from the first bytes
+/// a client sends, before the TLS library sees them.
+struct ClientHello: Sendable, Hashable {
+    var serverName: String?
+    var alpn: [String] = []
+    /// Offered versions, newest first: "1.3", "1.2", …
+    var versions: [String] = []
+    var cipherSuiteCount = 0
+    /// The client offered a session ticket or a PSK: it tried to resume.
+    var offeredResumption = false
+
+    /// Parses a ClientHello from the start of a connection. Returns nil while more bytes are needed, and
+    /// `.failure` when the bytes are not a ClientHello at all.
+    static func parse(_ bytes: [UInt8]) -> Result<ClientHello, ParseError>? {
+        // Join the handshake fragments of consecutive handshake records.
+        var handshake: [UInt8] = []
+        var offset = 0
+        var recordVersion: UInt16 = 0
+        while offset + 5 <= bytes.count {
+            guard bytes[offset] == 0x16 else { return handshake.isEmpty ? .failure(.notTLS) : .failure(.malformed) }
+            recordVersion = UInt16(bytes[offset + 1]) << 8 | UInt16(bytes[offset + 2])
+            let length = Int(bytes[offset + 3]) << 8 | Int(bytes[offset + 4])
+            guard offset + 5 + length <= bytes.count else { break }
+            handshake += bytes[(offset + 5)..<(offset + 5 + length)]
+            offset += 5 + length
+            if handshake.count >= 4 {
+                let bodyLength = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
+                if handshake.count >= 4 + bodyLength { break }
+            }
+        }
+        guard handshake.count >= 4 else { return nil }
+        guard handshake[0] == 0x01 else { return .failure(.malformed) }
+        let bodyLength = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
+        guard handshake.count >= 4 + bodyLength else { return nil }
+        var reader = Reader(bytes: Array(handshake[4..<(4 + bodyLength)]))
+        var hello = ClientHello()
+        guard let legacyVersion = reader.u16(), reader.skip(32), let sessionLength = reader.u8(), reader.skip(Int(sessionLength)),
+              let suitesLength = reader.u16(), reader.skip(Int(suitesLength)), let compressionLength = reader.u8(),
+              reader.skip(Int(compressionLength)) else { return .failure(.malformed) }
+        hello.cipherSuiteCount = Int(suitesLength) / 2
+        var versions: [UInt16] = []
+        if let extensionsLength = reader.u16(), var extensions = reader.sub(Int(extensionsLength)) {
+            while let type = extensions.u16(), let length = extensions.u16(), var body = extensions.sub(Int(length)) {
+                switch type {
+                case 0x0000:
+                    if body.u16() != nil, body.u8() == 0, let nameLength = body.u16(), let name = body.bytes(Int(nameLength)) {
+                        hello.serverName = String(decoding: name, as: UTF8.self)
+                    }
+                case 0x0010:
+                    if let listLength = body.u16(), var list = body.sub(Int(listLength)) {
+                        while let length = list.u8(), let name = list.bytes(Int(length)) {
+                            hello.alpn.append(String(decoding: name, as: UTF8.self))
+                        }
+                    }
+                case 0x002B:
+                    if let length = body.u8(), var list = body.sub(Int(length)) {
+                        while let version = list.u16() { versions.append(version) }
+                    }
+                case 0x0023:
+                    if length > 0 { hello.offeredResumption = true }
+                case 0x0029:
+                    hello.offeredResumption = true
+                default:
+                    break
+                }
+            }
+        }
+        if versions.isEmpty { versions = [max(legacyVersion, recordVersion)] }
+        hello.versions = versions.filter { $0 & 0x0F0F != 0x0A0A }.sorted(by: >).compactMap(Self.versionName)
+        return .success(hello)
+    }
+
+    static func versionName(_ version: UInt16) -> String? {
+        switch version {
+        case 0x0304: "1.3"
+        case 0x0303: "1.2"
+        case 0x0302: "1.1"
+        case 0x0301: "1.0"
+        case 0x0300: "SSL 3.0"
+        default: nil
+        }
+    }
+
+    enum ParseError: Error, Sendable {
+        /// The first byte is not a TLS handshake record: plain text, HTTP, or another protocol.
+        case notTLS
+        case malformed
+    }
+
+    struct Reader {
+        var bytes: [UInt8]
+        var index = 0
+        mutating func u8() -> UInt8? {
+            guard index < bytes.count else { return nil }
+            defer { index += 1 }
+            return bytes[index]
+        }
+        mutating func u16() -> UInt16? {
+            guard index + 2 <= bytes.count else { return nil }
+            defer { index += 2 }
+            return UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
+        }
+        mutating func skip(_ count: Int) -> Bool {
+            guard index + count <= bytes.count else { return false }
+            index += count
+            return true
+        }
+        mutating func bytes(_ count: Int) -> [UInt8]? {
+            guard index + count <= bytes.count else { return nil }
+            defer { index += count }
+            return Array(bytes[index..<(index + count)])
+        }
+        mutating func sub(_ count: Int) -> Reader? { bytes(count).map { Reader(bytes: $0) } }
+    }
+}
+
+/// The cipher suite and version a ServerHello chose, read from the first bytes the server sends (swift-nio-ssl
+/// has no getter for the negotiated cipher).
+enum ServerHello {
+    static func parse(_ bytes: [UInt8]) -> (cipher: String, version: String?)? {
+        guard bytes.count >= 5 + 4 + 2 + 32 + 1, bytes[0] == 0x16, bytes[5] == 0x02 else { return nil }
+        var reader = ClientHello.Reader(bytes: Array(bytes[9...]))
+        guard reader.u16() != nil, reader.skip(32), let sessionLength = reader.u8(), reader.skip(Int(sessionLength)),
+              let suite = reader.u16(), reader.u8() != nil else { return nil }
+        var version: String?
+        if let extensionsLength = reader.u16(), var extensions = reader.sub(Int(extensionsLength)) {
+            while let type = extensions.u16(), let length = extensions.u16(), var body = extensions.sub(Int(length)) {
+                if type == 0x002B, let selected = body.u16() { version = ClientHello.versionName(selected) }
+            }
+        }
+        return (CipherSuiteNames.name(suite), version)
+    }
+}
+
+/// IANA names of the cipher suites a lab endpoint can negotiate.
+enum CipherSuiteNames {
+    static func name(_ value: UInt16) -> String {
+        switch value {
+        case 0x1301: "TLS_AES_128_GCM_SHA256"
+        case 0x1302: "TLS_AES_256_GCM_SHA384"
+        case 0x1303: "TLS_CHACHA20_POLY1305_SHA256"
+        case 0xC02B: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+        case 0xC02C: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+        case 0xC02F: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        case 0xC030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+        case 0xCCA9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+        case 0xCCA8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+        case 0xC009: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"
+        case 0xC00A: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"
+        case 0xC013: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"
+        case 0xC014: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
+        case 0x009C: "TLS_RSA_WITH_AES_128_GCM_SHA256"
+        case 0x009D: "TLS_RSA_WITH_AES_256_GCM_SHA384"
+        case 0x002F: "TLS_RSA_WITH_AES_128_CBC_SHA"
+        case 0x0035: "TLS_RSA_WITH_AES_256_CBC_SHA"
+        default: String(format: "0x%04X", value)
+        }
+    }
+}
+
+import Foundation

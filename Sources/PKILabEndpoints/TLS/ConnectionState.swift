@@ -1,0 +1,139 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import PKILab
+import Synchronization
+import X509
+
+/// The story of one connection, gathered by the handlers around the TLS handler and told once as a
+/// ``ConnectionEvent``.
+final class ConnectionState: Sendable {
+    struct Rejection: Sendable {
+        var reason: RejectionReason
+        var explanation: String
+        var hint: String?
+        var detail: String?
+    }
+
+    struct Info: Sendable {
+        var hello: ClientHello?
+        var serverCipher: String?
+        var serverVersion: String?
+        var rejection: Rejection?
+        var client: ConnectionEvent.ClientCertificate?
+        var notes: [String] = []
+        var callbackRan = false
+        /// A fatal alert the client sent in plain text during the handshake.
+        var clientAlert: UInt8?
+        var handshakeCompleted = false
+        var emitted = false
+        var accepted: ConnectionEvent?
+    }
+
+    let endpoint: EndpointContext
+    let peer: String
+    private let info = Mutex(Info())
+
+    init(endpoint: EndpointContext, peer: String) {
+        self.endpoint = endpoint
+        self.peer = peer
+    }
+
+    func update(_ body: (inout Info) -> Void) {
+        info.withLock { body(&$0) }
+    }
+
+    func read<T: Sendable>(_ body: (Info) -> T) -> T {
+        info.withLock { body($0) }
+    }
+
+    /// Records why the connection is being refused, unless an earlier, more precise reason is already known.
+    func reject(_ rejection: Rejection) {
+        update { if $0.rejection == nil { $0.rejection = rejection } }
+    }
+
+    /// The accepted event, for routes that report what was negotiated (`/whoami`).
+    var acceptedEvent: ConnectionEvent? { read { $0.accepted } }
+
+    /// Tells the story: once per connection, whatever calls it later.
+    func emit(accepted: Bool, tlsVersion: String? = nil, alpn: String? = nil, resumed: Bool? = nil) {
+        let event: ConnectionEvent? = info.withLock { state in
+            guard !state.emitted else { return nil }
+            state.emitted = true
+            var event: ConnectionEvent
+            if accepted {
+                let who = state.client.map { "\($0.commonName.map { "\"\($0)\"" } ?? $0.subject)" } ?? "a client without a certificate"
+                event = ConnectionEvent(endpoint: endpoint.spec.name, peer: peer, outcome: .accepted, reason: "ok",
+                                        explanation: "\(who) completed mutual TLS")
+            } else {
+                let rejection = state.rejection ?? Rejection(reason: .peerClosed, explanation: "the client closed the connection before the handshake finished",
+                                                             hint: "a client that does not trust the server sometimes just hangs up; check the device's log")
+                event = ConnectionEvent(endpoint: endpoint.spec.name, peer: peer, outcome: .rejected, reason: rejection.reason.rawValue,
+                                        explanation: rejection.explanation, hint: rejection.hint)
+                event.detail = rejection.detail
+            }
+            event.sni = state.hello?.serverName
+            event.alpnOffered = state.hello?.alpn ?? []
+            event.tlsOffered = state.hello?.versions ?? []
+            event.alpn = alpn
+            event.tlsVersion = tlsVersion ?? state.serverVersion
+            event.cipher = state.serverCipher
+            event.resumed = resumed
+            event.client = state.client
+            event.notes = state.notes
+            if accepted { state.accepted = event }
+            return event
+        }
+        if let event { endpoint.events.record(event) }
+    }
+
+    // MARK: Client certificate check
+
+    /// The custom verification callback: runs pkilab's own chain check on what the client presented, so a
+    /// refusal carries its reason (BoringSSL alone would only say CERTIFICATE_VERIFY_FAILED).
+    func verify(_ presented: [NIOSSLCertificate], promise: EventLoopPromise<NIOSSLVerificationResultWithMetadata>) {
+        update { $0.callbackRan = true }
+        let ders = presented.map { try? $0.toDERBytes() }
+        promise.completeWithTask { await self.check(ders: ders, presented: presented) }
+    }
+
+    private func check(ders: [[UInt8]?], presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResultWithMetadata {
+        let certificates = ders.compactMap { $0.flatMap { try? Certificate(derEncoded: $0) } }
+        guard let leaf = certificates.first, certificates.count == ders.count else {
+            reject(Rejection(reason: .brokenChain, explanation: "the client sent a certificate that cannot be parsed",
+                             hint: "check the file the device loads: it should be the PEM or DER of cert.pem"))
+            return .failed
+        }
+        let verdict = await endpoint.verifier.verify(leaf, presented: Array(certificates.dropFirst()), purpose: .client)
+        let client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: verdict.chain)
+        update { $0.client = client }
+        let name = leaf.subject.commonName.map { "\"\($0)\"" } ?? "\"\(leaf.subject)\""
+        guard verdict.valid else {
+            let reason = RejectionReason(verdict.reason ?? .brokenChain)
+            let trusted = endpoint.verifier.roots.map { "\"\($0.subject.commonName ?? $0.subject.description)\"" }.joined(separator: ", ")
+            var hint = verdict.hint
+            if reason == .unknownAuthority { hint = "this endpoint trusts client certificates under \(trusted); issue the device's certificate from the lab (pkilab ls)" }
+            if reason == .wrongPurpose { hint = "a client needs a certificate with role: client (or both) in lab.yaml; this one is for servers" }
+            if reason == .notYetValid { hint = "the lab's clock says it is \(LabDate.humanWithTime(Date())); re-issue it, or check not_before in lab.yaml" }
+            reject(Rejection(reason: reason, explanation: "the client's certificate " + verdict.message, hint: hint))
+            return .failed
+        }
+        // Which authorities on the path did the client not send?
+        let sentSubjects = Set(certificates.dropFirst().map(\.subject.description))
+        let missing = verdict.chain.dropFirst().dropLast().filter { !sentSubjects.contains($0) }
+        if !missing.isEmpty {
+            let names = missing.compactMap { subject in endpoint.verifier.intermediates.first { $0.subject.description == subject } }
+                .map { "\"\($0.subject.commonName ?? $0.subject.description)\"" }.joined(separator: ", ")
+            if endpoint.spec.clientChain == .require {
+                reject(Rejection(reason: .missingIntermediate,
+                                 explanation: "the client sent \(name) without its intermediate \(names); this endpoint requires the whole chain, as Mosquitto with cafile = root does",
+                                 hint: "make the device send fullchain.pem (cert.pem followed by chain.pem), or set client_chain: complete"))
+                return .failed
+            }
+            update { $0.notes.append("the client sent no intermediate; pkilab completed the chain with \(names). A server that trusts only the root (Mosquitto with cafile = root) would refuse it: send fullchain.pem") }
+        }
+        var chain = presented
+        for subject in missing { if let certificate = endpoint.intermediatesBySubject[subject] { chain.append(certificate) } }
+        return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(chain)))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import PKILab
+import X509
+
+/// Builds the TLS side of an endpoint from the lab: the certificate it presents, the authorities it names in
+/// its CertificateRequest, versions, ciphers and ALPN.
+enum ServerTLS {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func context(for spec: EndpointSpec, store: LabStore, trust: [Certificate], alpn: [String]) throws -> NIOSSLContext {
+        let folder = store.directory.folder(forCertificate: spec.certificate)
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile("\(folder)/fullchain.pem")
+            key = try NIOSSLPrivateKey(file: "\(folder)/key.pem", format: .pem)
+        } catch {
+            throw Failure(description: "can't load \"\(folder)/fullchain.pem\" and key.pem for the \(spec.name) endpoint: \(error)")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                                    privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = version(spec.minimumTLS)
+        configuration.maximumTLSVersion = version(spec.maximumTLS)
+        switch spec.clientAuth {
+        case .require: configuration.certificateVerification = .noHostnameVerification
+        case .optional: configuration.certificateVerification = .optionalVerification
+        case .none: configuration.certificateVerification = .none
+        }
+        if spec.clientAuth != .none {
+            // Only the names go on the wire (the CertificateRequest's CA list); the chain check is pkilab's own.
+            configuration.trustRoots = .certificates(try trust.map { try NIOSSLCertificate(bytes: try $0.derBytes, format: .der) })
+            configuration.sendCANameList = true
+        }
+        if !spec.ciphers.isEmpty { configuration.cipherSuites = spec.ciphers.joined(separator: ":") }
+        configuration.applicationProtocols = alpn
+        configuration.verifySignatureAlgorithms = [
+            .ecdsaSecp256R1Sha256, .ecdsaSecp384R1Sha384, .ecdsaSecp521R1Sha512, .rsaPssRsaeSha256, .rsaPssRsaeSha384,
+            .rsaPssRsaeSha512, .rsaPkcs1Sha256, .rsaPkcs1Sha384, .rsaPkcs1Sha512, .ed25519,
+        ]
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw Failure(description: "the TLS settings of the \(spec.name) endpoint are not accepted (ciphers: \(spec.ciphers.joined(separator: ":"))): \(error)")
+        }
+    }
+
+    static func version(_ version: EndpointSpec.TLSVersion) -> TLSVersion {
+        switch version {
+        case .tls10: .tlsv1
+        case .tls11: .tlsv11
+        case .tls12: .tlsv12
+        case .tls13: .tlsv13
+        }
+    }
+}
+
+/// The handlers every lab endpoint puts in front of its application: the ClientHello and ServerHello
+/// observers, the TLS handler with pkilab's client-certificate check, and the event handler.
+enum LabTLSPipeline {
+    static func configure(_ channel: any Channel, endpoint: EndpointContext) throws -> ConnectionState {
+        let peer: String
+        switch channel.remoteAddress {
+        case .v4(let address)?: peer = "\(address.host):\(channel.remoteAddress?.port ?? 0)"
+        case .v6(let address)?: peer = "[\(address.host)]:\(channel.remoteAddress?.port ?? 0)"
+        default: peer = "unknown"
+        }
+        let state = ConnectionState(endpoint: endpoint, peer: peer)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(ServerHelloObserver(state: state))
+        try sync.addHandler(ClientHelloSniffer(state: state))
+        try sync.addHandler(NIOSSLServerHandler(context: endpoint.sslContext, customVerificationCallbackWithMetadata: { certificates, promise in
+            state.verify(certificates, promise: promise)
+        }))
+        try sync.addHandler(TLSEventHandler(state: state))
+        return state
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import NIOTLS
+import PKILab
+
+/// Sits after the TLS handler and turns how the handshake ended into exactly one connection event: accepted
+/// (with version, ALPN and the client's identity), or rejected with a reason derived from a real check.
+final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    let state: ConnectionState
+    private var timeout: Scheduled<Void>?
+    private var completed = false
+
+    init(state: ConnectionState) {
+        self.state = state
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let state = self.state
+        let channel = context.channel
+        timeout = context.eventLoop.scheduleTask(in: state.endpoint.handshakeTimeout) {
+            let seconds = state.endpoint.handshakeTimeout.nanoseconds / 1_000_000_000
+            state.reject(.init(reason: .handshakeTimeout, explanation: "the client did not finish the TLS handshake within \(seconds) seconds",
+                               hint: "a device that stalls here often has too little memory for the handshake, or waits on its own clock or a DNS lookup"))
+            state.emit(accepted: false)
+            channel.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timeout?.cancel()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
+            completed = true
+            timeout?.cancel()
+            let sync = context.pipeline.syncOperations
+            let version = (try? sync.nioSSL_tlsVersion()).flatMap { $0 }.map(Self.name)
+            let peer = (try? sync.nioSSL_peerCertificate()) ?? nil
+            let callbackRan = state.read { $0.callbackRan }
+            let resumed = !callbackRan && peer != nil
+            if resumed, let der = try? peer?.toDERBytes(), let leaf = try? X509Certificate(derEncoded: der) {
+                state.update {
+                    $0.client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: [])
+                    $0.notes.append("the session was resumed: the certificate was checked when the session was first made")
+                }
+            }
+            if peer == nil && state.endpoint.spec.clientAuth == .optional {
+                state.update { $0.notes.append("no client certificate (client_auth: optional lets it in)") }
+            }
+            state.emit(accepted: true, tlsVersion: version, alpn: negotiated, resumed: resumed)
+        } else if event is ChannelShouldQuiesceEvent, !completed {
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !completed {
+            state.reject(Self.classify(error, state: state))
+            state.emit(accepted: false)
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timeout?.cancel()
+        if !completed { state.emit(accepted: false) }
+        context.fireChannelInactive()
+    }
+
+    static func name(_ version: TLSVersion) -> String {
+        switch version {
+        case .tlsv1: "1.0"
+        case .tlsv11: "1.1"
+        case .tlsv12: "1.2"
+        case .tlsv13: "1.3"
+        }
+    }
+
+    static func clientAlert(_ name: String, spec: EndpointSpec, detail: String) -> ConnectionState.Rejection {
+        let explanation = "the client refused this server (it sent the TLS alert \"\(name)\")"
+        let hint: String
+        switch name {
+        case "certificate_expired":
+            hint = "the client thinks the server certificate \"\(spec.certificate)\" is expired or not yet valid: its clock is probably wrong (unset devices think it is 1970); set it (SNTP) or check pkilab show \(spec.certificate)"
+        case "unrecognized_name":
+            hint = "the name the client sent (SNI) is not one this server answers for; dial a name in the SANs of \"\(spec.certificate)\""
+        case "protocol_version", "insufficient_security", "handshake_failure":
+            hint = "the client and this endpoint share no TLS version or cipher it accepts; check tls_min/tls_max and ciphers: in lab.yaml"
+        default:
+            hint = "the device does not trust this server: is the lab root (ca/root.pem) in its trust store, and does the name it dialed appear in the SANs of \"\(spec.certificate)\" (pkilab show \(spec.certificate))?"
+        }
+        return .init(reason: .clientRejectedServer, explanation: explanation, hint: hint, detail: detail)
+    }
+
+    /// The one place that reads BoringSSL's error stack and says what it means.
+    static func classify(_ error: any Error, state: ConnectionState) -> ConnectionState.Rejection {
+        let text = String(describing: error)
+        let reasons = text.matches(of: /OPENSSL_internal:([A-Z0-9_]+)/).map { String($0.1) }
+        let spec = state.endpoint.spec
+        let offered = state.read { $0.hello?.versions ?? [] }
+        if reasons.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") {
+            return .init(reason: .noClientCertificate, explanation: "the client sent no certificate (this endpoint requires one)",
+                         hint: state.endpoint.clientCertificateHint, detail: text)
+        }
+        let plaintextAlert = state.read { $0.clientAlert }
+        if let alert = reasons.first(where: { $0.contains("_ALERT_") }).map({
+            $0.replacingOccurrences(of: "SSLV3_ALERT_", with: "").replacingOccurrences(of: "TLSV1_ALERT_", with: "").lowercased()
+        }) ?? plaintextAlert.map(TLSAlert.name) {
+            return clientAlert(alert, spec: spec, detail: text)
+        }
+        if reasons.contains(where: { ["UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "TLSV1_ALERT_PROTOCOL_VERSION"].contains($0) }) {
+            let offers = offered.isEmpty ? "" : " it offers TLS \(offered.joined(separator: ", "));"
+            return .init(reason: .protocolVersion, explanation: "no TLS version in common:\(offers) this endpoint speaks TLS \(spec.minimumTLS.rawValue)–\(spec.maximumTLS.rawValue)",
+                         hint: "set tls_min/tls_max on the endpoint in lab.yaml (1.0 and 1.1 only for old devices), or update the client", detail: text)
+        }
+        if reasons.contains(where: { ["NO_SHARED_CIPHER", "NO_SHARED_GROUP", "NO_COMMON_SIGNATURE_ALGORITHMS"].contains($0) }) {
+            return .init(reason: .noSharedCipher, explanation: "no cipher suite, curve or signature algorithm in common with the client",
+                         hint: "check the client's cipher list against the endpoint's ciphers: in lab.yaml, and the server key type (ed25519 is rarely supported)",
+                         detail: text)
+        }
+        if reasons.contains(where: { ["HTTP_REQUEST", "HTTPS_PROXY_REQUEST"].contains($0) }) {
+            return .init(reason: .notATLSClient, explanation: "the client sent plain HTTP to a TLS port", hint: "use https://", detail: text)
+        }
+        if text.contains("eofDuringHandshake") || text.contains("Connection reset") || text.contains("ECONNRESET") || text.contains("Broken pipe") {
+            return .init(reason: .peerClosed, explanation: "the client closed the connection during the handshake",
+                         hint: "a client that does not trust the server sometimes hangs up without an alert; check the device's log", detail: text)
+        }
+        return .init(reason: .handshakeFailed, explanation: "the TLS handshake failed: \(reasons.first ?? text)", hint: nil, detail: text)
+    }
+}
+
+import X509
+typealias X509Certificate = X509.Certificate
+
+/// TLS alert descriptions (RFC 8446 §6, RFC 5246 §7.2).
+enum TLSAlert {
+    static func name(_ code: UInt8) -> String {
+        switch code {
+        case 0: "close_notify"
+        case 10: "unexpected_message"
+        case 20: "bad_record_mac"
+        case 40: "handshake_failure"
+        case 42: "bad_certificate"
+        case 43: "unsupported_certificate"
+        case 44: "certificate_revoked"
+        case 45: "certificate_expired"
+        case 46: "certificate_unknown"
+        case 47: "illegal_parameter"
+        case 48: "unknown_ca"
+        case 49: "access_denied"
+        case 50: "decode_error"
+        case 51: "decrypt_error"
+        case 70: "protocol_version"
+        case 71: "insufficient_security"
+        case 80: "internal_error"
+        case 86: "inappropriate_fallback"
+        case 90: "user_canceled"
+        case 109: "missing_extension"
+        case 110: "unsupported_extension"
+        case 112: "unrecognized_name"
+        case 116: "certificate_required"
+        case 120: "no_application_protocol"
+        default: "alert \(code)"
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import PKILab
+import PKILabEndpoints
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply lab.yaml (like issue), then serve its TLS echo and HTTPS endpoints until Ctrl-C.",
+        discussion: """
+            Every connection is one line here and one JSON line in ca/events.jsonl: accepted, or rejected with a \
+            reason code and what to do. When everything listens, a line starting "ready " is printed and \
+            ca/endpoints.json is written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0). \
+            Exit code 69 when an endpoint cannot start (for example, its port is in use).
+            """)
+
+    @OptionGroup var options: LabOptions
+
+    @Option(help: ArgumentHelp("Listen on this address instead of lab.yaml's (default 127.0.0.1; 0.0.0.0 for a LAN).", valueName: "address"))
+    var bind: String?
+
+    @Option(help: "Port of the TLS echo endpoint (0 picks a free one).")
+    var echoPort: Int?
+
+    @Option(help: "Port of the HTTPS endpoint (0 picks a free one).")
+    var httpsPort: Int?
+
+    @Option(help: ArgumentHelp("Also append every connection event to this file (JSON lines).", valueName: "file"))
+    var events: String?
+
+    @Option(help: "Seconds a client has to finish the TLS handshake.")
+    var handshakeTimeout: Int64 = 10
+
+    @Flag(help: "Allow replacing an authority whose key type or subject changed.")
+    var force = false
+
+    @Flag(help: "Print the ready information and then every event as JSON lines.")
+    var json = false
+
+    func validate() throws {
+        for port in [echoPort, httpsPort].compactMap({ $0 }) where !(0...65535).contains(port) {
+            throw ValidationError("Please give ports from 0 to 65535.")
+        }
+        if let bind, CertificateName.parseIP(bind) == nil, bind != "localhost" {
+            throw ValidationError("Please give --bind an IP address such as 127.0.0.1 or 0.0.0.0.")
+        }
+        guard (1...600).contains(handshakeTimeout) else { throw ValidationError("Please give a --handshake-timeout from 1 to 600 seconds.") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let lab = try options.loadLab()
+            let store = options.store
+            let report = try store.apply(lab, force: force, waiting: {
+                Console.err("Waiting for another pkilab run on \"\(Console.path(options.storePath))\" to finish…")
+            })
+            if !json { printIssuance(lab: lab, report: report) }
+            guard !lab.endpoints.isEmpty else {
+                Console.error("\(lab.file) has no endpoints to serve", hint: "add a certificate with role: server (the endpoints present it), or an endpoints: section")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let json = self.json
+            var overrides: [EndpointSpec.Kind: Int] = [:]
+            if let echoPort { overrides[.echo] = echoPort }
+            if let httpsPort { overrides[.https] = httpsPort }
+            let labFolder = (options.labPath as NSString).deletingLastPathComponent
+            let server: LabServer
+            let ready: ReadyLab
+            do {
+                server = try LabServer(
+                    lab: lab, store: store, labFolder: labFolder.isEmpty ? "." : labFolder, bind: bind, portOverrides: overrides,
+                    extraEventFiles: events.map { [$0] } ?? [], handshakeTimeout: handshakeTimeout,
+                    onEvent: { event in Console.out(json ? event.jsonLine : EventPrinter.line(event)) },
+                    onRequest: { request in if !json { Console.out(EventPrinter.line(request)) } })
+                ready = try await server.start()
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                Console.error("an endpoint could not start: \(error)",
+                              hint: "is another program on that port (ss -ltnp)? Choose others with --echo-port/--https-port, or 0 for free ones")
+                throw ExitCode(ExitStatus.unavailable)
+            }
+            let readyPath = "\(store.directory.path)/endpoints.json"
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let readyJSON = (try? encoder.encode(ready)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            let batch = FileBatch()
+            try batch.stage(readyJSON + "\n", to: readyPath, mode: 0o644)
+            try batch.commit(syncing: store.directory.path)
+            if json {
+                Console.out(readyJSON)
+            } else {
+                printTable(lab: lab, ready: ready)
+                Console.out("ready " + ready.endpoints.map { "\($0.name)=\($0.host):\($0.port)" }.joined(separator: " ") + " endpoints=\(Console.path(readyPath))")
+            }
+            fflush(nil)
+            await waitForSignal()
+            if !json { Console.err("Stopping: closing the endpoints…") }
+            await server.shutdown()
+            unlink(readyPath)
+            if !json { Console.err("Stopped.") }
+        }
+    }
+
+    private func printIssuance(lab: Lab, report: ApplyReport) {
+        if report.changed {
+            IssueReportPrinter(lab: lab, report: report).print()
+            Console.out()
+        } else {
+            Console.out("PKI: \"\(Console.path(report.store))\" matches \(lab.file).")
+        }
+    }
+
+    private func printTable(lab: Lab, ready: ReadyLab) {
+        var rows = [["ENDPOINT", "URL", "PRESENTS", "CLIENT AUTH", "TRUSTS", "TLS"]]
+        for endpoint in ready.endpoints {
+            let auth = endpoint.clientAuth == .none ? "none" : "\(endpoint.clientAuth.rawValue) (chain: \(endpoint.clientChain.rawValue))"
+            rows.append([endpoint.name, endpoint.url, endpoint.certificate, auth, endpoint.trust.joined(separator: ", "), endpoint.tls])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        Console.out()
+        for (index, row) in rows.enumerated() {
+            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            Console.out(index == 0 ? Console.bold(line) : line)
+        }
+        Console.out()
+        let device = ready.identities.first { $0.role == .client } ?? ready.identities.first { $0.role == .both }
+        let ca = Console.path(ready.ca)
+        for endpoint in ready.endpoints {
+            let host = ["127.0.0.1", "0.0.0.0", "localhost"].contains(endpoint.host) ? "localhost" : endpoint.host
+            guard let device else { break }
+            switch endpoint.kind {
+            case .echo:
+                Console.out("Try the echo:  openssl s_client -connect \(host):\(endpoint.port) -CAfile \(ca) -cert \(Console.path(device.cert)) -cert_chain \(Console.path(device.chain)) -key \(Console.path(device.key)) -verify_return_error -quiet")
+            case .https:
+                Console.out("Try HTTPS:     curl --cacert \(ca) --cert \(Console.path(device.fullchain)) --key \(Console.path(device.key)) https://\(host):\(endpoint.port)/whoami")
+            }
+        }
+        Console.out()
+        Console.out("Connections are logged below and in \"\(Console.path(ready.events))\". Ctrl-C stops.")
+    }
+
+    /// Waits for SIGINT or SIGTERM.
+    private func waitForSignal() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "pkilab.signals")
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = SignalOnce(continuation)
+            for number in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { once.fire() }
+                source.resume()
+                once.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation on the first signal only.
+final class SignalOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func keep(_ source: any DispatchSourceSignal) {
+        lock.lock()
+        sources.append(source)
+        lock.unlock()
+    }
+
+    func fire() {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume()
+    }
+}
