@@ -13,9 +13,40 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     private var seen: [UInt8] = []
     private var done = false
     private var readsAfterHello = 0
+    private var context: ChannelHandlerContext?
+    private var handshakeOver = false
+    private var deferredInputClosed = false
 
     init(state: ConnectionState) {
         self.state = state
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// A client that sends its last bytes and closes its side at once (`printf … | openssl s_client`) would
+    /// otherwise be failed by the TLS handler while pkilab is still checking its certificate: hold the
+    /// half-close back until the handshake is over.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event, !handshakeOver {
+            deferredInputClosed = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Called by the event handler when the handshake has completed or failed.
+    func handshakeEnded() {
+        handshakeOver = true
+        if deferredInputClosed, let context {
+            deferredInputClosed = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

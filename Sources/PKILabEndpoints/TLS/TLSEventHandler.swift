@@ -53,6 +53,9 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
                 state.update { $0.notes.append("no client certificate (client_auth: optional lets it in)") }
             }
             state.emit(accepted: true, tlsVersion: version, alpn: negotiated, resumed: resumed)
+            context.fireUserInboundEventTriggered(event)
+            (try? context.pipeline.syncOperations.handler(type: ClientHelloSniffer.self))?.handshakeEnded()
+            return
         } else if event is ChannelShouldQuiesceEvent, !completed {
             context.close(promise: nil)
         }
@@ -63,6 +66,7 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !completed {
             state.reject(Self.classify(error, state: state))
             state.emit(accepted: false)
+            (try? context.pipeline.syncOperations.handler(type: ClientHelloSniffer.self))?.handshakeEnded()
         }
         context.fireErrorCaught(error)
     }

@@ -1,0 +1,234 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The lab the endpoint tests serve: good, expired, not-yet-valid and server-only certificates, and a files folder.
+private func endpointLab(clientChain: String = "complete") -> String {
+    """
+    lab: up-test
+    authorities:
+      root: { subject: { CN: Up Test Root } }
+      issuing: { parent: root, subject: { CN: Up Test Issuing }, path_len: 0 }
+    certificates:
+      server: { role: server, names: [localhost, 127.0.0.1] }
+      device-001: { role: client }
+      expired: { role: client, not_before: 2020-01-01, not_after: 2021-01-01 }
+      later: { role: client, not_before: 2099-01-01, validity: 30d }
+      web-only: { role: server, names: [web.lab.test] }
+    endpoints:
+      echo: { client_chain: \(clientChain) }
+      https: { files: files, client_chain: \(clientChain) }
+    """
+}
+
+/// Starts `pkilab up` on the endpoint lab (and a foreign lab whose device certificate no lab authority signed).
+private func withLab(clientChain: String = "complete", _ body: (LabProcess, Scratch) throws -> Void) throws {
+    let scratch = try Scratch(lab: endpointLab(clientChain: clientChain))
+    let foreign = try Scratch(lab: Scratch.lab().replacingOccurrences(of: "CLI Test Root", with: "Foreign Root"))
+    defer { scratch.remove(); foreign.remove() }
+    try FileManager.default.createDirectory(atPath: scratch.path + "/files", withIntermediateDirectories: true)
+    try Data((0..<100_000).map { UInt8($0 % 251) }).write(to: URL(fileURLWithPath: scratch.path + "/files/firmware.bin"))
+    #expect(try Pkilab.run(["issue"], in: foreign.path).status == 0)
+    let lab = try LabProcess(scratch: scratch)
+    defer {
+        let status = lab.stop()
+        #expect(status == 0, "pkilab up exits 0 on SIGTERM:\n\(lab.output.string)")
+    }
+    try body(lab, foreign)
+}
+
+@Suite("pkilab up: endpoints that enforce client certificates, with real clients", .serialized, .timeLimit(.minutes(5)))
+struct EndpointInteropTests {
+    static let device = "ca/certs/device-001"
+
+    @Test("openssl s_client on the echo endpoint: accepted with and without the intermediate; each bad client refused with its reason")
+    func opensslEcho() throws {
+        try withLab { lab, foreign in
+            // The client keeps its input open for a moment, as a device does, to read the echo or the server's alert.
+            func sClient(_ extra: [String]) throws -> RunResult {
+                let command = ["openssl", "s_client", "-connect", "127.0.0.1:\(lab.echoPort)", "-servername", "localhost", "-CAfile", "ca/root.pem",
+                               "-verify_return_error", "-quiet", "-no_ign_eof"] + extra
+                return try Run.program("sh", ["-c", "(printf 'ping\\n'; sleep 1) | " + command.joined(separator: " ")], cwd: lab.scratch.path, timeout: 30)
+            }
+            let full = try sClient(["-cert", "\(Self.device)/cert.pem", "-cert_chain", "\(Self.device)/chain.pem", "-key", "\(Self.device)/key.pem"])
+            #expect(full.stdout.contains("ping"), "the echo sends the bytes back: \(full)")
+            #expect(lab.event(0)?.reason == "ok")
+            #expect(lab.event(0)?.client?.commonName == "device-001")
+            #expect(lab.event(0)?.notes.isEmpty == true)
+            #expect(lab.event(0)?.tlsVersion == "1.3" && lab.event(0)?.cipher?.hasPrefix("TLS_") == true)
+
+            let leafOnly = try sClient(["-cert", "\(Self.device)/cert.pem", "-key", "\(Self.device)/key.pem"])
+            #expect(leafOnly.stdout.contains("ping"), "\(leafOnly)")
+            #expect(lab.event(1)?.reason == "ok")
+            #expect(lab.event(1)?.notes.first?.contains("sent no intermediate") == true, "\(String(describing: lab.event(1)))")
+
+            let cases: [([String], String)] = [
+                ([], "no_client_certificate"),
+                (["-cert", "ca/certs/expired/cert.pem", "-cert_chain", "ca/certs/expired/chain.pem", "-key", "ca/certs/expired/key.pem"], "expired"),
+                (["-cert", "ca/certs/later/cert.pem", "-cert_chain", "ca/certs/later/chain.pem", "-key", "ca/certs/later/key.pem"], "not_yet_valid"),
+                (["-cert", "ca/certs/web-only/cert.pem", "-cert_chain", "ca/certs/web-only/chain.pem", "-key", "ca/certs/web-only/key.pem"], "wrong_purpose"),
+                (["-cert", "\(foreign.path)/ca/certs/device-001/cert.pem", "-cert_chain", "\(foreign.path)/ca/certs/device-001/chain.pem",
+                  "-key", "\(foreign.path)/ca/certs/device-001/key.pem"], "unknown_authority"),
+            ]
+            for (offset, (arguments, reason)) in cases.enumerated() {
+                let result = try sClient(arguments)
+                #expect(!result.stdout.contains("ping"), "\(reason): no data may cross: \(result)")
+                #expect(result.stderr.contains("alert"), "\(reason): refused with a TLS alert during the handshake: \(result)")
+                let event = lab.event(2 + offset)
+                #expect(event?.outcome == .rejected && event?.reason == reason, "\(reason): \(String(describing: event))")
+                #expect(event?.hint?.isEmpty == false)
+            }
+        }
+    }
+
+    @Test("curl on the HTTPS endpoint: /whoami reflects the certificate, HTTP/2 and HTTP/1.1, Range, /ca.pem; bad clients refused in the handshake")
+    func curlHTTPS() throws {
+        try withLab { lab, foreign in
+            let base = "https://localhost:\(lab.httpsPort)"
+            func curl(_ extra: [String]) throws -> RunResult {
+                try Run.program("curl", ["-sS", "--max-time", "20", "--cacert", "ca/root.pem"] + extra, cwd: lab.scratch.path, timeout: 30)
+            }
+            let withCert = ["--cert", "\(Self.device)/fullchain.pem", "--key", "\(Self.device)/key.pem"]
+            let whoami = try curl(withCert + ["\(base)/whoami"])
+            #expect(whoami.status == 0, "\(whoami)")
+            let json = try JSONSerialization.jsonObject(with: Data(whoami.stdout.utf8)) as? [String: Any]
+            let client = json?["client"] as? [String: Any]
+            #expect(client?["commonName"] as? String == "device-001")
+            #expect((client?["chain"] as? [String])?.count == 3)
+            #expect(json?["alpn"] as? String == "h2" && json?["httpVersion"] as? String == "2")
+            #expect(json?["sni"] as? String == "localhost" && json?["tlsVersion"] as? String == "1.3")
+            let serial = try Run.program("openssl", ["x509", "-noout", "-serial", "-in", "\(Self.device)/cert.pem"], cwd: lab.scratch.path).stdout
+            #expect(serial.lowercased().contains(client?["serial"] as? String ?? "none"))
+
+            let http1 = try curl(withCert + ["--http1.1", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", "\(base)/"])
+            #expect(http1.stdout == "200 1.1", "\(http1)")
+            let echo = try curl(withCert + ["--data-binary", "hello lab", "\(base)/echo"])
+            #expect(echo.stdout == "hello lab")
+            let ca = try curl(withCert + ["\(base)/ca.pem"])
+            #expect(ca.stdout == lab.scratch.read("ca/root.pem") && !ca.stdout.contains("PRIVATE KEY"))
+
+            // Range, ETag and 304, as esp_https_ota and ESP8266httpUpdate use them.
+            let range = try curl(withCert + ["-r", "1000-1099", "-D", "-", "-o", "range.bin", "\(base)/files/firmware.bin"])
+            #expect(range.stdout.contains("206") && range.stdout.lowercased().contains("content-range: bytes 1000-1099/100000"), "\(range)")
+            let expected = Data((1000..<1100).map { UInt8($0 % 251) })
+            #expect(FileManager.default.contents(atPath: lab.scratch.path + "/range.bin") == expected)
+            let head = try curl(withCert + ["-I", "\(base)/files/firmware.bin"])
+            #expect(head.stdout.lowercased().contains("content-length: 100000"), "\(head)")
+            let etag = head.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }.map { String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) }
+            let notModified = try curl(withCert + ["-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: \(etag ?? "")", "\(base)/files/firmware.bin"])
+            #expect(notModified.stdout == "304", "\(notModified)")
+
+            let before = lab.events.count
+            let rejected: [([String], String)] = [
+                ([], "no_client_certificate"),
+                (["--cert", "ca/certs/expired/fullchain.pem", "--key", "ca/certs/expired/key.pem"], "expired"),
+                (["--cert", "ca/certs/later/fullchain.pem", "--key", "ca/certs/later/key.pem"], "not_yet_valid"),
+                (["--cert", "ca/certs/web-only/fullchain.pem", "--key", "ca/certs/web-only/key.pem"], "wrong_purpose"),
+                (["--cert", "\(foreign.path)/ca/certs/device-001/fullchain.pem", "--key", "\(foreign.path)/ca/certs/device-001/key.pem"], "unknown_authority"),
+            ]
+            for (offset, (arguments, reason)) in rejected.enumerated() {
+                let result = try curl(arguments + ["\(base)/whoami"])
+                #expect(result.status != 0 && result.stdout.isEmpty, "\(reason): \(result)")
+                #expect(result.stderr.contains("alert"), "\(reason): curl sees the TLS alert: \(result)")
+                #expect(lab.event(before + offset)?.reason == reason, "\(reason): \(String(describing: lab.event(before + offset)))")
+            }
+
+            let plain = try Run.program("curl", ["-sS", "--max-time", "10", "http://localhost:\(lab.httpsPort)/whoami"], timeout: 20)
+            #expect(plain.stdout.contains("use https://"), "\(plain)")
+            let plainEvent = lab.event(before + rejected.count)
+            #expect(plainEvent?.reason == "not_a_tls_client" && plainEvent?.explanation.contains("GET /whoami") == true, "\(String(describing: plainEvent))")
+
+            let distrust = try Run.program("curl", ["-sS", "--max-time", "10", "--cacert", "\(foreign.path)/ca/root.pem"] + withCert + ["\(base)/"],
+                                           cwd: lab.scratch.path, timeout: 20)
+            #expect(distrust.status != 0)
+            let distrustEvent = lab.event(before + rejected.count + 1)
+            #expect(distrustEvent?.reason == "client_rejected_server" && distrustEvent?.explanation.contains("unknown_ca") == true,
+                    "\(String(describing: distrustEvent))")
+        }
+    }
+
+    @Test("Python ssl and http.client: echo of a multi-megabyte stream, TLS 1.2 and 1.3, refusals with reasons")
+    func python() throws {
+        try withLab { lab, foreign in
+            let ca = lab.store + "/root.pem"
+            let good = ["port": lab.echoPort, "ca": ca, "cert": lab.store + "/certs/device-001/fullchain.pem",
+                        "key": lab.store + "/certs/device-001/key.pem"] as [String: Any]
+            var big = good
+            big["bytes"] = 8 * 1024 * 1024 + 17
+            let stream = try lab.python(big)
+            #expect(stream["same"] as? Bool == true && stream["echoed"] as? Int == 8 * 1024 * 1024 + 17, "\(stream)")
+            for version in ["1.2", "1.3"] {
+                var pinned = good
+                pinned["tls"] = version
+                let result = try lab.python(pinned)
+                #expect(result["same"] as? Bool == true, "\(version): \(result)")
+            }
+            #expect(lab.events.suffix(2).compactMap(\.tlsVersion) == ["1.2", "1.3"])
+            var http = good
+            http["port"] = lab.httpsPort
+            http["http"] = "/whoami"
+            let response = try lab.python(http)
+            #expect((response["response"] as? String)?.contains("\"commonName\" : \"device-001\"") == true, "\(response)")
+
+            let count = lab.events.count
+            var noCert = good
+            noCert["cert"] = nil
+            let refused = try lab.python(noCert)
+            #expect((refused["error"] as? String)?.contains("CERTIFICATE_REQUIRED") == true && refused["same"] == nil, "\(refused)")
+            #expect(lab.event(count)?.reason == "no_client_certificate")
+            var wrongServer = good
+            wrongServer["ca"] = foreign.path + "/ca/root.pem"
+            let distrusted = try lab.python(wrongServer)
+            #expect((distrusted["error"] as? String)?.contains("CERTIFICATE_VERIFY_FAILED") == true, "\(distrusted)")
+            #expect(lab.event(count + 1)?.reason == "client_rejected_server")
+        }
+    }
+
+    @Test("client_chain: require refuses a leaf sent without its intermediate, as Mosquitto with cafile = root does")
+    func strictChain() throws {
+        try withLab(clientChain: "require") { lab, _ in
+            let leafOnly = try Run.program("curl", ["-sS", "--max-time", "10", "--cacert", "ca/root.pem", "--cert", "\(Self.device)/cert.pem",
+                                                    "--key", "\(Self.device)/key.pem", "https://localhost:\(lab.httpsPort)/whoami"],
+                                           cwd: lab.scratch.path, timeout: 20)
+            #expect(leafOnly.status != 0, "\(leafOnly)")
+            #expect(lab.event(0)?.reason == "missing_intermediate", "\(String(describing: lab.event(0)))")
+            let full = try Run.program("curl", ["-sS", "--max-time", "10", "--cacert", "ca/root.pem", "--cert", "\(Self.device)/fullchain.pem",
+                                                "--key", "\(Self.device)/key.pem", "https://localhost:\(lab.httpsPort)/whoami"],
+                                       cwd: lab.scratch.path, timeout: 20)
+            #expect(full.status == 0, "\(full)")
+            #expect(lab.event(1)?.reason == "ok")
+        }
+    }
+
+    @Test("a client that never finishes the handshake is cut off with handshake_timeout; shutdown leaves no listener")
+    func timeoutAndShutdown() throws {
+        let scratch = try Scratch(lab: endpointLab())
+        defer { scratch.remove() }
+        let lab = try LabProcess(scratch: scratch)
+        let socket = try Run.program("python3", ["-c", "import socket,time; s=socket.create_connection(('127.0.0.1', \(lab.echoPort))); s.send(b'\\x16\\x03\\x01'); time.sleep(5)"], timeout: 20)
+        #expect(socket.status == 0)
+        #expect(lab.event(0)?.reason == "handshake_timeout", "\(String(describing: lab.event(0)))")
+        #expect(FileManager.default.fileExists(atPath: lab.store + "/endpoints.json"))
+        let ready = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: lab.store + "/endpoints.json"))) as? [String: Any]
+        #expect((ready?["endpoints"] as? [[String: Any]])?.count == 2)
+        #expect((ready?["ca"] as? String)?.hasPrefix("/") == true, "paths are absolute, for CI")
+        #expect(lab.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: lab.store + "/endpoints.json"))
+        for port in [lab.echoPort, lab.httpsPort] {
+            let probe = try Run.program("python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2)"], timeout: 10)
+            #expect(probe.status != 0 && probe.stderr.contains("ConnectionRefused"), "port \(port) still listens: \(probe)")
+        }
+    }
+
+    @Test("a port already in use gives exit 69 and says what to do")
+    func portInUse() throws {
+        let scratch = try Scratch(lab: endpointLab())
+        defer { scratch.remove() }
+        let first = try LabProcess(scratch: scratch)
+        defer { first.stop() }
+        let second = try Pkilab.run(["up", "--echo-port", "\(first.echoPort)", "--https-port", "0"], in: scratch.path, timeout: 60)
+        #expect(second.status == 69 && second.stderr.contains("could not start"), "\(second)")
+    }
+}
