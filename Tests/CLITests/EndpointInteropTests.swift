@@ -1,4 +1,5 @@
 import Foundation
+import PKILab
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -166,11 +167,21 @@ struct EndpointInteropTests {
                 #expect(result["same"] as? Bool == true, "\(version): \(result)")
             }
             #expect(lab.events.suffix(2).compactMap(\.tlsVersion) == ["1.2", "1.3"])
-            var http = good
-            http["port"] = lab.httpsPort
-            http["http"] = "/whoami"
-            let response = try lab.python(http)
-            #expect((response["response"] as? String)?.contains("\"commonName\" : \"device-001\"") == true, "\(response)")
+            let client = """
+                import http.client, json, ssl, sys
+                context = ssl.create_default_context(cafile=sys.argv[1])
+                context.load_cert_chain(sys.argv[2], sys.argv[3])
+                connection = http.client.HTTPSConnection("localhost", int(sys.argv[4]), context=context, timeout=20)
+                connection.request("GET", "/whoami")
+                response = connection.getresponse()
+                print(response.status, json.loads(response.read())["client"]["commonName"])
+                connection.request("GET", "/files/firmware.bin", headers={"Range": "bytes=0-9"})
+                response = connection.getresponse()
+                print(response.status, list(response.read()))
+                """
+            let http = try Run.program("python3", ["-c", client, ca, lab.store + "/certs/device-001/fullchain.pem",
+                                                   lab.store + "/certs/device-001/key.pem", "\(lab.httpsPort)"], timeout: 60)
+            #expect(http.stdout == "200 device-001\n206 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n", "\(http)")
 
             let count = lab.events.count
             var noCert = good
@@ -184,6 +195,65 @@ struct EndpointInteropTests {
             #expect((distrusted["error"] as? String)?.contains("CERTIFICATE_VERIFY_FAILED") == true, "\(distrusted)")
             #expect(lab.event(count + 1)?.reason == "client_rejected_server")
         }
+    }
+
+    @Test("protocol_version, no_shared_cipher and peer_closed come from what the client did; the CertificateRequest names the trusted root")
+    func edgeReasons() throws {
+        let scratch = try Scratch(lab: endpointLab().replacingOccurrences(of: "echo: { client_chain: complete }",
+            with: "echo: { client_chain: complete, tls_max: \"1.2\", ciphers: [ECDHE-ECDSA-AES128-GCM-SHA256] }"))
+        defer { scratch.remove() }
+        let lab = try LabProcess(scratch: scratch, arguments: ["--events", scratch.path + "/copy.jsonl"])
+        defer { lab.stop() }
+        func sClient(_ extra: [String]) throws -> RunResult {
+            let command = ["openssl", "s_client", "-connect", "127.0.0.1:\(lab.echoPort)", "-CAfile", "ca/root.pem"] + extra
+            return try Run.program("sh", ["-c", "sleep 1 | " + command.joined(separator: " ")], cwd: scratch.path, timeout: 30)
+        }
+        let names = try sClient(["-cert", "\(Self.device)/cert.pem", "-key", "\(Self.device)/key.pem"])
+        #expect(names.stdout.contains("Acceptable client certificate CA names") && names.stdout.contains("CN = Up Test Root"), "\(names)")
+        #expect(lab.event(0)?.reason == "ok" && lab.event(0)?.cipher == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "\(String(describing: lab.event(0)))")
+        _ = try sClient(["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])
+        #expect(lab.event(1)?.reason == "protocol_version" && lab.event(1)?.tlsOffered == ["1.1"], "\(String(describing: lab.event(1)))")
+        _ = try sClient(["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"])
+        #expect(lab.event(2)?.reason == "no_shared_cipher", "\(String(describing: lab.event(2)))")
+        let hangUp = try Run.program("python3", ["-c", "import socket; s=socket.create_connection(('127.0.0.1', \(lab.echoPort))); s.send(b'\\x16\\x03\\x01\\x00\\x05\\x01'); s.close()"], timeout: 20)
+        #expect(hangUp.status == 0)
+        #expect(lab.event(3)?.reason == "peer_closed", "\(String(describing: lab.event(3)))")
+        // The same events went to --events FILE, and pkilab events reads them back.
+        let copy = (try? String(contentsOfFile: scratch.path + "/copy.jsonl", encoding: .utf8))?.split(separator: "\n") ?? []
+        #expect(copy.count == 4)
+        let events = try Pkilab.run(["events", "--json"], in: scratch.path)
+        #expect(events.stdout.split(separator: "\n").count == 4 && events.stdout.contains("\"reason\":\"no_shared_cipher\""), "\(events)")
+        let human = try Pkilab.run(["events"], in: scratch.path)
+        #expect(human.stdout.contains("✗ rejected [protocol_version]: no TLS version in common: it offers TLS 1.1; this endpoint speaks TLS 1.2–1.2"), "\(human)")
+    }
+
+    @Test("pkilab up --json prints the resolved endpoints on one line, then events as JSON lines")
+    func jsonOutput() throws {
+        let scratch = try Scratch(lab: endpointLab())
+        defer { scratch.remove() }
+        #expect(try Pkilab.run(["issue"], in: scratch.path).status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Pkilab.binary)
+        process.arguments = ["up", "--json", "--echo-port", "0", "--https-port", "0"]
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        let output = DataBox()
+        pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        try process.run()
+        defer { kill(process.processIdentifier, SIGTERM); process.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !output.string.contains("\n") { usleep(20_000) }
+        let first = output.string.split(separator: "\n").first.map(String.init) ?? ""
+        let ready = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+        let endpoints = ready?["endpoints"] as? [[String: Any]] ?? []
+        #expect(endpoints.map { $0["kind"] as? String } == ["echo", "https"], "\(first)")
+        let port = endpoints.first?["port"] as? Int ?? 0
+        _ = try Run.program("sh", ["-c", "sleep 1 | openssl s_client -connect 127.0.0.1:\(port) -CAfile ca/root.pem"], cwd: scratch.path, timeout: 30)
+        while Date() < deadline && output.string.split(separator: "\n").count < 2 { usleep(20_000) }
+        let event = output.string.split(separator: "\n").dropFirst().first.flatMap { ConnectionEvent.decode(jsonLine: String($0)) }
+        #expect(event?.reason == "no_client_certificate", "\(output.string)")
     }
 
     @Test("client_chain: require refuses a leaf sent without its intermediate, as Mosquitto with cafile = root does")

@@ -42,5 +42,12 @@ certificates:
   #   not_before: 2020-01-01
   #   not_after: 2021-01-01
 
+# What `pkilab up` serves. Without this section: a TLS echo on 7443 and HTTPS on 8443, on 127.0.0.1,
+# presenting "server", requiring a client certificate under "root".
+# endpoints:
+#   bind: 127.0.0.1     # 0.0.0.0 to let boards on the LAN connect
+#   echo:  { port: 7443, client_auth: require, client_chain: complete }
+#   https: { port: 8443, files: firmware, tls_min: "1.2", tls_max: "1.3" }
+
 """
 }

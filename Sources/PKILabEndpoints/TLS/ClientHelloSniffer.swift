@@ -30,10 +30,14 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// A client that sends its last bytes and closes its side at once (`printf … | openssl s_client`) would
-    /// otherwise be failed by the TLS handler while pkilab is still checking its certificate: hold the
-    /// half-close back until the handshake is over.
+    /// otherwise be failed by the TLS handler while pkilab is still checking its certificate: once that check
+    /// has started, hold the half-close back until the handshake is over.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event, !handshakeOver {
+        if case ChannelEvent.inputClosed = event, state.read({ $0.draining }) {
+            context.close(promise: nil)
+            return
+        }
+        if case ChannelEvent.inputClosed = event, !handshakeOver, state.read({ $0.callbackRan }) {
             deferredInputClosed = true
             return
         }
@@ -50,6 +54,8 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After a refused handshake the connection only drains what the client still sends (see ServerHelloObserver).
+        if state.read({ $0.draining }) { return }
         guard !done else {
             watchForPlaintextAlert(unwrapInboundIn(data))
             context.fireChannelRead(data)
@@ -116,7 +122,12 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-/// Reads the ServerHello the TLS handler sends, for the negotiated cipher suite and version.
+/// Watches what the TLS handler sends: the ServerHello, for the negotiated cipher suite and version; and the
+/// close after a refused handshake, which it turns into a gentle one.
+///
+/// A client that is still writing when the server closes gets a TCP reset, and a reset throws away the alert
+/// that says why (Java reports "Broken pipe", Python "EOF"). So after a refusal this sends the alert, closes
+/// only the output, and keeps reading (and discarding) for up to a second before closing.
 final class ServerHelloObserver: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -140,5 +151,21 @@ final class ServerHelloObserver: ChannelOutboundHandler, RemovableChannelHandler
             }
         }
         context.write(data, promise: promise)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        let refused = state.read { $0.emitted && $0.accepted == nil && !$0.draining && $0.rejection?.reason != .notATLSClient }
+        guard mode == .all, refused else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        state.update { $0.draining = true }
+        context.flush()
+        context.close(mode: .output, promise: nil)
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .seconds(1)) {
+            channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in promise?.succeed() }
     }
 }

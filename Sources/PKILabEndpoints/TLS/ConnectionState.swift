@@ -27,6 +27,8 @@ final class ConnectionState: Sendable {
         var clientAlert: UInt8?
         var handshakeCompleted = false
         var emitted = false
+        /// Refused: the alert has gone out and the connection only drains what the client still sends.
+        var draining = false
         var accepted: ConnectionEvent?
     }
 
@@ -114,7 +116,9 @@ final class ConnectionState: Sendable {
             var hint = verdict.hint
             if reason == .unknownAuthority { hint = "this endpoint trusts client certificates under \(trusted); issue the device's certificate from the lab (pkilab ls)" }
             if reason == .wrongPurpose { hint = "a client needs a certificate with role: client (or both) in lab.yaml; this one is for servers" }
-            if reason == .notYetValid { hint = "the lab's clock says it is \(LabDate.humanWithTime(Date())); re-issue it, or check not_before in lab.yaml" }
+            if reason == .notYetValid {
+                hint = "the lab's clock says it is \(LabDate.humanWithTime(Date())); a certificate made where the clock was wrong (an unset device clock says 1970) starts in the future: check not_before in lab.yaml and the clocks, then re-issue it"
+            }
             reject(Rejection(reason: reason, explanation: "the client's certificate " + verdict.message, hint: hint))
             return .failed
         }

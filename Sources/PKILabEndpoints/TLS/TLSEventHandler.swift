@@ -131,7 +131,7 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         if reasons.contains(where: { ["HTTP_REQUEST", "HTTPS_PROXY_REQUEST"].contains($0) }) {
             return .init(reason: .notATLSClient, explanation: "the client sent plain HTTP to a TLS port", hint: "use https://", detail: text)
         }
-        if text.contains("eofDuringHandshake") || text.contains("Connection reset") || text.contains("ECONNRESET") || text.contains("Broken pipe") {
+        if text.contains("eofDuringHandshake") || text.contains("EOF during handshake") || text.contains("Connection reset") || text.contains("ECONNRESET") || text.contains("Broken pipe") {
             return .init(reason: .peerClosed, explanation: "the client closed the connection during the handshake",
                          hint: "a client that does not trust the server sometimes hangs up without an alert; check the device's log", detail: text)
         }
