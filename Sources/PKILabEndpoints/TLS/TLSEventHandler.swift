@@ -64,9 +64,12 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if !completed {
+            // The TLS handler sends its alert and closes by itself; a handler further on that closed now could
+            // get a close_notify out before the alert. So a handshake error stops here.
             state.reject(Self.classify(error, state: state))
             state.emit(accepted: false)
             (try? context.pipeline.syncOperations.handler(type: ClientHelloSniffer.self))?.handshakeEnded()
+            return
         }
         context.fireErrorCaught(error)
     }

@@ -119,7 +119,13 @@ try:
             except Exception as error:
                 result["error"] = repr(error)
         thread = threading.Thread(target=reader); thread.start()
-        tls.sendall(payload)
+        try:
+            tls.sendall(payload)
+        except Exception as error:
+            # The reader may have the server's alert; the writer then only sees the closed connection.
+            thread.join(5)
+            if "error" not in result: result["error"] = repr(error)
+            raise Exception(result["error"])
         thread.join(30)
         result["sent"] = len(payload)
         if "error" in result: raise Exception(result["error"])
@@ -127,7 +133,7 @@ try:
         result["same"] = hashlib.sha256(payload).hexdigest() == hashlib.sha256(bytes(received)).hexdigest()
     tls.close()
 except Exception as error:
-    result["error"] = repr(error)
+    result["error"] = result.get("error") or repr(error)
 print(json.dumps(result))
 """#
 
