@@ -23,6 +23,10 @@ final class ConnectionState: Sendable {
         var client: ConnectionEvent.ClientCertificate?
         var notes: [String] = []
         var callbackRan = false
+        /// Where pkilab's own check of the client certificate is.
+        var verification = Verification.notStarted
+        /// The connection ended while the check was still running: how it ended, to tell once the check is done.
+        var endedDuringVerification: Rejection?
         /// A fatal alert the client sent in plain text during the handshake.
         var clientAlert: UInt8?
         var handshakeCompleted = false
@@ -30,6 +34,10 @@ final class ConnectionState: Sendable {
         /// Refused: the alert has gone out and the connection only drains what the client still sends.
         var draining = false
         var accepted: ConnectionEvent?
+    }
+
+    enum Verification: Sendable {
+        case notStarted, pending, accepted, rejected
     }
 
     let endpoint: EndpointContext
@@ -94,9 +102,51 @@ final class ConnectionState: Sendable {
     /// The custom verification callback: runs pkilab's own chain check on what the client presented, so a
     /// refusal carries its reason (BoringSSL alone would only say CERTIFICATE_VERIFY_FAILED).
     func verify(_ presented: [NIOSSLCertificate], promise: EventLoopPromise<NIOSSLVerificationResultWithMetadata>) {
-        update { $0.callbackRan = true }
+        update {
+            $0.callbackRan = true
+            $0.verification = .pending
+        }
         let ders = presented.map { try? $0.toDERBytes() }
-        promise.completeWithTask { await self.check(ders: ders, presented: presented) }
+        promise.completeWithTask {
+            let result = await self.check(ders: ders, presented: presented)
+            self.verificationFinished(accepted: { if case .certificateVerified = result { return true } else { return false } }())
+            return result
+        }
+    }
+
+    /// Records the check's verdict; if the connection already ended meanwhile, tells the story now.
+    private func verificationFinished(accepted: Bool) {
+        let ended: Rejection? = info.withLock { state in
+            state.verification = accepted ? .accepted : .rejected
+            return state.endedDuringVerification
+        }
+        guard let ended else { return }
+        connectionEnded(ended)
+    }
+
+    /// The connection failed or closed before the TLS handler reported the handshake complete. In TLS 1.3 a
+    /// client may finish its side and hang up (`openssl s_time`, health checks) while pkilab still checks its
+    /// certificate, or be reset by the session tickets that follow: once its certificate has been accepted that
+    /// is a completed mutual-TLS handshake, not a refusal.
+    func connectionEnded(_ rejection: Rejection) {
+        let verification: Verification = info.withLock { state in
+            if state.verification == .pending, state.endedDuringVerification == nil { state.endedDuringVerification = rejection }
+            return state.verification
+        }
+        switch verification {
+        case .pending:
+            return
+        case .accepted where [.peerClosed, .handshakeFailed].contains(rejection.reason) && rejection.detail.map(Self.isHangUp) ?? true:
+            update { $0.notes.append("the client closed the connection right after its side of the handshake; its certificate had been accepted") }
+            emit(accepted: true)
+        default:
+            reject(rejection)
+            emit(accepted: false)
+        }
+    }
+
+    static func isHangUp(_ detail: String) -> Bool {
+        ["EOF during handshake", "eofDuringHandshake", "Connection reset", "ECONNRESET", "Broken pipe", "EPIPE"].contains { detail.contains($0) }
     }
 
     private func check(ders: [[UInt8]?], presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResultWithMetadata {

@@ -66,8 +66,7 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !completed {
             // The TLS handler sends its alert and closes by itself; a handler further on that closed now could
             // get a close_notify out before the alert. So a handshake error stops here.
-            state.reject(Self.classify(error, state: state))
-            state.emit(accepted: false)
+            state.connectionEnded(Self.classify(error, state: state))
             (try? context.pipeline.syncOperations.handler(type: ClientHelloSniffer.self))?.handshakeEnded()
             return
         }
@@ -76,7 +75,11 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
-        if !completed { state.emit(accepted: false) }
+        if !completed {
+            state.connectionEnded(.init(reason: .peerClosed, explanation: "the client closed the connection before the handshake finished",
+                                        hint: "a client that does not trust the server sometimes just hangs up; check the device's log",
+                                        detail: "EOF during handshake"))
+        }
         context.fireChannelInactive()
     }
 
