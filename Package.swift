@@ -77,6 +77,17 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        // The endpoint handlers on EmbeddedChannel, with real TLS clients' bytes.
+        .testTarget(
+            name: "PKILabEndpointsTests",
+            dependencies: [
+                "PKILabEndpoints",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built pkilab binary against real peers: openssl, Python's ssl module.
         .testTarget(
             name: "CLITests",
