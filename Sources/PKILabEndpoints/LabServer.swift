@@ -54,7 +54,7 @@ public final class LabServer: Sendable {
     ///   - extraEventFiles: more files to append events to (`--events FILE`).
     public init(lab: Lab, store: LabStore, labFolder: String, bind: String? = nil, portOverrides: [EndpointSpec.Kind: Int] = [:],
                 extraEventFiles: [String] = [], handshakeTimeout: Int64 = 10,
-                onEvent: @escaping @Sendable (ConnectionEvent) -> Void, onRequest: @escaping @Sendable (RequestRecord) -> Void) throws {
+                onEvent: @escaping @Sendable (ConnectionEvent, String) -> Void, onRequest: @escaping @Sendable (RequestRecord) -> Void) throws {
         self.lab = lab
         let absolute = store.directory.path.hasPrefix("/") ? store.directory.path
             : FileManager.default.currentDirectoryPath + "/" + store.directory.path

@@ -28,7 +28,7 @@ struct PipelineTests {
         let spec = lab.endpoints.first { $0.kind == kind }!
         let verifier = store.verifier(for: lab)
         let context = try EndpointContext(spec: spec, sslContext: try ServerTLS.context(for: spec, store: store, trust: verifier.roots, alpn: []),
-                                          verifier: verifier, events: try EventLog(paths: [], listener: { events.append($0) }),
+                                          verifier: verifier, events: try EventLog(paths: [], listener: { event, _ in events.append(event) }),
                                           handshakeTimeout: .seconds(5))
         try body(context)
     }

@@ -80,10 +80,7 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
 
     /// The event as one JSON line (no trailing newline).
     public var jsonLine: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        (try? EventLog.makeEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     public static func decode(jsonLine: String) -> ConnectionEvent? {

@@ -10,11 +10,13 @@ import Darwin
 /// hands each to a listener (the console), in the order they happen.
 public final class EventLog: Sendable {
     private let descriptors: [Int32]
-    private let listener: @Sendable (ConnectionEvent) -> Void
-    private let lock = Mutex(())
+    private let listener: @Sendable (ConnectionEvent, String) -> Void
+    /// One encoder, used under the lock (making one per event costs more than the rest of the logging).
+    private let encoder = Mutex(EventLog.makeEncoder())
 
     /// Opens (creating, 0644, appending) every path in `paths`.
-    public init(paths: [String], listener: @escaping @Sendable (ConnectionEvent) -> Void) throws(StoreError) {
+    /// - Parameter listener: gets each event and its JSON line, in order.
+    public init(paths: [String], listener: @escaping @Sendable (ConnectionEvent, String) -> Void) throws(StoreError) {
         var descriptors: [Int32] = []
         for path in paths {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -33,10 +35,18 @@ public final class EventLog: Sendable {
     }
 
     public func record(_ event: ConnectionEvent) {
-        let line = Array((event.jsonLine + "\n").utf8)
-        lock.withLock { _ in
+        encoder.withLock { encoder in
+            let json = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            let line = Array((json + "\n").utf8)
             for fd in descriptors { _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
-            listener(event)
+            listener(event, json)
         }
+    }
+
+    static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
     }
 }

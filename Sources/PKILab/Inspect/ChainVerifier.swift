@@ -27,6 +27,12 @@ public struct ChainVerifier: Sendable {
     public func verify(_ leaf: Certificate, presented: [Certificate] = [], host: String? = nil, purpose: Purpose? = nil,
                        at time: Date = Date()) async -> ChainVerdict {
         let leafName = leaf.subject.commonName.map { "\"\($0)\"" } ?? "\"\(leaf.subject)\""
+        // The common case first: swift-certificates' RFC 5280 verifier accepts it. Only a failure needs the
+        // checks below, which find the reason in words.
+        let isAuthority = (try? leaf.extensions.basicConstraints).map { if case .isCertificateAuthority = $0 { return true } else { return false } } ?? false
+        if !(purpose != nil && isAuthority), case .validCertificate(let chain) = await rfc5280(leaf, presented: presented, host: host, purpose: purpose, at: time) {
+            return Self.valid(leafName: leafName, leaf: leaf, chain: Array(chain), host: host, purpose: purpose)
+        }
         // 1. A path to a root of the lab.
         var path = [leaf]
         let candidates = presented + intermediates + roots
@@ -49,7 +55,6 @@ public struct ChainVerifier: Sendable {
             path.append(issuer)
             guard path.count <= 16 else { break }
         }
-        let chainNames = path.map(\.subject.description)
 
         // 2. Dates, leaf first.
         for certificate in path {
@@ -91,23 +96,9 @@ public struct ChainVerifier: Sendable {
         }
 
         // 5. RFC 5280 as swift-certificates sees it.
-        let rootStore = CertificateStore(roots)
-        let intermediateStore = CertificateStore(presented + intermediates)
-        let requiredUsage: ExtendedKeyUsage.Usage? = purpose.map { $0 == .server ? .serverAuth : .clientAuth }
-        var verifier = Verifier(rootCertificates: rootStore) {
-            RFC5280Policy(fixedExpiryValidationTime: time)
-            ExtendedKeyUsagePolicy(required: requiredUsage)
-            if let host { ServerIdentityPolicy(serverHostname: CertificateName.parseIP(host) == nil ? host : nil,
-                                               serverIP: CertificateName.parseIP(host) == nil ? nil : host) }
-        }
-        let result = await verifier.validate(leaf: leaf, intermediates: intermediateStore)
-        switch result {
+        switch await rfc5280(leaf, presented: presented, host: host, purpose: purpose, at: time) {
         case .validCertificate:
-            var what = "it chains to \"\(path.last?.subject.commonName ?? "")\""
-            if let purpose { what += ", is valid for TLS \(purpose)s" }
-            if let host { what += " and for \(host)" }
-            what += ", until \(LabDate.human(leaf.notValidAfter))"
-            return ChainVerdict(valid: true, reason: nil, message: "\(leafName) is valid: \(what)", hint: nil, chain: chainNames)
+            return Self.valid(leafName: leafName, leaf: leaf, chain: path, host: host, purpose: purpose)
         case .couldNotValidate(let failures):
             let text = failures.first.map { Self.short($0.policyFailureReason.description) } ?? "no path to a trusted root"
             if text.lowercased().contains("subtree") || text.lowercased().contains("name constraint") {
@@ -121,6 +112,25 @@ public struct ChainVerifier: Sendable {
             ChainVerdict(valid: false, reason: reason, message: "\(leafName) is not valid: \(message)", hint: hint,
                          chain: path.map(\.subject.description))
         }
+    }
+
+    private func rfc5280(_ leaf: Certificate, presented: [Certificate], host: String?, purpose: Purpose?, at time: Date) async -> CertificateValidationResult {
+        let requiredUsage: ExtendedKeyUsage.Usage? = purpose.map { $0 == .server ? .serverAuth : .clientAuth }
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
+            RFC5280Policy(fixedExpiryValidationTime: time)
+            ExtendedKeyUsagePolicy(required: requiredUsage)
+            if let host { ServerIdentityPolicy(serverHostname: CertificateName.parseIP(host) == nil ? host : nil,
+                                               serverIP: CertificateName.parseIP(host) == nil ? nil : host) }
+        }
+        return await verifier.validate(leaf: leaf, intermediates: CertificateStore(presented + intermediates))
+    }
+
+    private static func valid(leafName: String, leaf: Certificate, chain: [Certificate], host: String?, purpose: Purpose?) -> ChainVerdict {
+        var what = "it chains to \"\(chain.last?.subject.commonName ?? "")\""
+        if let purpose { what += ", is valid for TLS \(purpose)s" }
+        if let host { what += " and for \(host)" }
+        what += ", until \(LabDate.human(leaf.notValidAfter))"
+        return ChainVerdict(valid: true, reason: nil, message: "\(leafName) is valid: \(what)", hint: nil, chain: chain.map(\.subject.description))
     }
 
     /// RFC 6125 matching: exact DNS names, a wildcard for exactly one leftmost label, and IP addresses by value.

@@ -78,6 +78,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
 
     private func finish(context: ChannelHandlerContext, forwarding data: NIOAny) {
         done = true
+        seen = []
         context.fireChannelRead(data)
     }
 

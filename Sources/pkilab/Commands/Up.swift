@@ -73,7 +73,7 @@ struct Up: AsyncParsableCommand {
                 server = try LabServer(
                     lab: lab, store: store, labFolder: labFolder.isEmpty ? "." : labFolder, bind: bind, portOverrides: overrides,
                     extraEventFiles: events.map { [$0] } ?? [], handshakeTimeout: handshakeTimeout,
-                    onEvent: { event in Console.out(json ? event.jsonLine : EventPrinter.line(event)) },
+                    onEvent: { event, line in Console.out(json ? line : EventPrinter.line(event)) },
                     onRequest: { request in if !json { Console.out(EventPrinter.line(request)) } })
                 ready = try await server.start()
             } catch let error as StoreError {

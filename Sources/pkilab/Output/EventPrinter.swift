@@ -1,14 +1,20 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PKILab
 import PKILabEndpoints
 
 /// One line per connection (and per HTTPS request), as `pkilab up` and `pkilab events` print them.
 enum EventPrinter {
+    /// `12:01:07` in local time (strftime: a DateFormatter per line would cost more than the handshake's logging).
     static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "HH:mm:ss"
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 16)
+        strftime(&buffer, buffer.count, "%H:%M:%S", &parts)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func line(_ event: ConnectionEvent) -> String {
