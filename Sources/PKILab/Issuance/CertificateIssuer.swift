@@ -14,21 +14,10 @@ public enum CertificateIssuer {
         let subject = try spec.subject.distinguishedName()
         var window = spec.validity.window(issuedAt: now)
         if let issuer { window.notAfter = min(window.notAfter, issuer.certificate.notValidAfter) }
-        let signingKey = issuer?.privateKey ?? key
-        let signingAlgorithm = issuer.map { KeyAlgorithm($0.certificate.publicKey) ?? spec.key } ?? spec.key
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: .random(),
-            publicKey: key.publicKey,
-            notValidBefore: window.notBefore,
-            notValidAfter: window.notAfter,
-            issuer: issuer?.certificate.subject ?? subject,
-            subject: subject,
-            signatureAlgorithm: signingAlgorithm.signatureAlgorithm,
-            extensions: try CertificateProfile.authority(spec, publicKey: key.publicKey,
-                                                         issuerKeyIdentifier: issuer?.certificate.keyIdentifier),
-            issuerPrivateKey: signingKey)
-        return IssuedCertificate(certificate: certificate, privateKey: key)
+        let extensions = try CertificateProfile.authority(spec, publicKey: key.publicKey,
+                                                          issuerKeyIdentifier: issuer?.certificate.keyIdentifier)
+        return try sign(key: key, subject: subject, window: window, extensions: extensions,
+                        issuer: issuer.map(Signer.init) ?? Signer(certificateSubject: subject, key: key, algorithm: spec.key))
     }
 
     /// Issues a leaf certificate signed by `issuer`. Its end is clamped to the issuer's, so the chain never
@@ -36,19 +25,43 @@ public enum CertificateIssuer {
     public static func leaf(_ spec: LeafSpec, key: Certificate.PrivateKey, issuer: IssuedCertificate, now: Date) throws -> IssuedCertificate {
         var window = spec.validity.window(issuedAt: now)
         window.notAfter = min(window.notAfter, issuer.certificate.notValidAfter)
-        let signingAlgorithm = KeyAlgorithm(issuer.certificate.publicKey) ?? .ecP256
+        let extensions = try CertificateProfile.leaf(spec, publicKey: key.publicKey, issuerKeyIdentifier: issuer.certificate.keyIdentifier)
+        return try sign(key: key, subject: try spec.subject.distinguishedName(), window: window, extensions: extensions,
+                        issuer: Signer(issuer))
+    }
+
+    /// Who signs: a name, a key and the algorithm its key signs with.
+    struct Signer {
+        var subject: DistinguishedName
+        var key: Certificate.PrivateKey
+        var algorithm: KeyAlgorithm
+
+        init(_ issuer: IssuedCertificate) {
+            subject = issuer.certificate.subject
+            key = issuer.privateKey
+            algorithm = KeyAlgorithm(issuer.certificate.publicKey) ?? .ecP256
+        }
+
+        init(certificateSubject: DistinguishedName, key: Certificate.PrivateKey, algorithm: KeyAlgorithm) {
+            subject = certificateSubject
+            self.key = key
+            self.algorithm = algorithm
+        }
+    }
+
+    private static func sign(key: Certificate.PrivateKey, subject: DistinguishedName, window: (notBefore: Date, notAfter: Date),
+                             extensions: Certificate.Extensions, issuer: Signer) throws -> IssuedCertificate {
         let certificate = try Certificate(
             version: .v3,
             serialNumber: .random(),
             publicKey: key.publicKey,
             notValidBefore: window.notBefore,
             notValidAfter: window.notAfter,
-            issuer: issuer.certificate.subject,
-            subject: try spec.subject.distinguishedName(),
-            signatureAlgorithm: signingAlgorithm.signatureAlgorithm,
-            extensions: try CertificateProfile.leaf(spec, publicKey: key.publicKey,
-                                                    issuerKeyIdentifier: issuer.certificate.keyIdentifier),
-            issuerPrivateKey: issuer.privateKey)
+            issuer: issuer.subject,
+            subject: subject,
+            signatureAlgorithm: issuer.algorithm.signatureAlgorithm,
+            extensions: extensions,
+            issuerPrivateKey: issuer.key)
         return IssuedCertificate(certificate: certificate, privateKey: key)
     }
 }

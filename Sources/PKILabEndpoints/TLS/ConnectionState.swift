@@ -107,10 +107,16 @@ final class ConnectionState: Sendable {
             $0.verification = .pending
         }
         let ders = presented.map { try? $0.toDERBytes() }
-        promise.completeWithTask {
-            let result = await self.check(ders: ders, presented: presented)
-            self.verificationFinished(accepted: { if case .certificateVerified = result { return true } else { return false } }())
-            return result
+        // The check runs on the connection's own event loop (an actor whose executor it is), so a handshake does
+        // not wait for two thread hops to the global executor and back.
+        let loop = EventLoopIsolation(promise.futureResult.eventLoop)
+        _ = loop.assumeIsolated { loop in
+            Task {
+                _ = loop
+                let result = await self.check(ders: ders, presented: presented)
+                self.verificationFinished(accepted: { if case .certificateVerified = result { return true } else { return false } }())
+                promise.succeed(result)
+            }
         }
     }
 
@@ -189,5 +195,18 @@ final class ConnectionState: Sendable {
         var chain = presented
         for subject in missing { if let certificate = endpoint.intermediatesBySubject[subject] { chain.append(certificate) } }
         return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(chain)))
+    }
+}
+
+/// An actor that runs on a NIO event loop, so tasks started for a connection stay on its thread.
+actor EventLoopIsolation {
+    nonisolated let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        eventLoop.executor.asUnownedSerialExecutor()
     }
 }
