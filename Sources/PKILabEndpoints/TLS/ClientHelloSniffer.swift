@@ -155,7 +155,7 @@ final class ServerHelloObserver: ChannelOutboundHandler, RemovableChannelHandler
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        let refused = state.read { $0.emitted && $0.accepted == nil && !$0.draining && $0.rejection?.reason != .notATLSClient }
+        let refused = state.read { $0.outcome == .rejected && !$0.draining && $0.rejection?.reason != .notATLSClient }
         guard mode == .all, refused else {
             context.close(mode: mode, promise: promise)
             return

@@ -34,6 +34,7 @@ final class ConnectionState: Sendable {
         /// Refused: the alert has gone out and the connection only drains what the client still sends.
         var draining = false
         var accepted: ConnectionEvent?
+        var outcome: ConnectionEvent.Outcome?
     }
 
     enum Verification: Sendable {
@@ -70,6 +71,7 @@ final class ConnectionState: Sendable {
         let event: ConnectionEvent? = info.withLock { state in
             guard !state.emitted else { return nil }
             state.emitted = true
+            state.outcome = accepted ? .accepted : .rejected
             var event: ConnectionEvent
             if accepted {
                 let who = state.client.map { "\($0.commonName.map { "\"\($0)\"" } ?? $0.subject)" } ?? "a client without a certificate"
@@ -91,7 +93,9 @@ final class ConnectionState: Sendable {
             event.resumed = resumed
             event.client = state.client
             event.notes = state.notes
-            if accepted { state.accepted = event }
+            // Only HTTPS routes read it back (/whoami); an idle echo connection keeps nothing it does not need.
+            if accepted && endpoint.spec.kind == .https { state.accepted = event }
+            state.hello = nil
             return event
         }
         if let event { endpoint.events.record(event) }
