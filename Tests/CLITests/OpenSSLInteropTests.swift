@@ -53,6 +53,31 @@ struct OpenSSLInteropTests {
         #expect(!keyPub.isEmpty && keyPub == certPub)
     }
 
+    @Test("a three-level tree with every subject field: OpenSSL follows the chain and shows the fields")
+    func deepTree() throws {
+        let scratch = try Scratch(lab: """
+            authorities:
+              root: { subject: { CN: Deep Root, O: pkilab, C: DE }, path_len: 2 }
+              region: { parent: root, subject: { CN: Region CA, O: pkilab }, path_len: 1 }
+              issuing: { parent: region, subject: { CN: Issuing CA, O: pkilab }, path_len: 0 }
+            certificates:
+              sensor: { issuer: issuing, role: both, key: rsa-2048, names: [sensor.lab.test, 10.0.0.7],
+                        subject: { CN: sensor, O: Acme, OU: Labs, C: FR, ST: Ile-de-France, L: Paris, emailAddress: ops@lab.test } }
+            """)
+        defer { scratch.remove() }
+        let issue = try Pkilab.run(["issue"], in: scratch.path)
+        #expect(issue.status == 0, "\(issue)")
+        let store = scratch.path + "/ca"
+        let chain = try String(contentsOfFile: "\(store)/certs/sensor/chain.pem", encoding: .utf8)
+        #expect(chain.components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 2, "issuing and region, without the root")
+        for purpose in ["sslserver", "sslclient"] {
+            let result = try Self.verify(store, "sensor", ["-purpose", purpose, "-verify_ip", "10.0.0.7"])
+            #expect(result.status == 0, "\(purpose): \(result)")
+        }
+        let subject = try Run.program("openssl", ["x509", "-noout", "-subject", "-in", "\(store)/certs/sensor/cert.pem"])
+        #expect(subject.stdout.contains("C = FR, ST = Ile-de-France, L = Paris, O = Acme, OU = Labs, CN = sensor, emailAddress = ops@lab.test"), "\(subject)")
+    }
+
     @Test("a name-constrained authority: pkilab refuses names outside it, and OpenSSL refuses a certificate made outside it")
     func nameConstraints() throws {
         let lab = """

@@ -1,0 +1,4 @@
+/// PINGRESP: the server's answer to PINGREQ; it has no body.
+public struct PingResp: Sendable, Hashable {
+    public init() {}
+}
