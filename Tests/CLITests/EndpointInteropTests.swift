@@ -44,24 +44,28 @@ private func withLab(clientChain: String = "complete", _ body: (LabProcess, Scra
 struct EndpointInteropTests {
     static let device = "ca/certs/device-001"
 
-    @Test("openssl s_client on the echo endpoint: accepted with and without the intermediate; each bad client refused with its reason")
-    func opensslEcho() throws {
+    @Test("openssl s_client on each endpoint: accepted with and without the intermediate; each bad client refused with its reason",
+          arguments: ["echo", "https"])
+    func opensslClient(endpoint: String) throws {
         try withLab { lab, foreign in
-            // The client keeps its input open for a moment, as a device does, to read the echo or the server's alert.
+            // The client keeps its input open for a moment, as a device does, to read the answer or the server's alert.
+            let port = endpoint == "echo" ? lab.echoPort : lab.httpsPort
+            let request = endpoint == "echo" ? "ping\\n" : "GET /whoami HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n"
+            let answer = endpoint == "echo" ? "ping" : "\"commonName\" : \"device-001\""
             func sClient(_ extra: [String]) throws -> RunResult {
-                let command = ["openssl", "s_client", "-connect", "127.0.0.1:\(lab.echoPort)", "-servername", "localhost", "-CAfile", "ca/root.pem",
+                let command = ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost", "-CAfile", "ca/root.pem",
                                "-verify_return_error", "-quiet", "-no_ign_eof"] + extra
-                return try Run.program("sh", ["-c", "(printf 'ping\\n'; sleep 1) | " + command.joined(separator: " ")], cwd: lab.scratch.path, timeout: 30)
+                return try Run.program("sh", ["-c", "(printf '\(request)'; sleep 1) | " + command.joined(separator: " ")], cwd: lab.scratch.path, timeout: 30)
             }
             let full = try sClient(["-cert", "\(Self.device)/cert.pem", "-cert_chain", "\(Self.device)/chain.pem", "-key", "\(Self.device)/key.pem"])
-            #expect(full.stdout.contains("ping"), "the echo sends the bytes back: \(full)")
+            #expect(full.stdout.contains(answer), "the endpoint answers: \(full)")
             #expect(lab.event(0)?.reason == "ok")
             #expect(lab.event(0)?.client?.commonName == "device-001")
             #expect(lab.event(0)?.notes.isEmpty == true)
             #expect(lab.event(0)?.tlsVersion == "1.3" && lab.event(0)?.cipher?.hasPrefix("TLS_") == true)
 
             let leafOnly = try sClient(["-cert", "\(Self.device)/cert.pem", "-key", "\(Self.device)/key.pem"])
-            #expect(leafOnly.stdout.contains("ping"), "\(leafOnly)")
+            #expect(leafOnly.stdout.contains(answer), "\(leafOnly)")
             #expect(lab.event(1)?.reason == "ok")
             #expect(lab.event(1)?.notes.first?.contains("sent no intermediate") == true, "\(String(describing: lab.event(1)))")
 
@@ -75,7 +79,7 @@ struct EndpointInteropTests {
             ]
             for (offset, (arguments, reason)) in cases.enumerated() {
                 let result = try sClient(arguments)
-                #expect(!result.stdout.contains("ping"), "\(reason): no data may cross: \(result)")
+                #expect(!result.stdout.contains(answer) && !result.stdout.contains("HTTP/1.1"), "\(reason): no data may cross: \(result)")
                 #expect(result.stderr.contains("alert"), "\(reason): refused with a TLS alert during the handshake: \(result)")
                 let event = lab.event(2 + offset)
                 #expect(event?.outcome == .rejected && event?.reason == reason, "\(reason): \(String(describing: event))")
@@ -254,6 +258,36 @@ struct EndpointInteropTests {
         while Date() < deadline && output.string.split(separator: "\n").count < 2 { usleep(20_000) }
         let event = output.string.split(separator: "\n").dropFirst().first.flatMap { ConnectionEvent.decode(jsonLine: String($0)) }
         #expect(event?.reason == "no_client_certificate", "\(output.string)")
+    }
+
+    @Test("Python ssl on each endpoint: good certificates in, each bad one refused with its reason", arguments: ["echo", "https"])
+    func pythonMatrix(endpoint: String) throws {
+        try withLab { lab, foreign in
+            func attempt(_ name: String, in store: String, chain: Bool = true) throws -> [String: Any] {
+                var arguments: [String: Any] = ["port": endpoint == "echo" ? lab.echoPort : lab.httpsPort, "ca": lab.store + "/root.pem"]
+                if !name.isEmpty {
+                    arguments["cert"] = "\(store)/certs/\(name)/\(chain ? "fullchain" : "cert").pem"
+                    arguments["key"] = "\(store)/certs/\(name)/key.pem"
+                }
+                if endpoint == "https" { arguments["http"] = "/whoami" }
+                return try lab.python(arguments)
+            }
+            for chain in [true, false] {
+                let good = try attempt("device-001", in: lab.store, chain: chain)
+                let answered = endpoint == "echo" ? good["same"] as? Bool == true
+                    : (good["response"] as? String)?.contains("\"commonName\" : \"device-001\"") == true
+                #expect(answered, "chain \(chain): \(good)")
+            }
+            let before = lab.events.count
+            let cases: [(String, String, String)] = [("", lab.store, "no_client_certificate"), ("expired", lab.store, "expired"),
+                                                     ("later", lab.store, "not_yet_valid"), ("web-only", lab.store, "wrong_purpose"),
+                                                     ("device-001", foreign.path + "/ca", "unknown_authority")]
+            for (offset, (name, store, reason)) in cases.enumerated() {
+                let result = try attempt(name, in: store)
+                #expect(result["error"] != nil && result["same"] == nil && result["response"] == nil, "\(reason): \(result)")
+                #expect(lab.event(before + offset)?.reason == reason, "\(reason): \(String(describing: lab.event(before + offset)))")
+            }
+        }
     }
 
     @Test("client_chain: require refuses a leaf sent without its intermediate, as Mosquitto with cafile = root does")
