@@ -4,7 +4,9 @@ import NIOCore
 ///
 /// In MQTT 5.0 the reason code and properties are left out on the wire when the code is Success and
 /// there are no properties, as the spec allows (MQTT 5.0 §3.4.2.1).
-public struct PubRec: Sendable, Hashable {
+public struct PubRec: PublishAcknowledgementPacket {
+    static let packetType = PacketType.pubRec
+
     public var packetIdentifier: UInt16
     /// Always Success in 3.1.1, which has no reason codes here.
     public var reasonCode: ReasonCode
@@ -15,23 +17,5 @@ public struct PubRec: Sendable, Hashable {
         self.packetIdentifier = packetIdentifier
         self.reasonCode = reasonCode
         self.properties = properties
-    }
-
-    static func decode(body: inout ByteBuffer, version: ProtocolVersion) throws(MQTTCodecError) -> PubRec {
-        let fields = try PublishAcknowledgement.decode(body: &body, type: .pubRec, version: version)
-        return PubRec(
-            packetIdentifier: fields.packetIdentifier,
-            reasonCode: fields.reasonCode,
-            properties: fields.properties
-        )
-    }
-
-    func encodeBody(into buffer: inout ByteBuffer, version: ProtocolVersion) {
-        PublishAcknowledgement(
-            packetIdentifier: self.packetIdentifier,
-            reasonCode: self.reasonCode,
-            properties: self.properties
-        )
-        .encodeBody(into: &buffer, version: version)
     }
 }

@@ -41,3 +41,24 @@ struct PublishAcknowledgement {
         }
     }
 }
+
+/// PUBACK, PUBREC, PUBREL and PUBCOMP: the same fields and layout, decoded and encoded once here.
+protocol PublishAcknowledgementPacket: Sendable, Hashable {
+    static var packetType: PacketType { get }
+    var packetIdentifier: UInt16 { get }
+    var reasonCode: ReasonCode { get }
+    var properties: Properties { get }
+    init(packetIdentifier: UInt16, reasonCode: ReasonCode, properties: Properties)
+}
+
+extension PublishAcknowledgementPacket {
+    static func decode(body: inout ByteBuffer, version: ProtocolVersion) throws(MQTTCodecError) -> Self {
+        let fields = try PublishAcknowledgement.decode(body: &body, type: Self.packetType, version: version)
+        return Self(packetIdentifier: fields.packetIdentifier, reasonCode: fields.reasonCode, properties: fields.properties)
+    }
+
+    func encodeBody(into buffer: inout ByteBuffer, version: ProtocolVersion) {
+        PublishAcknowledgement(packetIdentifier: packetIdentifier, reasonCode: reasonCode, properties: properties)
+            .encodeBody(into: &buffer, version: version)
+    }
+}
