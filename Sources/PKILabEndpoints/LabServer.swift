@@ -45,6 +45,7 @@ public final class LabServer: Sendable {
     private let https: [HTTPSEndpoint]
     private let events: EventLog
     private let eventsPath: String
+    private let identities: [IdentityFiles]
 
     /// Prepares the endpoints of `lab` from the certificates in `store` (run `apply` first).
     ///
@@ -71,6 +72,13 @@ public final class LabServer: Sendable {
             throw ServerTLS.Failure(description: "the store \"\(store.directory.path)\" is missing authorities: run pkilab issue")
         }
         let intermediates = authorities.filter { !$0.0.isRoot }.map(\.1)
+        let identities = lab.certificates.map { leaf in
+            let folder = store.directory.folder(forCertificate: leaf.name)
+            return IdentityFiles(name: leaf.name, role: leaf.role, cert: "\(folder)/cert.pem", key: "\(folder)/key.pem",
+                                 chain: "\(folder)/chain.pem", fullchain: "\(folder)/fullchain.pem")
+        }
+        self.identities = identities
+        let exampleClient = identities.first { $0.role == .client } ?? identities.first { $0.role == .both }
         var echo: [EchoEndpoint] = []
         var https: [HTTPSEndpoint] = []
         for var spec in lab.endpoints {
@@ -81,7 +89,8 @@ public final class LabServer: Sendable {
             let sslContext = try ServerTLS.context(for: spec, store: store, trust: trust, alpn: alpn)
             let context = try EndpointContext(spec: spec, sslContext: sslContext,
                                               verifier: ChainVerifier(roots: trust, intermediates: intermediates), events: events,
-                                              handshakeTimeout: .seconds(handshakeTimeout))
+                                              handshakeTimeout: .seconds(handshakeTimeout),
+                                              rootBundle: store.directory.rootBundle, exampleClient: exampleClient)
             switch spec.kind {
             case .echo:
                 echo.append(EchoEndpoint(context: context))
@@ -110,11 +119,6 @@ public final class LabServer: Sendable {
         } catch {
             await shutdown()
             throw error
-        }
-        let identities = lab.certificates.map { leaf in
-            let folder = store.directory.folder(forCertificate: leaf.name)
-            return IdentityFiles(name: leaf.name, role: leaf.role, cert: "\(folder)/cert.pem", key: "\(folder)/key.pem",
-                                 chain: "\(folder)/chain.pem", fullchain: "\(folder)/fullchain.pem")
         }
         return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: eventsPath, endpoints: running, identities: identities)
     }

@@ -29,7 +29,7 @@ struct PipelineTests {
         let verifier = store.verifier(for: lab)
         let context = try EndpointContext(spec: spec, sslContext: try ServerTLS.context(for: spec, store: store, trust: verifier.roots, alpn: []),
                                           verifier: verifier, events: try EventLog(paths: [], listener: { event, _ in events.append(event) }),
-                                          handshakeTimeout: .seconds(5))
+                                          handshakeTimeout: .seconds(5), rootBundle: store.directory.rootBundle, exampleClient: nil)
         try body(context)
     }
 

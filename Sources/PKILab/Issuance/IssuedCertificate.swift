@@ -28,12 +28,19 @@ extension Certificate {
 
     /// The SHA-256 fingerprint as lower-case hex, the form `openssl x509 -fingerprint -sha256` prints without colons.
     public var sha256Fingerprint: String {
-        get throws { SHA256.hash(data: try derBytes).map { String(format: "%02x", $0) }.joined() }
+        get throws { SHA256.hash(data: try derBytes).lowercaseHex }
     }
 
     /// The subject key identifier, or one computed from the key (as RFC 5280's method 1 does) when absent.
     public var keyIdentifier: ArraySlice<UInt8> {
         (try? extensions.subjectKeyIdentifier)??.keyIdentifier ?? SubjectKeyIdentifier(hash: publicKey).keyIdentifier
+    }
+}
+
+extension Certificate.SerialNumber {
+    /// The serial as colon-free lower-case hex, as `openssl x509 -serial` prints it (there, upper-case).
+    public var hexString: String {
+        bytes.lowercaseHex
     }
 }
 

@@ -253,36 +253,6 @@ struct StoreRun {
     }
 
     static func digest(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// A certificate's encodings, computed once (and in parallel for fleets): fingerprint, PEM, and the key's PEM
-/// when a new key must be written.
-struct Encoded: Sendable {
-    var fingerprint: String
-    var certificatePEM: String
-    var keyPEM: String?
-
-    init(_ issued: IssuedCertificate, withKey: Bool) throws {
-        let der = try issued.certificate.derBytes
-        fingerprint = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
-        certificatePEM = PEMDocument(type: "CERTIFICATE", derBytes: der).pemString + "\n"
-        keyPEM = withKey ? try issued.privateKeyPEM : nil
-    }
-}
-
-/// A thread-safe counter for progress reports.
-final class Counter: Sendable {
-    private let value = Mutex(0)
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
-}
-
-import Synchronization
-
-extension Certificate.SerialNumber {
-    /// The serial as colon-free lower-case hex, as `openssl x509 -serial` prints it (there, upper-case).
-    public var hexString: String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(text.utf8)).lowercaseHex
     }
 }

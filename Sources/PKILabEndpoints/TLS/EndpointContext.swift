@@ -14,8 +14,15 @@ final class EndpointContext: Sendable {
     let intermediatesBySubject: [String: NIOSSLCertificate]
     let events: EventLog
     let handshakeTimeout: TimeAmount
+    /// The trust anchor's path, as the hints print it.
+    let rootBundle: String
+    /// A client identity of the lab, for the hints' example commands (nil when the lab has none).
+    let exampleClient: IdentityFiles?
 
-    init(spec: EndpointSpec, sslContext: NIOSSLContext, verifier: ChainVerifier, events: EventLog, handshakeTimeout: TimeAmount) throws {
+    init(spec: EndpointSpec, sslContext: NIOSSLContext, verifier: ChainVerifier, events: EventLog, handshakeTimeout: TimeAmount,
+         rootBundle: String, exampleClient: IdentityFiles?) throws {
+        self.rootBundle = DisplayPath.relative(rootBundle)
+        self.exampleClient = exampleClient
         self.spec = spec
         self.sslContext = sslContext
         self.verifier = verifier
@@ -30,9 +37,13 @@ final class EndpointContext: Sendable {
 
     /// What a client needs to add to be let in, in the words of the tools people use.
     var clientCertificateHint: String {
-        switch spec.kind {
-        case .https: "curl: add --cert ca/certs/device-001/fullchain.pem --key ca/certs/device-001/key.pem"
-        case .echo: "openssl s_client: add -cert ca/certs/device-001/cert.pem -cert_chain ca/certs/device-001/chain.pem -key ca/certs/device-001/key.pem"
+        guard let client = exampleClient else {
+            return "give the client a certificate with role: client from the lab (its cert.pem, chain and key.pem)"
+        }
+        let path = DisplayPath.relative
+        return switch spec.kind {
+        case .https: "curl: add --cert \(path(client.fullchain)) --key \(path(client.key))"
+        case .echo: "openssl s_client: add -cert \(path(client.cert)) -cert_chain \(path(client.chain)) -key \(path(client.key))"
         }
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 import PKILab
+import X509
 
 /// Sits after the TLS handler and turns how the handshake ended into exactly one connection event: accepted
 /// (with version, ALPN and the client's identity), or rejected with a reason derived from a real check.
@@ -43,7 +44,7 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
             let peer = (try? sync.nioSSL_peerCertificate()) ?? nil
             let callbackRan = state.read { $0.callbackRan }
             let resumed = !callbackRan && peer != nil
-            if resumed, let der = try? peer?.toDERBytes(), let leaf = try? X509Certificate(derEncoded: der) {
+            if resumed, let der = try? peer?.toDERBytes(), let leaf = try? Certificate(derEncoded: der) {
                 state.update {
                     $0.client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: [])
                     $0.notes.append("the session was resumed: the certificate was checked when the session was first made")
@@ -92,7 +93,8 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    static func clientAlert(_ name: String, spec: EndpointSpec, detail: String) -> ConnectionState.Rejection {
+    static func clientAlert(_ name: String, endpoint: EndpointContext, detail: String) -> ConnectionState.Rejection {
+        let spec = endpoint.spec
         let explanation = "the client refused this server (it sent the TLS alert \"\(name)\")"
         let hint: String
         switch name {
@@ -103,7 +105,7 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         case "protocol_version", "insufficient_security", "handshake_failure":
             hint = "the client and this endpoint share no TLS version or cipher it accepts; check tls_min/tls_max and ciphers: in lab.yaml"
         default:
-            hint = "the device does not trust this server: is the lab root (ca/root.pem) in its trust store, and does the name it dialed appear in the SANs of \"\(spec.certificate)\" (pkilab show \(spec.certificate))?"
+            hint = "the device does not trust this server: is the lab root (\(endpoint.rootBundle)) in its trust store, and does the name it dialed appear in the SANs of \"\(spec.certificate)\" (pkilab show \(spec.certificate))?"
         }
         return .init(reason: .clientRejectedServer, explanation: explanation, hint: hint, detail: detail)
     }
@@ -122,7 +124,7 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let alert = reasons.first(where: { $0.contains("_ALERT_") }).map({
             $0.replacingOccurrences(of: "SSLV3_ALERT_", with: "").replacingOccurrences(of: "TLSV1_ALERT_", with: "").lowercased()
         }) ?? plaintextAlert.map(TLSAlert.name) {
-            return clientAlert(alert, spec: spec, detail: text)
+            return clientAlert(alert, endpoint: state.endpoint, detail: text)
         }
         if reasons.contains(where: { ["UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "TLSV1_ALERT_PROTOCOL_VERSION"].contains($0) }) {
             let offers = offered.isEmpty ? "" : " it offers TLS \(offered.joined(separator: ", "));"
@@ -142,41 +144,5 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
                          hint: "a client that does not trust the server sometimes hangs up without an alert; check the device's log", detail: text)
         }
         return .init(reason: .handshakeFailed, explanation: "the TLS handshake failed: \(reasons.first ?? text)", hint: nil, detail: text)
-    }
-}
-
-import X509
-typealias X509Certificate = X509.Certificate
-
-/// TLS alert descriptions (RFC 8446 §6, RFC 5246 §7.2).
-enum TLSAlert {
-    static func name(_ code: UInt8) -> String {
-        switch code {
-        case 0: "close_notify"
-        case 10: "unexpected_message"
-        case 20: "bad_record_mac"
-        case 40: "handshake_failure"
-        case 42: "bad_certificate"
-        case 43: "unsupported_certificate"
-        case 44: "certificate_revoked"
-        case 45: "certificate_expired"
-        case 46: "certificate_unknown"
-        case 47: "illegal_parameter"
-        case 48: "unknown_ca"
-        case 49: "access_denied"
-        case 50: "decode_error"
-        case 51: "decrypt_error"
-        case 70: "protocol_version"
-        case 71: "insufficient_security"
-        case 80: "internal_error"
-        case 86: "inappropriate_fallback"
-        case 90: "user_canceled"
-        case 109: "missing_extension"
-        case 110: "unsupported_extension"
-        case 112: "unrecognized_name"
-        case 116: "certificate_required"
-        case 120: "no_application_protocol"
-        default: "alert \(code)"
-        }
     }
 }

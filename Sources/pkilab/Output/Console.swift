@@ -1,4 +1,5 @@
 import Foundation
+import PKILab
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -43,11 +44,7 @@ enum Console {
 
     /// A path as the user would type it: relative to the working folder when inside it.
     static func path(_ path: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath
-        let absolute = path.hasPrefix("/") ? path : "\(cwd)/\(path)"
-        let standard = (absolute as NSString).standardizingPath
-        if standard.hasPrefix(cwd + "/") { return String(standard.dropFirst(cwd.count + 1)) }
-        return standard
+        DisplayPath.relative(path)
     }
 
     /// A progress bar on stderr, drawn only on a terminal.
