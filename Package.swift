@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "pkilab", targets: ["pkilab"]),
         .library(name: "PKILab", targets: ["PKILab"]),
         .library(name: "MQTTCodec", targets: ["MQTTCodec"]),
+        .library(name: "MQTTBroker", targets: ["MQTTBroker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
@@ -34,6 +35,8 @@ let package = Package(
             name: "PKILab",
             dependencies: [
                 "CPKILabShims",
+                "MQTTBroker",
+                "MQTTCodec",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -43,12 +46,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The endpoints `pkilab up` serves (TLS echo, HTTPS) on SwiftNIO, and the translation of every TLS
+        // The endpoints `pkilab up` serves (TLS echo, HTTPS, the MQTT broker) on SwiftNIO, and the translation of every TLS
         // failure into a reason.
         .target(
             name: "PKILabEndpoints",
             dependencies: [
                 "PKILab",
+                "MQTTCodec",
+                "MQTTBroker",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -66,6 +71,16 @@ let package = Package(
         .target(
             name: "MQTTCodec",
             dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The broker as a state machine: sessions, routing, retained messages, wills, policy, the aws and
+        // mosquitto behaviours. No sockets: the endpoint handlers feed it packets and carry out what it returns.
+        .target(
+            name: "MQTTBroker",
+            dependencies: [
+                "MQTTCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -105,6 +120,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The broker's state machine without sockets: sessions, QoS flows, retained, wills, policy, behaviours.
+        .testTarget(
+            name: "MQTTBrokerTests",
+            dependencies: [
+                "MQTTBroker",
+                "MQTTCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

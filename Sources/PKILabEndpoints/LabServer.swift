@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import PKILab
+import Synchronization
 import X509
 
 /// Where a running endpoint is and how to reach it: the ready file `ca/endpoints.json` and `pkilab up --json`.
@@ -16,6 +17,8 @@ public struct RunningEndpoint: Sendable, Codable {
     public var clientChain: EndpointSpec.ClientChain
     public var trust: [String]
     public var tls: String
+    /// MQTT: `mosquitto` or `aws`.
+    public var behaviour: String?
 }
 
 /// A lab identity's files, for clients: what to pass as CA, certificate and key.
@@ -35,14 +38,18 @@ public struct ReadyLab: Sendable, Codable {
     public var events: String
     public var endpoints: [RunningEndpoint]
     public var identities: [IdentityFiles]
+    /// What the MQTT broker allows, in words (nil without an MQTT endpoint).
+    public var policy: String?
 }
 
 /// Starts and stops a lab's endpoints.
 public final class LabServer: Sendable {
     public let lab: Lab
     public let store: LabStore
-    private let echo: [EchoEndpoint]
+    private let tcp: [TCPEndpoint]
     private let https: [HTTPSEndpoint]
+    private let hub: BrokerHub?
+    private let ticker = Mutex<RepeatedTask?>(nil)
     private let events: EventLog
     private let eventsPath: String
     private let identities: [IdentityFiles]
@@ -52,8 +59,9 @@ public final class LabServer: Sendable {
     /// - Parameters:
     ///   - labFolder: the folder of the lab file, against which `files:` is resolved.
     ///   - bind: overrides every endpoint's address.
+    ///   - portOverrides: ports by endpoint name (`echo`, `https`, `mqtt`, `mqtt-plain`, …).
     ///   - extraEventFiles: more files to append events to (`--events FILE`).
-    public init(lab: Lab, store: LabStore, labFolder: String, bind: String? = nil, portOverrides: [EndpointSpec.Kind: Int] = [:],
+    public init(lab: Lab, store: LabStore, labFolder: String, bind: String? = nil, portOverrides: [String: Int] = [:],
                 extraEventFiles: [String] = [], handshakeTimeout: Int64 = 10,
                 onEvent: @escaping @Sendable (ConnectionEvent, String) -> Void, onRequest: @escaping @Sendable (RequestRecord) -> Void) throws {
         self.lab = lab
@@ -79,11 +87,12 @@ public final class LabServer: Sendable {
         }
         self.identities = identities
         let exampleClient = identities.first { $0.role == .client } ?? identities.first { $0.role == .both }
-        var echo: [EchoEndpoint] = []
+        var tcp: [TCPEndpoint] = []
         var https: [HTTPSEndpoint] = []
+        let hub = lab.endpoints.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, events: events) : nil
         for var spec in lab.endpoints {
             if let bind { spec.bind = bind }
-            if let port = portOverrides[spec.kind] { spec.port = port }
+            if let port = portOverrides[spec.name] { spec.port = port }
             let trust = authorities.filter { spec.trust.contains($0.0.name) }.map(\.1)
             let alpn = spec.alpn.isEmpty ? (spec.kind == .https ? (spec.http2 ? ["h2", "http/1.1"] : ["http/1.1"]) : []) : spec.alpn
             let sslContext = try ServerTLS.context(for: spec, store: store, trust: trust, alpn: alpn)
@@ -93,24 +102,49 @@ public final class LabServer: Sendable {
                                               rootBundle: store.directory.rootBundle, exampleClient: exampleClient)
             switch spec.kind {
             case .echo:
-                echo.append(EchoEndpoint(context: context))
+                tcp.append(TCPEndpoint(spec: spec, scheme: "tls") { channel in
+                    _ = try LabTLSPipeline.configure(channel, endpoint: context)
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                })
             case .https:
                 let files = spec.files.map { $0.hasPrefix("/") ? $0 : "\(labFolder)/\($0)" }
                 https.append(HTTPSEndpoint(context: context, router: HTTPSRoutes.router(lab: lab, store: store, endpoint: context,
                                                                                          filesFolder: files, requestLog: onRequest)))
+            case .mqtt:
+                guard let hub else { continue }
+                let listener = MQTTListener(name: spec.name, hub: hub, configuration: spec.mqtt.configuration(name: spec.name),
+                                            identitySource: spec.mqtt.identity, tls: context, connectTimeout: .seconds(handshakeTimeout))
+                tcp.append(TCPEndpoint(spec: spec, scheme: "mqtts") { channel in
+                    let state = try LabTLSPipeline.configure(channel, endpoint: context)
+                    try channel.pipeline.syncOperations.addHandler(
+                        MQTTConnectionHandler(listener: listener, state: state, peer: LabTLSPipeline.peer(of: channel)))
+                })
+                if let plainPort = portOverrides["\(spec.name)-plain"] ?? spec.mqtt.plainPort {
+                    var plain = spec
+                    plain.name = "\(spec.name)-plain"
+                    plain.port = plainPort
+                    plain.clientAuth = .none
+                    let plainListener = MQTTListener(name: plain.name, hub: hub, configuration: spec.mqtt.configuration(name: plain.name),
+                                                     identitySource: spec.mqtt.identity, tls: nil, connectTimeout: .seconds(handshakeTimeout))
+                    tcp.append(TCPEndpoint(spec: plain, scheme: "mqtt") { channel in
+                        try channel.pipeline.syncOperations.addHandler(
+                            MQTTConnectionHandler(listener: plainListener, state: nil, peer: LabTLSPipeline.peer(of: channel)))
+                    })
+                }
             }
         }
-        self.echo = echo
+        self.tcp = tcp
         self.https = https
+        self.hub = hub
     }
 
     /// Binds every endpoint; returns where they listen. On failure, whatever started is stopped again.
     public func start() async throws -> ReadyLab {
         var running: [RunningEndpoint] = []
         do {
-            for endpoint in echo {
+            for endpoint in tcp {
                 let port = try await endpoint.start(group: MultiThreadedEventLoopGroup.singleton)
-                running.append(Self.describe(endpoint.context.spec, port: port, scheme: "tls"))
+                running.append(Self.describe(endpoint.spec, port: port, scheme: endpoint.scheme))
             }
             for endpoint in https {
                 let port = try await endpoint.start()
@@ -120,12 +154,22 @@ public final class LabServer: Sendable {
             await shutdown()
             throw error
         }
-        return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: eventsPath, endpoints: running, identities: identities)
+        if let hub {
+            let timer = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+                hub.tick()
+            }
+            ticker.withLock { $0 = timer }
+        }
+        return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: eventsPath, endpoints: running, identities: identities,
+                        policy: hub?.policyDescription)
     }
 
-    /// Stops accepting, lets open connections finish for up to `grace` seconds, then closes them.
+    /// Stops accepting, lets open connections finish for up to `grace` seconds, then closes them. MQTT 5 clients
+    /// are told the server is shutting down (0x8B).
     public func shutdown(grace: Int64 = 3) async {
-        for endpoint in echo { await endpoint.shutdown(grace: .seconds(grace)) }
+        ticker.withLock { $0?.cancel() }
+        hub?.shutdown()
+        for endpoint in tcp { await endpoint.shutdown(grace: .seconds(grace)) }
         for endpoint in https { await endpoint.shutdown() }
     }
 
@@ -135,6 +179,7 @@ public final class LabServer: Sendable {
         return RunningEndpoint(name: spec.name, kind: spec.kind, host: spec.bind, port: port,
                                url: "\(scheme)://\(display):\(port)" + (spec.kind == .https ? "/" : ""),
                                certificate: spec.certificate, clientAuth: spec.clientAuth, clientChain: spec.clientChain,
-                               trust: spec.trust, tls: "\(spec.minimumTLS.rawValue)–\(spec.maximumTLS.rawValue)")
+                               trust: spec.trust, tls: scheme == "mqtt" ? "none" : "\(spec.minimumTLS.rawValue)–\(spec.maximumTLS.rawValue)",
+                               behaviour: spec.kind == .mqtt ? spec.mqtt.behaviour.rawValue : nil)
     }
 }

@@ -6,11 +6,14 @@ public struct EndpointSpec: Sendable, Hashable {
         case echo
         /// HTTPS (HTTP/1.1 and HTTP/2): a page, /whoami, /echo, /ca.pem and /files/.
         case https
+        /// An MQTT 3.1.1/5.0 broker (mqtts://).
+        case mqtt
 
         public var defaultPort: Int {
             switch self {
             case .echo: 7443
             case .https: 8443
+            case .mqtt: 8883
             }
         }
     }
@@ -66,11 +69,13 @@ public struct EndpointSpec: Sendable, Hashable {
     public var files: String?
     /// HTTPS: offer HTTP/2 by ALPN.
     public var http2: Bool
+    /// MQTT: the broker's behaviour, identity field and plain listener.
+    public var mqtt: MQTTListenerSpec
 
     public init(kind: Kind, name: String? = nil, bind: String = "127.0.0.1", port: Int? = nil, certificate: String,
                 clientAuth: ClientAuth = .require, trust: [String], clientChain: ClientChain = .complete,
                 minimumTLS: TLSVersion = .tls12, maximumTLS: TLSVersion = .tls13, ciphers: [String] = [], alpn: [String] = [],
-                files: String? = nil, http2: Bool = true) {
+                files: String? = nil, http2: Bool = true, mqtt: MQTTListenerSpec = MQTTListenerSpec()) {
         self.kind = kind
         self.name = name ?? kind.rawValue
         self.bind = bind
@@ -85,5 +90,6 @@ public struct EndpointSpec: Sendable, Hashable {
         self.alpn = alpn
         self.files = files
         self.http2 = http2
+        self.mqtt = mqtt
     }
 }

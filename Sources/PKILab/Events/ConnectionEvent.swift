@@ -6,6 +6,32 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
     public enum Outcome: String, Sendable, Codable, Hashable {
         case accepted
         case rejected
+        /// An MQTT connection ended (normally or not) after it was accepted.
+        case closed
+    }
+
+    /// What an MQTT event adds: who the client said it was, and what it tried.
+    public struct MQTTDetail: Sendable, Codable, Hashable {
+        public var clientID: String?
+        /// The identity taken from the certificate (what the policy's `${identity}` is).
+        public var identity: String?
+        /// `3.1.1` or `5.0`.
+        public var version: String?
+        /// The topic or filter concerned.
+        public var topic: String?
+        /// The MQTT reason code (or 3.1.1 CONNACK return code) sent to the client; nil when nothing was sent.
+        public var sentCode: Int?
+        /// Whether the broker closed the connection over it.
+        public var closed: Bool
+
+        public init(clientID: String?, identity: String?, version: String?, topic: String?, sentCode: Int?, closed: Bool) {
+            self.clientID = clientID
+            self.identity = identity
+            self.version = version
+            self.topic = topic
+            self.sentCode = sentCode
+            self.closed = closed
+        }
     }
 
     /// The client certificate, as far as the endpoint saw it.
@@ -56,6 +82,8 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
     public var notes: [String]
     /// The raw library error, for experts.
     public var detail: String?
+    /// MQTT endpoints: the broker's side of the story.
+    public var mqtt: MQTTDetail?
 
     public init(time: Date = Date(), endpoint: String, peer: String, outcome: Outcome, reason: String, explanation: String,
                 hint: String? = nil) {
@@ -76,6 +104,7 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
         self.hint = hint
         self.notes = []
         self.detail = nil
+        self.mqtt = nil
     }
 
     /// The event as one JSON line (no trailing newline).

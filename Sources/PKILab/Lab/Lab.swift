@@ -1,3 +1,5 @@
+import MQTTBroker
+
 /// A validated lab: its authorities in issuing order (every parent before its children) and its leaves.
 ///
 /// Build one with ``LabFileReader``; every value in it has been checked, so issuing cannot fail on the spec.
@@ -10,15 +12,19 @@ public struct Lab: Sendable {
     public var defaults: LabDefaults
     /// What `pkilab up` serves; by default a TLS echo and an HTTPS endpoint presenting the first server certificate.
     public var endpoints: [EndpointSpec]
+    /// Who may publish and subscribe where on the MQTT endpoints; nil when the lab has no `policy:` (then
+    /// everything is allowed, and `pkilab up` says so).
+    public var policy: BrokerPolicy?
 
     public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults,
-                endpoints: [EndpointSpec] = []) {
+                endpoints: [EndpointSpec] = [], policy: BrokerPolicy? = nil) {
         self.name = name
         self.file = file
         self.authorities = authorities
         self.certificates = certificates
         self.defaults = defaults
         self.endpoints = endpoints
+        self.policy = policy
     }
 
     public func authority(named name: String) -> AuthoritySpec? {

@@ -1,4 +1,6 @@
 import Foundation
+import MQTTBroker
+import MQTTCodec
 import Yams
 
 /// Turns the node tree of a lab file into a validated ``Lab``: section by section, then the checks that
@@ -6,10 +8,12 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy"]
     static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
     static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
                                "ciphers", "alpn", "files", "http2"]
+    static let mqttKeys = ["name", "behaviour", "behavior", "identity", "plain_port", "max_packet_size"]
+    static let policyKeys = ["allow", "deny", "topics", "identities"]
     static let defaultsKeys = ["key", "validity", "authority_validity", "skew"]
     static let authorityKeys = ["parent", "subject", "key", "validity", "not_before", "not_after", "path_len", "name_constraints"]
     static let certificateKeys = ["issuer", "role", "subject", "names", "key", "validity", "not_before", "not_after"]
@@ -57,8 +61,9 @@ struct LabBuilder {
             }
         }
         let endpoints = try readEndpoints(entry("endpoints"), authorities: ordered, certificates: certificates)
+        let policy = try entry("policy").map { node throws(LabFileError) in try readPolicy(node) }
         return Lab(name: labName, file: reader.displayName, authorities: ordered, certificates: certificates, defaults: defaults,
-                   endpoints: endpoints)
+                   endpoints: endpoints, policy: policy)
     }
 
     // MARK: Endpoints
@@ -78,66 +83,166 @@ struct LabBuilder {
         var result: [EndpointSpec] = []
         for kind in EndpointSpec.Kind.allCases {
             let endpointNode = entries.first { $0.key == kind.rawValue }?.value
-            var enabled = true
-            var spec = EndpointSpec(kind: kind, bind: bind, certificate: servers.first?.name ?? "", trust: roots)
-            if let endpointNode {
-                for (key, value) in try endpointNode.mapping(allowed: Self.endpointKeys, what: "an endpoint") {
-                    switch key {
-                    case "enabled": enabled = try bool(value)
-                    case "port": spec.port = try value.int(what: "a port", range: 0...65535)
-                    case "bind": spec.bind = try bindAddress(value)
-                    case "certificate":
-                        let name = try value.string(what: "the name of the certificate it presents")
-                        guard let leaf = certificates.first(where: { $0.name == name }) else {
-                            throw value.error(.unknownIssuer, "there is no certificate named \"\(name)\"",
-                                              hint: "server certificates in this lab: \(servers.map(\.name).joined(separator: ", "))")
-                        }
-                        guard leaf.role.servesTLS else {
-                            throw value.error(.invalidRole, "\"\(name)\" is a client certificate; an endpoint must present a server certificate",
-                                              hint: "give it role: server (or both), or name another certificate")
-                        }
-                        spec.certificate = name
-                    case "client_auth": spec.clientAuth = try choice(value, EndpointSpec.ClientAuth.self)
-                    case "client_chain": spec.clientChain = try choice(value, EndpointSpec.ClientChain.self)
-                    case "tls_min": spec.minimumTLS = try choice(value, EndpointSpec.TLSVersion.self)
-                    case "tls_max": spec.maximumTLS = try choice(value, EndpointSpec.TLSVersion.self)
-                    case "trust":
-                        var trust: [String] = []
-                        for item in try value.list(what: "the authorities whose client certificates it accepts") {
-                            let name = try item.string(what: "an authority name")
-                            guard authorities.contains(where: { $0.name == name }) else {
-                                throw item.error(.unknownIssuer, "there is no authority named \"\(name)\"",
-                                                 hint: "authorities in this lab: \(authorities.map(\.name).joined(separator: ", "))")
-                            }
-                            trust.append(name)
-                        }
-                        spec.trust = trust
-                    case "ciphers": spec.ciphers = try value.list(what: "TLS 1.2 cipher suites").map { item throws(LabFileError) in try item.string(what: "a cipher suite name") }
-                    case "alpn": spec.alpn = try value.list(what: "ALPN protocol names").map { item throws(LabFileError) in try item.string(what: "a protocol name") }
-                    case "files": spec.files = try value.string(what: "a folder to serve at /files/")
-                    default: spec.http2 = try bool(value)
+            let base = EndpointSpec(kind: kind, bind: bind, certificate: servers.first?.name ?? "", trust: roots)
+            // An mqtt: entry may list several listeners (for example one per behaviour).
+            if kind == .mqtt, let endpointNode, case .sequence = endpointNode.node {
+                for (index, item) in try endpointNode.list(what: "MQTT listeners").enumerated() {
+                    var listener = base
+                    listener.name = index == 0 ? "mqtt" : "mqtt-\(index + 1)"
+                    if let spec = try readEndpoint(item, base: listener, authorities: authorities, certificates: certificates, parent: node) {
+                        result.append(spec)
                     }
                 }
-                if spec.minimumTLS > spec.maximumTLS {
-                    throw endpointNode.error(.invalidValue, "tls_min \(spec.minimumTLS.rawValue) is above tls_max \(spec.maximumTLS.rawValue)",
-                                             hint: "swap them, or leave them out for TLS 1.2 and 1.3")
-                }
-                if kind != .https && (spec.files != nil) {
-                    throw endpointNode.error(.unknownKey, "files is for the https endpoint only", hint: "move it under endpoints.https")
-                }
+                continue
             }
-            guard enabled else { continue }
-            if spec.certificate.isEmpty {
-                throw (endpointNode ?? node).error(.missingKey, "the \(kind.rawValue) endpoint has no server certificate to present",
-                                                   hint: "add a certificate with role: server under certificates:, or set enabled: false")
+            if let spec = try readEndpoint(endpointNode, base: base, authorities: authorities, certificates: certificates, parent: node) {
+                result.append(spec)
             }
-            result.append(spec)
         }
-        let ports = result.filter { $0.port != 0 }.map { "\($0.bind):\($0.port)" }
+        let names = result.map(\.name)
+        if Set(names).count != names.count {
+            throw node.error(.nameClash, "two endpoints have the same name", hint: "give each MQTT listener its own name:")
+        }
+        let ports = result.flatMap { spec in [spec.port, spec.mqtt.plainPort ?? 0].filter { $0 != 0 }.map { "\(spec.bind):\($0)" } }
         if Set(ports).count != ports.count {
             throw node.error(.invalidValue, "two endpoints listen on the same port", hint: "give each endpoint its own port (0 picks a free one)")
         }
         return result
+    }
+
+    /// One endpoint's settings over `base`; nil when it says `enabled: false`.
+    private func readEndpoint(_ endpointNode: LabNode?, base: EndpointSpec, authorities: [AuthoritySpec], certificates: [LeafSpec],
+                              parent node: LabNode) throws(LabFileError) -> EndpointSpec? {
+        let servers = certificates.filter(\.role.servesTLS)
+        let kind = base.kind
+        var spec = base
+        var enabled = true
+        if let endpointNode {
+            let allowed = Self.endpointKeys + (kind == .mqtt ? Self.mqttKeys : [])
+            for (key, value) in try endpointNode.mapping(allowed: allowed, what: "an endpoint") {
+                switch key {
+                case "enabled": enabled = try bool(value)
+                case "port": spec.port = try value.int(what: "a port", range: 0...65535)
+                case "bind": spec.bind = try bindAddress(value)
+                case "certificate":
+                    let name = try value.string(what: "the name of the certificate it presents")
+                    guard let leaf = certificates.first(where: { $0.name == name }) else {
+                        throw value.error(.unknownIssuer, "there is no certificate named \"\(name)\"",
+                                          hint: "server certificates in this lab: \(servers.map(\.name).joined(separator: ", "))")
+                    }
+                    guard leaf.role.servesTLS else {
+                        throw value.error(.invalidRole, "\"\(name)\" is a client certificate; an endpoint must present a server certificate",
+                                          hint: "give it role: server (or both), or name another certificate")
+                    }
+                    spec.certificate = name
+                case "client_auth": spec.clientAuth = try choice(value, EndpointSpec.ClientAuth.self)
+                case "client_chain": spec.clientChain = try choice(value, EndpointSpec.ClientChain.self)
+                case "tls_min": spec.minimumTLS = try choice(value, EndpointSpec.TLSVersion.self)
+                case "tls_max": spec.maximumTLS = try choice(value, EndpointSpec.TLSVersion.self)
+                case "trust":
+                    var trust: [String] = []
+                    for item in try value.list(what: "the authorities whose client certificates it accepts") {
+                        let name = try item.string(what: "an authority name")
+                        guard authorities.contains(where: { $0.name == name }) else {
+                            throw item.error(.unknownIssuer, "there is no authority named \"\(name)\"",
+                                             hint: "authorities in this lab: \(authorities.map(\.name).joined(separator: ", "))")
+                        }
+                        trust.append(name)
+                    }
+                    spec.trust = trust
+                case "ciphers": spec.ciphers = try value.list(what: "TLS 1.2 cipher suites").map { item throws(LabFileError) in try item.string(what: "a cipher suite name") }
+                case "alpn": spec.alpn = try value.list(what: "ALPN protocol names").map { item throws(LabFileError) in try item.string(what: "a protocol name") }
+                case "files": spec.files = try value.string(what: "a folder to serve at /files/")
+                case "http2": spec.http2 = try bool(value)
+                case "name":
+                    let name = try value.string(what: "a name for the listener")
+                    guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                        throw value.error(.invalidName, "\"\(name)\" is not a usable listener name", hint: "use letters, digits, - and _")
+                    }
+                    spec.name = name
+                case "behaviour", "behavior": spec.mqtt.behaviour = try choice(value, BrokerBehaviour.self)
+                case "identity": spec.mqtt.identity = try choice(value, IdentitySource.self)
+                case "plain_port": spec.mqtt.plainPort = try value.int(what: "a port for plain MQTT (no TLS)", range: 0...65535)
+                default: spec.mqtt.maximumPacketSize = try value.int(what: "a packet size in bytes", range: 64...268_435_460)
+                }
+            }
+            if spec.minimumTLS > spec.maximumTLS {
+                throw endpointNode.error(.invalidValue, "tls_min \(spec.minimumTLS.rawValue) is above tls_max \(spec.maximumTLS.rawValue)",
+                                         hint: "swap them, or leave them out for TLS 1.2 and 1.3")
+            }
+            if kind != .https && (spec.files != nil) {
+                throw endpointNode.error(.unknownKey, "files is for the https endpoint only", hint: "move it under endpoints.https")
+            }
+        }
+        guard enabled else { return nil }
+        if spec.certificate.isEmpty {
+            throw (endpointNode ?? node).error(.missingKey, "the \(kind.rawValue) endpoint has no server certificate to present",
+                                               hint: "add a certificate with role: server under certificates:, or set enabled: false")
+        }
+        return spec
+    }
+
+    // MARK: Policy
+
+    /// `policy:` — a list of rules, each `allow:` or `deny:` one or more actions, with `topics:` and optional `identities:`.
+    private func readPolicy(_ node: LabNode) throws(LabFileError) -> BrokerPolicy {
+        var rules: [PolicyRule] = []
+        for item in try node.list(what: "policy rules (each - allow: publish … topics: […])") {
+            let entries = try item.mapping(allowed: Self.policyKeys, what: "a policy rule")
+            func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
+            let allow = entry("allow"), deny = entry("deny")
+            guard (allow == nil) != (deny == nil), let actionsNode = allow ?? deny else {
+                throw item.error(allow == nil ? .missingKey : .invalidValue, "a rule says either allow: or deny:, once",
+                                 hint: "for example - allow: [publish, subscribe]  topics: [\"devices/${cn}/#\"]")
+            }
+            let actionNodes: [LabNode]
+            if case .sequence = actionsNode.node { actionNodes = try actionsNode.list(what: "actions") } else { actionNodes = [actionsNode] }
+            var actions: Set<PolicyRule.Action> = []
+            for actionNode in actionNodes { actions.insert(try choice(actionNode, PolicyRule.Action.self)) }
+            guard let topicsNode = entry("topics") else {
+                throw item.error(.missingKey, "the rule names no topics", hint: "add topics: [\"devices/${cn}/#\"]; variables: ${cn}, ${identity}, ${client_id}")
+            }
+            let topicNodes: [LabNode]
+            if case .sequence = topicsNode.node { topicNodes = try topicsNode.list(what: "topic filters") } else { topicNodes = [topicsNode] }
+            var topics: [String] = []
+            for topicNode in topicNodes {
+                let topic = try topicNode.string(what: "a topic filter")
+                try checkPolicyTopic(topic, topicNode)
+                topics.append(topic)
+            }
+            var identities: [String] = []
+            if let identitiesNode = entry("identities") {
+                for identityNode in try identitiesNode.list(what: "identities (certificate names such as device-001)") {
+                    identities.append(try identityNode.string(what: "an identity"))
+                }
+            }
+            let line = item.location.line
+            rules.append(PolicyRule(effect: allow != nil ? .allow : .deny, actions: actions, topics: topics, identities: identities,
+                                    origin: "\(reader.displayName):\(line)"))
+        }
+        return BrokerPolicy(rules: rules)
+    }
+
+    /// A policy topic is an MQTT topic filter once its variables are filled in.
+    private func checkPolicyTopic(_ topic: String, _ node: LabNode) throws(LabFileError) {
+        var probe = topic
+        var rest = Substring(topic)
+        while let open = rest.range(of: "${") {
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                throw node.error(.invalidValue, "\"\(topic)\" has a ${ without its }", hint: "variables: ${cn}, ${identity}, ${client_id}")
+            }
+            let variable = String(rest[open.lowerBound...close])
+            guard PolicyRule.variables.contains(variable) else {
+                throw node.error(.invalidValue, "\"\(variable)\" is not a policy variable", hint: "variables: \(PolicyRule.variables.joined(separator: ", "))")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        for variable in PolicyRule.variables { probe = probe.replacingOccurrences(of: variable, with: "x") }
+        do {
+            _ = try TopicFilter(probe)
+        } catch {
+            throw node.error(.invalidValue, "\"\(topic)\" is not a topic filter: \(error.message)", hint: "+ and # stand for whole levels; # only last")
+        }
     }
 
     private func bindAddress(_ node: LabNode) throws(LabFileError) -> String {

@@ -42,12 +42,27 @@ certificates:
   #   not_before: 2020-01-01
   #   not_after: 2021-01-01
 
-# What `pkilab up` serves. Without this section: a TLS echo on 7443 and HTTPS on 8443, on 127.0.0.1,
-# presenting "server", requiring a client certificate under "root".
+# Who may publish and subscribe where on the MQTT broker: each device in its own subtree, plus broadcast/
+# to listen to. A deny rule wins over any allow; what no rule allows is refused. Without policy: every
+# client may do anything. Variables: ${cn} (the certificate's CN), ${identity}, ${client_id}.
+policy:
+  - allow: [publish, subscribe]
+    topics: ["devices/${cn}/#"]
+  - allow: subscribe
+    topics: ["broadcast/#"]
+  # - deny: publish              # rules may name identities
+  #   topics: ["devices/+/firmware"]
+  #   identities: [device-002]
+
+# What `pkilab up` serves. Without this section: a TLS echo on 7443, HTTPS on 8443 and an MQTT broker on
+# 8883, on 127.0.0.1, presenting "server", requiring a client certificate under "root".
 # endpoints:
 #   bind: 127.0.0.1     # 0.0.0.0 to let boards on the LAN connect
 #   echo:  { port: 7443, client_auth: require, client_chain: complete }
 #   https: { port: 8443, files: firmware, tls_min: "1.2", tls_max: "1.3" }
+#   mqtt:  { port: 8883, behaviour: mosquitto, identity: cn }   # behaviour: aws | mosquitto; plain_port: 1883
+#   # or several MQTT listeners sharing one broker:
+#   # mqtt: [ { port: 8883 }, { name: mqtt-aws, port: 8884, behaviour: aws } ]
 
 """
 }

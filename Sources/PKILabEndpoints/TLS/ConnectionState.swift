@@ -63,7 +63,7 @@ final class ConnectionState: Sendable {
         update { if $0.rejection == nil { $0.rejection = rejection } }
     }
 
-    /// The accepted event, for routes that report what was negotiated (`/whoami`).
+    /// The accepted event, for routes that report what was negotiated (`/whoami`) and the MQTT broker's first event.
     var acceptedEvent: ConnectionEvent? { read { $0.accepted } }
 
     /// Tells the story: once per connection, whatever calls it later.
@@ -96,6 +96,12 @@ final class ConnectionState: Sendable {
             // Only HTTPS routes read it back (/whoami); an idle echo connection keeps nothing it does not need.
             if accepted && endpoint.spec.kind == .https { state.accepted = event }
             state.hello = nil
+            // An accepted MQTT connection tells its story with its first MQTT event (CONNECT accepted or refused),
+            // which carries these TLS details.
+            if accepted && endpoint.spec.kind == .mqtt {
+                state.accepted = event
+                return nil
+            }
             return event
         }
         if let event { endpoint.events.record(event) }

@@ -44,6 +44,7 @@ final class EndpointContext: Sendable {
         return switch spec.kind {
         case .https: "curl: add --cert \(path(client.fullchain)) --key \(path(client.key))"
         case .echo: "openssl s_client: add -cert \(path(client.cert)) -cert_chain \(path(client.chain)) -key \(path(client.key))"
+        case .mqtt: "mosquitto_pub/sub: add --cert \(path(client.fullchain)) --key \(path(client.key)); paho: tls_set(certfile=\(path(client.fullchain)), keyfile=\(path(client.key)))"
         }
     }
 }

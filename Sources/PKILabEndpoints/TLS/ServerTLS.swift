@@ -62,13 +62,7 @@ enum ServerTLS {
 /// observers, the TLS handler with pkilab's client-certificate check, and the event handler.
 enum LabTLSPipeline {
     static func configure(_ channel: any Channel, endpoint: EndpointContext) throws -> ConnectionState {
-        let peer: String
-        switch channel.remoteAddress {
-        case .v4(let address)?: peer = "\(address.host):\(channel.remoteAddress?.port ?? 0)"
-        case .v6(let address)?: peer = "[\(address.host)]:\(channel.remoteAddress?.port ?? 0)"
-        default: peer = "unknown"
-        }
-        let state = ConnectionState(endpoint: endpoint, peer: peer)
+        let state = ConnectionState(endpoint: endpoint, peer: peer(of: channel))
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(ServerHelloObserver(state: state))
         try sync.addHandler(ClientHelloSniffer(state: state))
@@ -77,5 +71,14 @@ enum LabTLSPipeline {
         }))
         try sync.addHandler(TLSEventHandler(state: state))
         return state
+    }
+
+    /// `127.0.0.1:50312` or `[::1]:50312`, as events name the client.
+    static func peer(of channel: any Channel) -> String {
+        switch channel.remoteAddress {
+        case .v4(let address)?: "\(address.host):\(channel.remoteAddress?.port ?? 0)"
+        case .v6(let address)?: "[\(address.host)]:\(channel.remoteAddress?.port ?? 0)"
+        default: "unknown"
+        }
     }
 }

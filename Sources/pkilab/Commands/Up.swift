@@ -9,7 +9,7 @@ import Glibc
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply lab.yaml (like issue), then serve its TLS echo and HTTPS endpoints until Ctrl-C.",
+        abstract: "Apply lab.yaml (like issue), then serve its TLS echo, HTTPS and MQTT endpoints until Ctrl-C.",
         discussion: """
             Every connection is one line here and one JSON line in ca/events.jsonl: accepted, or rejected with a \
             reason code and what to do. When everything listens, a line starting "ready " is printed and \
@@ -28,6 +28,12 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Port of the HTTPS endpoint (0 picks a free one).")
     var httpsPort: Int?
 
+    @Option(help: "Port of the MQTT broker (0 picks a free one).")
+    var mqttPort: Int?
+
+    @Option(name: .customLong("port"), help: ArgumentHelp("Port of the endpoint NAME (repeatable; 0 picks a free one), e.g. mqtt-plain=1883.", valueName: "name=port"))
+    var ports: [String] = []
+
     @Option(help: ArgumentHelp("Also append every connection event to this file (JSON lines).", valueName: "file"))
     var events: String?
 
@@ -41,8 +47,11 @@ struct Up: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        for port in [echoPort, httpsPort].compactMap({ $0 }) where !(0...65535).contains(port) {
+        for port in [echoPort, httpsPort, mqttPort].compactMap({ $0 }) + namedPorts.values where !(0...65535).contains(port) {
             throw ValidationError("Please give ports from 0 to 65535.")
+        }
+        for item in ports where !item.contains("=") || Int(item.split(separator: "=", maxSplits: 1).last ?? "") == nil {
+            throw ValidationError("Please give --port as NAME=PORT, for example --port mqtt-plain=1883.")
         }
         if let bind, CertificateName.parseIP(bind) == nil, bind != "localhost" {
             throw ValidationError("Please give --bind an IP address such as 127.0.0.1 or 0.0.0.0.")
@@ -63,9 +72,16 @@ struct Up: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.usage)
             }
             let json = self.json
-            var overrides: [EndpointSpec.Kind: Int] = [:]
-            if let echoPort { overrides[.echo] = echoPort }
-            if let httpsPort { overrides[.https] = httpsPort }
+            var overrides = namedPorts
+            if let echoPort { overrides["echo"] = echoPort }
+            if let httpsPort { overrides["https"] = httpsPort }
+            if let mqttPort { overrides["mqtt"] = mqttPort }
+            let known = Set(lab.endpoints.flatMap { [$0.name, "\($0.name)-plain"] })
+            if let unknown = overrides.keys.sorted().first(where: { !known.contains($0) }) {
+                Console.error("--port \(unknown)=…: \(lab.file) has no endpoint named \"\(unknown)\"",
+                              hint: "endpoints: \(lab.endpoints.map(\.name).joined(separator: ", "))")
+                throw ExitCode(ExitStatus.usage)
+            }
             let labFolder = (options.labPath as NSString).deletingLastPathComponent
             let server: LabServer
             let ready: ReadyLab
@@ -80,7 +96,7 @@ struct Up: AsyncParsableCommand {
                 throw error
             } catch {
                 Console.error("an endpoint could not start: \(error)",
-                              hint: "is another program on that port (ss -ltnp)? Choose others with --echo-port/--https-port, or 0 for free ones")
+                              hint: "is another program on that port (ss -ltnp)? Choose others with --echo-port/--https-port/--mqtt-port/--port NAME=PORT, or 0 for free ones")
                 throw ExitCode(ExitStatus.unavailable)
             }
             let readyPath = "\(store.directory.path)/endpoints.json"
@@ -114,11 +130,25 @@ struct Up: AsyncParsableCommand {
         }
     }
 
+    private var namedPorts: [String: Int] {
+        var result: [String: Int] = [:]
+        for item in ports {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let port = Int(parts[1]) { result[String(parts[0])] = port }
+        }
+        return result
+    }
+
     private func printTable(lab: Lab, ready: ReadyLab) {
         var rows = [["ENDPOINT", "URL", "PRESENTS", "CLIENT AUTH", "TRUSTS", "TLS"]]
         for endpoint in ready.endpoints {
             let auth = endpoint.clientAuth == .none ? "none" : "\(endpoint.clientAuth.rawValue) (chain: \(endpoint.clientChain.rawValue))"
-            rows.append([endpoint.name, endpoint.url, endpoint.certificate, auth, endpoint.trust.joined(separator: ", "), endpoint.tls])
+            let tls = endpoint.behaviour.map { "\(endpoint.tls), \($0)" } ?? endpoint.tls
+            if endpoint.tls == "none" {
+                rows.append([endpoint.name, endpoint.url, "-", "none (plain MQTT)", "-", tls])
+                continue
+            }
+            rows.append([endpoint.name, endpoint.url, endpoint.certificate, auth, endpoint.trust.joined(separator: ", "), tls])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         Console.out()
@@ -138,10 +168,33 @@ struct Up: AsyncParsableCommand {
                 Console.out("Try the echo:  openssl s_client -connect \(host):\(endpoint.port) -CAfile \(ca) -cert \(Console.path(device.cert)) -cert_chain \(Console.path(device.chain)) -key \(Console.path(device.key)) -verify_return_error -quiet")
             case .https:
                 Console.out("Try HTTPS:     curl --cacert \(ca) --cert \(Console.path(device.fullchain)) --key \(Console.path(device.key)) https://\(host):\(endpoint.port)/whoami")
+            case .mqtt:
+                let topic = lab.policy == nil ? "devices/\(device.name)/state" : Self.exampleTopic(lab: lab, device: device.name)
+                let tls = endpoint.tls == "none" ? "" : " --cafile \(ca) --cert \(Console.path(device.fullchain)) --key \(Console.path(device.key))"
+                let common = "-h \(host) -p \(endpoint.port)\(tls) -i \(device.name)"
+                let subscribe = topic.split(separator: "/").dropLast().joined(separator: "/") + "/#"
+                Console.out("MQTT \(endpoint.name) (\(endpoint.behaviour ?? "mosquitto")):")
+                Console.out("  subscribe:   mosquitto_sub \(common)-sub -t '\(subscribe)' -v")
+                Console.out("  publish:     mosquitto_pub \(common) -t '\(topic)' -m hello -q 1")
             }
         }
+        if let policy = ready.policy { Console.out("MQTT policy:   \(policy)") }
         Console.out()
         Console.out("Connections are logged below and in \"\(Console.path(ready.events))\". Ctrl-C stops.")
+    }
+
+    /// A topic the lab's policy lets `device` publish to, for the example command.
+    static func exampleTopic(lab: Lab, device: String) -> String {
+        for rule in lab.policy?.rules ?? [] where rule.effect == .allow && rule.actions.contains(.publish) {
+            if !rule.identities.isEmpty && !rule.identities.contains(device) { continue }
+            for pattern in rule.topics {
+                let filled = pattern.replacingOccurrences(of: "${cn}", with: device).replacingOccurrences(of: "${identity}", with: device)
+                    .replacingOccurrences(of: "${client_id}", with: device)
+                let levels = filled.split(separator: "/", omittingEmptySubsequences: false).map { $0 == "#" || $0 == "+" ? "state" : String($0) }
+                return levels.joined(separator: "/")
+            }
+        }
+        return "devices/\(device)/state"
     }
 
     /// Waits for SIGINT or SIGTERM.

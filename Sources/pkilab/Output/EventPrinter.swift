@@ -21,7 +21,16 @@ enum EventPrinter {
         let prefix = "\(time(event.time)) \(event.endpoint.padding(toLength: 6, withPad: " ", startingAt: 0)) \(event.peer.padding(toLength: 22, withPad: " ", startingAt: 0))"
         let indent = String(repeating: " ", count: prefix.count + 1)
         var text: String
-        if event.outcome == .accepted {
+        if let mqtt = event.mqtt {
+            let mark = switch event.outcome {
+            case .accepted: "✓"
+            case .rejected: "✗ \(mqtt.closed ? "closed" : "refused") [\(event.reason)]:"
+            case .closed: "· closed [\(event.reason)]:"
+            }
+            let tls = event.tlsVersion.map { " (TLS\($0)\(event.cipher.map { " \($0)" } ?? ""))" } ?? ""
+            text = "\(prefix) \(mark) \(event.explanation)" + (event.outcome == .accepted ? tls : "")
+            if let hint = event.hint { text += "\n\(indent)\(hint)" }
+        } else if event.outcome == .accepted {
             var who = "(no client certificate)"
             if let client = event.client {
                 let issuer = client.chain.dropFirst().first.map { subject in

@@ -3,34 +3,40 @@ import NIOPosix
 import PKILab
 import Synchronization
 
-/// The raw TLS echo endpoint: mutual TLS, then every byte back.
-final class EchoEndpoint: Sendable {
-    let context: EndpointContext
+/// A TCP listener whose connections get the handlers `configure` adds: the TLS echo, and the MQTT broker's TLS
+/// and plain listeners.
+final class TCPEndpoint: Sendable {
+    let spec: EndpointSpec
+    /// `tls`, `mqtts` or `mqtt`, for the URL.
+    let scheme: String
+    private let configure: @Sendable (any Channel) throws -> Void
     private let server = Mutex<(any Channel)?>(nil)
     private let children = ChannelSet()
 
-    init(context: EndpointContext) {
-        self.context = context
+    init(spec: EndpointSpec, scheme: String, configure: @escaping @Sendable (any Channel) throws -> Void) {
+        self.spec = spec
+        self.scheme = scheme
+        self.configure = configure
     }
 
     /// Binds and starts accepting; returns the bound port.
     func start(group: any EventLoopGroup) async throws -> Int {
-        let context = self.context
+        let configure = self.configure
         let children = self.children
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    _ = try LabTLSPipeline.configure(channel, endpoint: context)
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                    try configure(channel)
                     children.insert(channel)
                 }
             }
-        let channel = try await bootstrap.bind(host: context.spec.bind, port: context.spec.port).get()
+        let channel = try await bootstrap.bind(host: spec.bind, port: spec.port).get()
         server.withLock { $0 = channel }
-        return channel.localAddress?.port ?? context.spec.port
+        return channel.localAddress?.port ?? spec.port
     }
 
     /// Stops accepting, asks open connections to finish, and closes what is left after `grace`.

@@ -1,0 +1,188 @@
+import MQTTCodec
+import NIOCore
+
+extension BrokerCore {
+    mutating func handleConnect(_ connect: Connect, on id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard var connection = connections[id] else { return }
+        connection.version = connect.protocolVersion
+        let v5 = connect.protocolVersion == .v5
+        let aws = connection.behaviour == .aws
+        var clientID = connect.clientIdentifier
+        connection.clientID = clientID.isEmpty ? nil : clientID
+        connections[id] = connection
+
+        func refuse(_ code: ReasonCode, _ reason: String, _ explanation: String, hint: String?) {
+            guard let connection = connections[id] else { return }
+            if aws {
+                awsClose(id, reason, explanation, hint: hint, now: now, into: &actions)
+                return
+            }
+            let sent = v5 ? code : ReasonCode(code.connectReturnCode ?? .notAuthorized)
+            actions.append(.send(id, .connAck(ConnAck(reasonCode: sent, properties: v5 ? [.reasonString(explanation)] : []))))
+            event(.refused, reason, explanation, hint: hint, on: connection,
+                  sentCode: v5 ? code.rawValue : (code.connectReturnCode ?? .notAuthorized).rawValue, closing: true, into: &actions)
+            close(id, abnormal: false, now: now, into: &actions)
+        }
+
+        if v5, connect.properties.elements.contains(where: { if case .authenticationMethod = $0 { return true } else { return false } }) {
+            refuse(.badAuthenticationMethod, "bad_authentication_method", "the CONNECT asks for MQTT 5 enhanced authentication, which this broker does not offer",
+                   hint: "the lab authenticates clients by their certificate; drop the authentication method")
+            return
+        }
+        if aws && connection.identity == nil {
+            refuse(.notAuthorized, "no_identity", "\(connection.who) has no certificate identity, and AWS IoT needs one (the thing name)",
+                   hint: "connect with a lab client certificate")
+            return
+        }
+        if clientID.isEmpty {
+            if aws {
+                refuse(.clientIdentifierNotValid, "client_id_mismatch",
+                       "\(connection.who) connected with an empty client id; AWS IoT needs the thing name \"\(connection.identity?.name ?? "")\"",
+                       hint: "set the client id to the certificate's identity")
+                return
+            }
+            if !v5 && !connect.cleanSession {
+                refuse(.clientIdentifierNotValid, "client_id_rejected",
+                       "an empty client id with clean session 0 ([MQTT-3.1.3-8]): the broker cannot keep a session for nobody",
+                       hint: "give the client an id, or connect with clean session 1")
+                return
+            }
+            assignedIDs += 1
+            clientID = "pkilab-\(assignedIDs)"
+            connections[id]?.clientID = clientID
+        }
+        if clientID.utf8.count > connection.limits.maximumClientIDLength {
+            refuse(.clientIdentifierNotValid, "client_id_rejected",
+                   "the client id is \(clientID.utf8.count) bytes; this listener allows \(connection.limits.maximumClientIDLength)",
+                   hint: "use a shorter client id")
+            return
+        }
+        if aws, let identity = connection.identity, clientID != identity.name {
+            refuse(.notAuthorized, "client_id_mismatch",
+                   "\(identity.name) connected with client id \"\(clientID)\"; AWS IoT requires the client id to be the thing name \"\(identity.name)\" (the certificate's identity)",
+                   hint: "set the client id to \"\(identity.name)\", or give this device its own certificate")
+            return
+        }
+        if let will = connect.will {
+            if aws && will.qos == .exactlyOnce {
+                refuse(.qosNotSupported, "qos_not_supported", "the will asks for QoS 2, which AWS IoT does not support", hint: "use QoS 0 or 1 for the will")
+                return
+            }
+            if let problem = topicLimitProblem(will.topic, limits: connection.limits) {
+                refuse(.topicNameInvalid, "topic_limit", "the will topic \(will.topic) \(problem)", hint: "use a shorter will topic")
+                return
+            }
+            if let policy {
+                let decision = policy.decide(.publish, will.topic, identity: connection.identity, clientID: clientID)
+                if !decision.allowed {
+                    let who = connections[id]?.who ?? connection.who
+                    refuse(.notAuthorized, "will_denied", "\(who) set a will on \(will.topic), which it may not publish to; \(decision.reason)",
+                           hint: "set the will on a topic the policy allows, or change policy: in lab.yaml")
+                    return
+                }
+            }
+        }
+
+        // Keep-alive, clamped as the listener says.
+        var keepAlive = connect.keepAlive
+        if keepAlive == 0, let replacement = connection.limits.keepAliveWhenZero { keepAlive = replacement }
+        if let range = connection.limits.keepAliveRange { keepAlive = min(max(keepAlive, range.lowerBound), range.upperBound) }
+
+        // Session expiry: 3.1.1 clean session 0 keeps the session for ever; MQTT 5 says how long.
+        var expiry: UInt32 = v5 ? (connect.properties.sessionExpiryInterval ?? 0) : (connect.cleanSession ? 0 : UInt32.max)
+        if let maximum = connection.limits.maximumSessionExpiry { expiry = min(expiry, maximum) }
+
+        // Take-over: a second connection with this client id closes the first ([MQTT-3.1.4-2]).
+        var notes: [String] = []
+        if let existing = sessions[clientID], let old = existing.connection, old != id, let oldConnection = connections[old] {
+            if oldConnection.version == .v5 { actions.append(.send(old, .disconnect(Disconnect(reasonCode: .sessionTakenOver)))) }
+            event(.closed, "session_taken_over",
+                  "\(oldConnection.who) was disconnected: a new connection from \(connection.peer) used the same client id \"\(clientID)\"",
+                  hint: "two devices (or two copies of one) share a client id; give each its own", on: oldConnection,
+                  sentCode: oldConnection.version == .v5 ? ReasonCode.sessionTakenOver.rawValue : nil, closing: true, into: &actions)
+            close(old, abnormal: true, now: now, into: &actions)
+            notes.append("it took over the session of the connection from \(oldConnection.peer)")
+        }
+        if connect.cleanSession, sessions[clientID] != nil { removeSession(clientID) }
+        let sessionPresent = sessions[clientID] != nil
+        var session = sessions[clientID] ?? Session(clientID: clientID)
+        if let pending = session.pendingWill {
+            _ = pending
+            session.pendingWill = nil
+            notes.append("its delayed will was cancelled by the reconnection ([MQTT-3.1.3-9])")
+        }
+        session.connection = id
+        session.queueLimit = connection.limits.maximumQueuedMessages
+        session.expiryInterval = expiry
+        session.expiresAt = nil
+        sessions[clientID] = session
+
+        guard var connection = connections[id] else { return }
+        connection.stage = .connected
+        connection.clientID = clientID
+        connection.keepAlive = keepAlive
+        connection.will = connect.will
+        connection.willDelay = v5 ? connect.will?.properties.elements.lazy.compactMap {
+            if case .willDelayInterval(let seconds) = $0 { return seconds } else { return nil }
+        }.first ?? 0 : 0
+        connection.sessionExpiryInterval = expiry
+        if v5 {
+            connection.receiveMaximum = connect.properties.elements.lazy.compactMap {
+                if case .receiveMaximum(let value) = $0 { return Int(value) } else { return nil }
+            }.first ?? 65_535
+            connection.maximumPacketSize = connect.properties.maximumPacketSize.map(Int.init)
+        } else {
+            connection.receiveMaximum = connection.limits.inflightForV311
+        }
+        connections[id] = connection
+
+        var properties: [Property] = []
+        if v5 {
+            let limits = connection.limits
+            properties = [.receiveMaximum(limits.receiveMaximum), .maximumPacketSize(UInt32(clamping: limits.maximumPacketSize)),
+                          .topicAliasMaximum(limits.topicAliasMaximum), .retainAvailable(true), .wildcardSubscriptionAvailable(true),
+                          .subscriptionIdentifierAvailable(true), .sharedSubscriptionAvailable(false)]
+            if limits.maximumQoS < 2, let qos = QoS(rawValue: limits.maximumQoS) { properties.append(.maximumQoS(qos)) }
+            if connect.clientIdentifier.isEmpty { properties.append(.assignedClientIdentifier(clientID)) }
+            if keepAlive != connect.keepAlive { properties.append(.serverKeepAlive(keepAlive)) }
+            if let asked = connect.properties.sessionExpiryInterval, asked != expiry { properties.append(.sessionExpiryInterval(expiry)) }
+        }
+        actions.append(.send(id, .connAck(ConnAck(sessionPresent: sessionPresent, reasonCode: .success, properties: Properties(properties)))))
+
+        var details = ["\(connect.protocolVersion)", "keep-alive \(keepAlive) s" + (keepAlive != connect.keepAlive ? " (asked \(connect.keepAlive) s)" : "")]
+        if v5 {
+            details.append(expiry == 0 ? "session ends with the connection" : "session expiry \(expiry == UInt32.max ? "never" : "\(expiry) s")")
+        } else {
+            details.append(connect.cleanSession ? "clean session" : "persistent session")
+        }
+        if sessionPresent {
+            let waiting = session.inflight.count + session.queue.count
+            details.append("session resumed with \(session.subscriptions.count) subscription(s) and \(waiting) message(s) waiting")
+            if session.droppedMessages > 0 {
+                notes.append("\(session.droppedMessages) message(s) for it were dropped while its queue was full (\(session.queueLimit))")
+                sessions[clientID]?.droppedMessages = 0
+            }
+        }
+        if let will = connect.will { details.append("will on \(will.topic)") }
+        if connect.clientIdentifier.isEmpty { details.append("client id assigned by the broker") }
+        if policy == nil { notes.append("no policy in lab.yaml: it may publish and subscribe anywhere") }
+        let sentence = "\(connection.who) connected as client id \"\(clientID)\" (\(details.joined(separator: ", ")))"
+            + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; "))
+        event(.connected, "connected", sentence, on: connection, sentCode: 0, into: &actions)
+
+        // What waited for it: unacknowledged messages again (DUP), then the queue.
+        resume(clientID, now: now, into: &actions)
+    }
+
+    /// Why a topic breaks the listener's limits, or nil.
+    func topicLimitProblem(_ topic: String, limits: BrokerLimits) -> String? {
+        if let maximum = limits.maximumTopicLength, topic.utf8.count > maximum {
+            return "is \(topic.utf8.count) bytes; this listener allows \(maximum)"
+        }
+        if let maximum = limits.maximumTopicSlashes {
+            let slashes = topic.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
+            if slashes > maximum { return "has \(slashes) slashes; this listener allows \(maximum)" }
+        }
+        return nil
+    }
+}

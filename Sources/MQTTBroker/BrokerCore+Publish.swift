@@ -1,0 +1,259 @@
+import MQTTCodec
+import NIOCore
+
+extension BrokerCore {
+    mutating func handlePublish(_ publish: Publish, from id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard var connection = connections[id], let clientID = connection.clientID else { return }
+        let v5 = connection.version == .v5
+        let aws = connection.behaviour == .aws
+        let limits = connection.limits
+
+        // Topic aliases (MQTT 5 §3.3.2.3.4).
+        var topic = publish.topic
+        if let alias = publish.properties.topicAlias {
+            guard alias <= limits.topicAliasMaximum else {
+                protocolError(id, "[MQTT-3.3.2-9] topic alias \(alias) is above the Topic Alias Maximum of \(limits.topicAliasMaximum)",
+                              reason: "topic_alias_invalid", code: .topicAliasInvalid, now: now, into: &actions)
+                return
+            }
+            if topic.isEmpty {
+                guard let known = connection.topicAliases[alias] else {
+                    protocolError(id, "[MQTT-3.3.4-7] topic alias \(alias) was used before it was set", reason: "topic_alias_invalid",
+                                  code: .topicAliasInvalid, now: now, into: &actions)
+                    return
+                }
+                topic = known
+            } else {
+                connection.topicAliases[alias] = topic
+                connections[id] = connection
+            }
+        }
+        if topic.isEmpty {
+            protocolError(id, "[MQTT-3.3.2-1] a PUBLISH without a topic name", reason: "protocol_violation", now: now, into: &actions)
+            return
+        }
+        if let problem = topicLimitProblem(topic, limits: limits) {
+            if aws {
+                awsClose(id, "topic_limit", "\(connection.who) published to a topic that \(problem)", hint: "shorten the topic", topic: topic,
+                         now: now, into: &actions)
+            } else {
+                protocolError(id, "the topic \(topic) \(problem)", reason: "topic_limit", code: .topicNameInvalid, now: now, into: &actions)
+            }
+            return
+        }
+        if let maximum = limits.maximumPayload, publish.payload.readableBytes > maximum {
+            let explanation = "\(connection.who) published \(publish.payload.readableBytes) bytes to \(topic); this listener allows \(maximum)"
+            if aws {
+                awsClose(id, "payload_too_large", explanation, hint: "AWS IoT accepts at most 128 KB per message: split it", topic: topic,
+                         now: now, into: &actions)
+            } else {
+                protocolError(id, explanation, reason: "payload_too_large", code: .packetTooLarge, now: now, into: &actions)
+            }
+            return
+        }
+        if publish.qos.rawValue > limits.maximumQoS {
+            if aws {
+                awsClose(id, "qos_not_supported", "\(connection.who) published to \(topic) at QoS 2, which AWS IoT does not support",
+                         hint: "publish at QoS 0 or 1", topic: topic, now: now, into: &actions)
+            } else {
+                protocolError(id, "[MQTT-3.2.2-11] a QoS \(publish.qos.rawValue) PUBLISH above the Maximum QoS of \(limits.maximumQoS)",
+                              reason: "qos_not_supported", code: .qosNotSupported, now: now, into: &actions)
+            }
+            return
+        }
+        let identifier = publish.packetIdentifier ?? 0
+
+        // A QoS 2 message received again before its PUBREL: acknowledge, do not deliver twice ([MQTT-4.3.3-10]).
+        if publish.qos == .exactlyOnce, sessions[clientID]?.receivedQoS2.contains(identifier) == true {
+            actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier))))
+            return
+        }
+        if publish.qos == .exactlyOnce, (sessions[clientID]?.receivedQoS2.count ?? 0) >= Int(limits.receiveMaximum) {
+            protocolError(id, "[MQTT-3.3.4-9] more than \(limits.receiveMaximum) QoS 2 messages unreleased (the broker's Receive Maximum)",
+                          reason: "receive_maximum_exceeded", code: .receiveMaximumExceeded, now: now, into: &actions)
+            return
+        }
+
+        if let policy {
+            let decision = policy.decide(.publish, topic, identity: connection.identity, clientID: clientID)
+            if !decision.allowed {
+                let explanation = "\(connection.who) tried to publish to \(topic); \(decision.reason)"
+                if aws {
+                    awsClose(id, "publish_denied", explanation, hint: "publish under a topic the policy allows, or change policy: in lab.yaml",
+                             topic: topic, now: now, into: &actions)
+                    return
+                }
+                // Mosquitto: dropped. 3.1.1 cannot say no, so it is acknowledged as if delivered; MQTT 5 hears 0x87.
+                let code: ReasonCode = v5 ? .notAuthorized : .success
+                switch publish.qos {
+                case .atMostOnce: break
+                case .atLeastOnce: actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
+                case .exactlyOnce:
+                    actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
+                    if !v5 { sessions[clientID]?.receivedQoS2.insert(identifier) }
+                }
+                let answer = switch publish.qos {
+                case .atMostOnce: "the message was dropped"
+                case .atLeastOnce: v5 ? "the message was dropped and PUBACK 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBACK was sent as usual"
+                case .exactlyOnce: v5 ? "the message was dropped and PUBREC 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBREC was sent as usual"
+                }
+                event(.refused, "publish_denied", "\(explanation). \(answer.prefix(1).uppercased() + answer.dropFirst())",
+                      hint: "publish under a topic the policy allows, or change policy: in lab.yaml", on: connection, topic: topic,
+                      sentCode: publish.qos == .atMostOnce ? nil : code.rawValue, into: &actions)
+                return
+            }
+        }
+
+        var incoming = publish
+        incoming.topic = topic
+        let message = ApplicationMessage(incoming, topic: topic, publisher: clientID, now: now)
+        let delivered = route(message, now: now, into: &actions)
+        switch publish.qos {
+        case .atMostOnce: break
+        case .atLeastOnce:
+            let code: ReasonCode = v5 && delivered == 0 ? .noMatchingSubscribers : .success
+            actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
+        case .exactlyOnce:
+            sessions[clientID]?.receivedQoS2.insert(identifier)
+            let code: ReasonCode = v5 && delivered == 0 ? .noMatchingSubscribers : .success
+            actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
+        }
+    }
+
+    mutating func handlePubRel(_ rel: PubRel, on id: ConnectionID, into actions: inout [BrokerAction]) {
+        guard let clientID = connections[id]?.clientID else { return }
+        let known = sessions[clientID]?.receivedQoS2.remove(rel.packetIdentifier) != nil
+        let code: ReasonCode = known || connections[id]?.version != .v5 ? .success : .packetIdentifierNotFound
+        actions.append(.send(id, .pubComp(PubComp(packetIdentifier: rel.packetIdentifier, reasonCode: code))))
+    }
+
+    mutating func handlePubRec(_ rec: PubRec, on id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard let clientID = connections[id]?.clientID, var session = sessions[clientID] else { return }
+        let v5 = connections[id]?.version == .v5
+        guard var inflight = session.inflight[rec.packetIdentifier], inflight.stage != .awaitingPubAck else {
+            actions.append(.send(id, .pubRel(PubRel(packetIdentifier: rec.packetIdentifier, reasonCode: v5 ? .packetIdentifierNotFound : .success))))
+            return
+        }
+        if rec.reasonCode.isFailure {
+            // An MQTT 5 receiver refused it: the flow ends here.
+            session.inflight[rec.packetIdentifier] = nil
+            sessions[clientID] = session
+            pump(clientID, now: now, into: &actions)
+            return
+        }
+        inflight.stage = .awaitingPubComp
+        session.inflight[rec.packetIdentifier] = inflight
+        sessions[clientID] = session
+        actions.append(.send(id, .pubRel(PubRel(packetIdentifier: rec.packetIdentifier))))
+    }
+
+    /// A PUBACK or PUBCOMP ended a flow: free the identifier and send what waits.
+    mutating func acknowledge(_ identifier: UInt16, stage: Session.Inflight.Stage, on id: ConnectionID, now: NIODeadline,
+                              into actions: inout [BrokerAction]) {
+        guard let clientID = connections[id]?.clientID, let inflight = sessions[clientID]?.inflight[identifier], inflight.stage == stage else { return }
+        sessions[clientID]?.inflight[identifier] = nil
+        pump(clientID, now: now, into: &actions)
+    }
+
+    /// Delivers a message to every session with a matching subscription; returns how many sessions got it.
+    @discardableResult
+    mutating func route(_ message: ApplicationMessage, now: NIODeadline, into actions: inout [BrokerAction]) -> Int {
+        if message.retain {
+            // [MQTT-3.3.1-10/11]: an empty retained message clears the topic; a new one replaces it.
+            if message.payload.readableBytes == 0 { retained[message.topic] = nil } else { retained[message.topic] = message }
+        }
+        let topic = TopicLevels(message.topic)
+        var matches: [String: (qos: QoS, retain: Bool, identifiers: [Int])] = [:]
+        for (filter, entry) in filters where entry.levels.matches(topic: topic) {
+            for clientID in entry.clients {
+                guard let subscription = sessions[clientID]?.subscriptions[filter] else { continue }
+                if subscription.options.noLocal && clientID == message.publisher { continue }
+                var match = matches[clientID] ?? (.atMostOnce, false, [])
+                match.qos = max(match.qos, subscription.options.qos)
+                match.retain = match.retain || (subscription.options.retainAsPublished && message.retain)
+                if let identifier = subscription.identifier { match.identifiers.append(identifier) }
+                matches[clientID] = match
+            }
+        }
+        for (clientID, match) in matches {
+            let outgoing = OutgoingMessage(message: message, qos: min(message.qos, match.qos), retain: match.retain,
+                                           subscriptionIdentifiers: match.identifiers)
+            deliver(outgoing, to: clientID, now: now, into: &actions)
+        }
+        return matches.count
+    }
+
+    /// Sends a message to a session now, or queues it (offline, or its in-flight window is full).
+    mutating func deliver(_ outgoing: OutgoingMessage, to clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard var session = sessions[clientID] else { return }
+        guard let id = session.connection, let connection = connections[id], connection.stage == .connected else {
+            guard outgoing.qos != .atMostOnce else { return }
+            enqueue(outgoing, in: &session)
+            sessions[clientID] = session
+            return
+        }
+        if outgoing.qos == .atMostOnce {
+            send(outgoing.packet(identifier: nil, duplicate: false, version: connection.version, now: now), to: connection, into: &actions)
+            return
+        }
+        guard session.inflight.count < connection.receiveMaximum else {
+            enqueue(outgoing, in: &session)
+            sessions[clientID] = session
+            return
+        }
+        let identifier = session.allocateIdentifier()
+        if send(outgoing.packet(identifier: identifier, duplicate: false, version: connection.version, now: now), to: connection, into: &actions) {
+            session.track(outgoing, identifier: identifier)
+        }
+        sessions[clientID] = session
+    }
+
+    mutating func enqueue(_ outgoing: OutgoingMessage, in session: inout Session) {
+        if session.queue.count >= session.queueLimit {
+            session.droppedMessages += 1
+            return
+        }
+        session.queue.append(outgoing)
+    }
+
+    /// Writes a PUBLISH unless it is larger than the client accepts (then it is dropped, [MQTT-3.1.2-25]).
+    @discardableResult
+    func send(_ publish: Publish, to connection: BrokerConnection, into actions: inout [BrokerAction]) -> Bool {
+        if let maximum = connection.maximumPacketSize {
+            var scratch = ByteBuffer()
+            MQTTPacket.publish(publish).encode(into: &scratch, version: connection.version)
+            if scratch.readableBytes > maximum { return false }
+        }
+        actions.append(.send(connection.id, .publish(publish)))
+        return true
+    }
+
+    /// Sends queued messages while the session's in-flight window has room.
+    mutating func pump(_ clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard var session = sessions[clientID], let id = session.connection, let connection = connections[id],
+              connection.stage == .connected else { return }
+        while session.inflight.count < connection.receiveMaximum, let next = session.queue.popFirst() {
+            if next.message.isExpired(at: now) { continue }
+            let identifier = session.allocateIdentifier()
+            if send(next.packet(identifier: identifier, duplicate: false, version: connection.version, now: now), to: connection, into: &actions) {
+                session.track(next, identifier: identifier)
+            }
+        }
+        sessions[clientID] = session
+    }
+
+    /// After a reconnection: in-flight messages again with DUP set, PUBRELs again, then the queue ([MQTT-4.4.0-1]).
+    mutating func resume(_ clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard let session = sessions[clientID], let id = session.connection, let connection = connections[id] else { return }
+        for (identifier, inflight) in session.inflightInOrder {
+            switch inflight.stage {
+            case .awaitingPubAck, .awaitingPubRec:
+                send(inflight.outgoing.packet(identifier: identifier, duplicate: true, version: connection.version, now: now), to: connection,
+                     into: &actions)
+            case .awaitingPubComp:
+                actions.append(.send(id, .pubRel(PubRel(packetIdentifier: identifier))))
+            }
+        }
+        pump(clientID, now: now, into: &actions)
+    }
+}

@@ -1,0 +1,131 @@
+import MQTTCodec
+import NIOCore
+
+extension BrokerCore {
+    mutating func handleSubscribe(_ subscribe: Subscribe, on id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard let connection = connections[id], let clientID = connection.clientID else { return }
+        let v5 = connection.version == .v5
+        let aws = connection.behaviour == .aws
+        let limits = connection.limits
+        if let maximum = limits.maximumFiltersPerSubscribe, subscribe.subscriptions.count > maximum {
+            awsClose(id, "too_many_filters", "\(connection.who) sent a SUBSCRIBE with \(subscribe.subscriptions.count) filters; AWS IoT takes at most \(maximum)",
+                     hint: "subscribe in several SUBSCRIBE packets of at most \(maximum) filters", now: now, into: &actions)
+            return
+        }
+        let identifier = subscribe.properties.elements.lazy.compactMap {
+            if case .subscriptionIdentifier(let value) = $0 { return value } else { return nil }
+        }.first
+        var codes: [ReasonCode] = []
+        var retainedToSend: [OutgoingMessage] = []
+        for subscription in subscribe.subscriptions {
+            let filter = subscription.topicFilter
+            func refuse(_ code: ReasonCode, _ reason: String, _ explanation: String, hint: String) {
+                let sent: ReasonCode = v5 ? code : .unspecifiedError
+                codes.append(sent)
+                let answer = v5 ? "SUBACK \(code.hex) sent" : "SUBACK 0x80 (failure) sent"
+                event(.refused, reason, "\(explanation); \(answer)", hint: hint, on: connection, topic: filter, sentCode: sent.rawValue, into: &actions)
+            }
+            do {
+                _ = try TopicFilter(filter)
+            } catch {
+                if aws {
+                    awsClose(id, "invalid_topic_filter", "\(connection.who) subscribed to an invalid filter: \(error.message)", hint: nil,
+                             topic: filter, now: now, into: &actions)
+                    return
+                }
+                refuse(.topicFilterInvalid, "invalid_topic_filter", "\(connection.who) subscribed to an invalid filter: \(error.message)",
+                       hint: "+ and # must be whole levels, # only last")
+                continue
+            }
+            if filter.hasPrefix("$share/") {
+                if aws {
+                    awsClose(id, "shared_subscription_unsupported", "\(connection.who) asked for the shared subscription \(filter)", hint: nil,
+                             topic: filter, now: now, into: &actions)
+                    return
+                }
+                refuse(.sharedSubscriptionsNotSupported, "shared_subscription_unsupported",
+                       "\(connection.who) asked for the shared subscription \(filter), which this broker does not offer", hint: "subscribe without $share/")
+                continue
+            }
+            if let problem = topicLimitProblem(filter, limits: limits) {
+                if aws {
+                    awsClose(id, "topic_limit", "\(connection.who) subscribed to a filter that \(problem)", hint: "shorten the filter", topic: filter,
+                             now: now, into: &actions)
+                    return
+                }
+                refuse(.topicFilterInvalid, "topic_limit", "the filter \(filter) \(problem)", hint: "shorten the filter")
+                continue
+            }
+            if subscription.qos.rawValue > limits.maximumQoS && aws {
+                awsClose(id, "qos_not_supported", "\(connection.who) subscribed to \(filter) at QoS 2, which AWS IoT does not support",
+                         hint: "subscribe at QoS 0 or 1", topic: filter, now: now, into: &actions)
+                return
+            }
+            if let policy {
+                let decision = policy.decide(.subscribe, filter, identity: connection.identity, clientID: clientID)
+                if !decision.allowed {
+                    let explanation = "\(connection.who) tried to subscribe to \(filter); \(decision.reason)"
+                    if aws {
+                        awsClose(id, "subscribe_denied", explanation, hint: "subscribe to a filter the policy allows, or change policy: in lab.yaml",
+                                 topic: filter, now: now, into: &actions)
+                        return
+                    }
+                    refuse(.notAuthorized, "subscribe_denied", explanation, hint: "subscribe to a filter the policy allows, or change policy: in lab.yaml")
+                    continue
+                }
+            }
+            var granted = subscription
+            granted.qos = QoS(rawValue: min(subscription.qos.rawValue, limits.maximumQoS)) ?? .atMostOnce
+            let existed = sessions[clientID]?.subscriptions[filter] != nil
+            sessions[clientID]?.subscriptions[filter] = Session.Entry(filter: TopicLevels(filter), options: granted, identifier: identifier)
+            index(filter, clientID)
+            codes.append(ReasonCode(rawValue: granted.qos.rawValue))
+
+            // Retained messages ([MQTT-3.3.1-6], v5 Retain Handling).
+            let wanted = switch granted.retainHandling {
+            case .sendOnSubscribe: true
+            case .sendOnNewSubscription: !existed
+            case .doNotSend: false
+            }
+            if wanted && !filter.hasPrefix("$share/") {
+                let levels = TopicLevels(filter)
+                for message in retained.values.sorted(by: { $0.topic < $1.topic })
+                where levels.matches(topic: TopicLevels(message.topic)) && !message.isExpired(at: now) {
+                    retainedToSend.append(OutgoingMessage(message: message, qos: min(message.qos, granted.qos), retain: true,
+                                                          subscriptionIdentifiers: identifier.map { [$0] } ?? []))
+                }
+            }
+        }
+        actions.append(.send(id, .subAck(SubAck(packetIdentifier: subscribe.packetIdentifier, reasonCodes: codes))))
+        for outgoing in retainedToSend { deliver(outgoing, to: clientID, now: now, into: &actions) }
+    }
+
+    mutating func handleUnsubscribe(_ unsubscribe: Unsubscribe, on id: ConnectionID, into actions: inout [BrokerAction]) {
+        guard let connection = connections[id], let clientID = connection.clientID else { return }
+        var codes: [ReasonCode] = []
+        for filter in unsubscribe.topicFilters {
+            let existed = sessions[clientID]?.subscriptions.removeValue(forKey: filter) != nil
+            if existed { unindex(filter, clientID) }
+            codes.append(existed ? .success : .noSubscriptionExisted)
+        }
+        actions.append(.send(id, .unsubAck(UnsubAck(packetIdentifier: unsubscribe.packetIdentifier,
+                                                    reasonCodes: connection.version == .v5 ? codes : []))))
+    }
+
+    mutating func handleDisconnect(_ disconnect: Disconnect, on id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard let connection = connections[id], let clientID = connection.clientID else { return }
+        if let expiry = disconnect.properties.sessionExpiryInterval {
+            if connection.sessionExpiryInterval == 0 && expiry != 0 {
+                protocolError(id, "[MQTT-3.14.2-2] the DISCONNECT sets a session expiry, but the CONNECT's was 0", reason: "protocol_violation",
+                              now: now, into: &actions)
+                return
+            }
+            let granted = connection.limits.maximumSessionExpiry.map { min($0, expiry) } ?? expiry
+            sessions[clientID]?.expiryInterval = granted
+        }
+        let withWill = disconnect.reasonCode == .disconnectWithWillMessage
+        let will = connection.will.map { withWill ? " Its will to \($0.topic) was published, as the client asked (0x04)." : " Its will was discarded." } ?? ""
+        event(.closed, "disconnected", "\(connection.who) disconnected normally.\(will)", on: connection, into: &actions)
+        close(id, abnormal: withWill, now: now, into: &actions)
+    }
+}

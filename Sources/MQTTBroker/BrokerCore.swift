@@ -1,0 +1,261 @@
+import MQTTCodec
+import NIOCore
+
+/// The broker as a state machine, without sockets: every step takes what a connection did and returns the
+/// packets to send, the connections to close and the events to record, in order. The I/O layer owns the
+/// clock (it passes `now`) and serialises calls.
+public struct BrokerCore: Sendable {
+    /// nil: everything is allowed.
+    public let policy: BrokerPolicy?
+    var connections: [ConnectionID: BrokerConnection] = [:]
+    var sessions: [String: Session] = [:]
+    /// Every subscribed filter, with the client ids holding it (so routing looks at filters, not sessions).
+    var filters: [String: (levels: TopicLevels, clients: Set<String>)] = [:]
+    var retained: [String: ApplicationMessage] = [:]
+    var assignedIDs: UInt64 = 0
+    /// The earliest delayed will or session expiry, so ``tick(now:)`` is cheap when nothing is due.
+    var nextDeadline: NIODeadline?
+
+    public init(policy: BrokerPolicy?) {
+        self.policy = policy
+    }
+
+    /// Counts, for `pkilab up` and tests.
+    public var statistics: (connections: Int, sessions: Int, subscriptions: Int, retained: Int) {
+        (connections.count, sessions.count, sessions.values.reduce(0) { $0 + $1.subscriptions.count }, retained.count)
+    }
+
+    /// A network connection was accepted (after TLS, with the identity its certificate gives, if any).
+    public mutating func open(_ id: ConnectionID, listener: BrokerConfiguration, identity: ClientIdentity?, peer: String) {
+        connections[id] = BrokerConnection(id: id, listener: listener, identity: identity, peer: peer)
+    }
+
+    /// The keep-alive to enforce on a connection, times 1.5 ([MQTT-3.1.2-24]); nil for none.
+    public func keepAliveTimeout(_ id: ConnectionID) -> TimeAmount? {
+        guard let connection = connections[id], connection.stage == .connected, connection.keepAlive > 0 else { return nil }
+        return .milliseconds(Int64(connection.keepAlive) * 1500)
+    }
+
+    /// The protocol version the connection speaks (MQTT 3.1.1 until its CONNECT says otherwise).
+    public func protocolVersion(_ id: ConnectionID) -> ProtocolVersion {
+        connections[id]?.version ?? .v311
+    }
+
+    /// The largest packet this connection may send, for its decoder.
+    public func maximumPacketSize(_ id: ConnectionID) -> Int {
+        connections[id]?.limits.maximumPacketSize ?? MQTTPacket.largestPacketSize
+    }
+
+    /// A packet arrived.
+    public mutating func receive(_ packet: MQTTPacket, from id: ConnectionID, now: NIODeadline) -> [BrokerAction] {
+        guard let connection = connections[id], connection.stage != .closed else { return [] }
+        var actions: [BrokerAction] = []
+        if connection.stage == .awaitingConnect {
+            guard case .connect(let connect) = packet else {
+                protocolError(id, "[MQTT-3.1.0-1] the first packet was a \(packet.type), not a CONNECT", reason: "protocol_violation", now: now,
+                              into: &actions)
+                return actions
+            }
+            handleConnect(connect, on: id, now: now, into: &actions)
+            return actions
+        }
+        switch packet {
+        case .connect:
+            protocolError(id, "[MQTT-3.1.0-2] a second CONNECT on the same connection", reason: "protocol_violation", now: now, into: &actions)
+        case .publish(let publish):
+            handlePublish(publish, from: id, now: now, into: &actions)
+        case .pubAck(let ack):
+            acknowledge(ack.packetIdentifier, stage: .awaitingPubAck, on: id, now: now, into: &actions)
+        case .pubRec(let rec):
+            handlePubRec(rec, on: id, now: now, into: &actions)
+        case .pubRel(let rel):
+            handlePubRel(rel, on: id, into: &actions)
+        case .pubComp(let comp):
+            acknowledge(comp.packetIdentifier, stage: .awaitingPubComp, on: id, now: now, into: &actions)
+        case .subscribe(let subscribe):
+            handleSubscribe(subscribe, on: id, now: now, into: &actions)
+        case .unsubscribe(let unsubscribe):
+            handleUnsubscribe(unsubscribe, on: id, into: &actions)
+        case .pingReq:
+            actions.append(.send(id, .pingResp(PingResp())))
+        case .disconnect(let disconnect):
+            handleDisconnect(disconnect, on: id, now: now, into: &actions)
+        case .auth:
+            protocolError(id, "an AUTH packet, but no authentication method was agreed in CONNECT (MQTT 5.0 §4.12)", reason: "protocol_violation",
+                          now: now, into: &actions)
+        case .connAck, .subAck, .unsubAck, .pingResp:
+            protocolError(id, "the client sent a \(packet.type), which only a server sends", reason: "protocol_violation", now: now, into: &actions)
+        }
+        return actions
+    }
+
+    /// The decoder refused what the connection sent.
+    public mutating func malformed(_ error: MQTTCodecError, from id: ConnectionID, now: NIODeadline) -> [BrokerAction] {
+        guard let connection = connections[id], connection.stage != .closed else { return [] }
+        var actions: [BrokerAction] = []
+        if connection.stage == .awaitingConnect, error.code == .unsupportedProtocolVersion || error.code == .invalidProtocolName {
+            // [MQTT-3.1.2-2]: answer with CONNACK 0x01 (the 3.1.1 form, which every version can read), then close.
+            actions.append(.send(id, .connAck(ConnAck(reasonCode: .unsupportedProtocolVersion))))
+            event(.refused, "unsupported_protocol_version", "the CONNECT was refused: \(error.message)",
+                  hint: "use MQTT 3.1.1 (protocol level 4) or 5.0 (level 5); mosquitto_pub: -V mqttv311 or -V mqttv5",
+                  on: connection, sentCode: ConnectReturnCode.unacceptableProtocolVersion.rawValue, closing: true, into: &actions)
+            close(id, abnormal: true, now: now, into: &actions)
+            return actions
+        }
+        let reason = error.code == .packetTooLarge ? "packet_too_large" : (error.code == .protocolViolation ? "protocol_violation" : "malformed_packet")
+        protocolError(id, error.message, reason: reason, code: error.reasonCode, now: now, into: &actions)
+        return actions
+    }
+
+    /// The connection is gone: the peer closed it, I/O failed, or the I/O layer carried out a ``BrokerAction/close(_:)``.
+    public mutating func connectionLost(_ id: ConnectionID, detail: String, now: NIODeadline) -> [BrokerAction] {
+        guard let connection = connections[id] else { return [] }
+        var actions: [BrokerAction] = []
+        if connection.stage == .connected {
+            let will = connection.will.map { " Its will to \($0.topic) was \(connection.willDelay > 0 ? "scheduled" : "published")." } ?? ""
+            event(.closed, "connection_lost", "\(connection.who) went away without DISCONNECT (\(detail)).\(will)",
+                  hint: "a device that loses power or Wi-Fi looks like this; one that sends DISCONNECT first does not fire its will",
+                  on: connection, into: &actions)
+        }
+        close(id, abnormal: true, now: now, into: &actions, sendsClose: false)
+        connections[id] = nil
+        return actions
+    }
+
+    /// No packet arrived within 1.5 × keep-alive.
+    public mutating func keepAliveExpired(_ id: ConnectionID, now: NIODeadline) -> [BrokerAction] {
+        guard let connection = connections[id], connection.stage == .connected else { return [] }
+        var actions: [BrokerAction] = []
+        if connection.version == .v5 { actions.append(.send(id, .disconnect(Disconnect(reasonCode: .keepAliveTimeout)))) }
+        event(.closed, "keep_alive_timeout",
+              "\(connection.who) sent nothing for \(Double(connection.keepAlive) * 1.5) s (1.5 × its keep-alive of \(connection.keepAlive) s); the broker closed the connection",
+              hint: "the client must send PINGREQ when it has nothing else to send; a blocked network loop on the device stops them",
+              on: connection, sentCode: connection.version == .v5 ? ReasonCode.keepAliveTimeout.rawValue : nil, closing: true, into: &actions)
+        close(id, abnormal: true, now: now, into: &actions)
+        return actions
+    }
+
+    /// Publishes delayed wills and drops expired sessions whose time has come.
+    public mutating func tick(now: NIODeadline) -> [BrokerAction] {
+        guard let next = nextDeadline, next <= now else { return [] }
+        var actions: [BrokerAction] = []
+        var earliest: NIODeadline?
+        for clientID in Array(sessions.keys) {
+            guard var session = sessions[clientID] else { continue }
+            if let pending = session.pendingWill {
+                if pending.at <= now {
+                    session.pendingWill = nil
+                    sessions[clientID] = session
+                    route(pending.message, now: now, into: &actions)
+                } else {
+                    earliest = min(earliest ?? pending.at, pending.at)
+                }
+            }
+            guard let session = sessions[clientID], session.connection == nil, let expiresAt = session.expiresAt else { continue }
+            if expiresAt <= now {
+                if let pending = session.pendingWill { route(pending.message, now: now, into: &actions) }
+                removeSession(clientID)
+            } else {
+                earliest = min(earliest ?? expiresAt, expiresAt)
+            }
+        }
+        nextDeadline = earliest
+        return actions
+    }
+
+    /// The server is stopping: tell MQTT 5 clients so, and close every connection.
+    public mutating func shutdown() -> [BrokerAction] {
+        var actions: [BrokerAction] = []
+        for (id, connection) in connections where connection.stage == .connected {
+            if connection.version == .v5 { actions.append(.send(id, .disconnect(Disconnect(reasonCode: .serverShuttingDown)))) }
+            actions.append(.close(id))
+            connections[id]?.stage = .closed
+        }
+        return actions
+    }
+
+    // MARK: Shared steps
+
+    func event(_ kind: BrokerEvent.Kind, _ reason: String, _ explanation: String, hint: String? = nil, on connection: BrokerConnection,
+               topic: String? = nil, sentCode: UInt8? = nil, closing: Bool = false, into actions: inout [BrokerAction]) {
+        actions.append(.event(BrokerEvent(connection: connection.id, kind: kind, reason: reason, explanation: explanation, hint: hint,
+                                          clientID: connection.clientID, identity: connection.identity?.name,
+                                          protocolVersion: connection.stage == .awaitingConnect && connection.clientID == nil ? nil : connection.version,
+                                          topic: topic, sentCode: sentCode, closedConnection: closing)))
+    }
+
+    /// Ends a connection for a protocol error: MQTT 5 clients get a DISCONNECT with the reason code first.
+    mutating func protocolError(_ id: ConnectionID, _ message: String, reason: String, code: ReasonCode = .protocolError, now: NIODeadline,
+                                into actions: inout [BrokerAction]) {
+        guard let connection = connections[id] else { return }
+        let v5 = connection.stage == .connected && connection.version == .v5
+        if v5 { actions.append(.send(id, .disconnect(Disconnect(reasonCode: code, properties: [.reasonString(message)])))) }
+        event(.refused, reason, "\(connection.who) broke the MQTT protocol: \(message); the broker closed the connection",
+              hint: "this is a bug in the client library or the device code; the rule id in brackets is the spec's", on: connection,
+              sentCode: v5 ? code.rawValue : nil, closing: true, into: &actions)
+        close(id, abnormal: true, now: now, into: &actions)
+    }
+
+    /// Refuses silently, as AWS IoT does: the connection is closed without a reply.
+    mutating func awsClose(_ id: ConnectionID, _ reason: String, _ explanation: String, hint: String?, topic: String? = nil,
+                           now: NIODeadline, into actions: inout [BrokerAction]) {
+        guard let connection = connections[id] else { return }
+        event(.refused, reason, explanation + "; as AWS IoT does, the broker closed the connection without a reply", hint: hint,
+              on: connection, topic: topic, closing: true, into: &actions)
+        close(id, abnormal: true, now: now, into: &actions)
+    }
+
+    /// Detaches the connection from its session, fires its will on an abnormal end, and asks the I/O layer to close.
+    mutating func close(_ id: ConnectionID, abnormal: Bool, now: NIODeadline, into actions: inout [BrokerAction], sendsClose: Bool = true) {
+        guard var connection = connections[id], connection.stage != .closed else { return }
+        let wasConnected = connection.stage == .connected
+        connection.stage = .closed
+        connections[id] = connection
+        if sendsClose { actions.append(.close(id)) }
+        guard wasConnected, let clientID = connection.clientID, var session = sessions[clientID], session.connection == id else { return }
+        session.connection = nil
+        if abnormal, let will = connection.will {
+            let message = ApplicationMessage(will: will, publisher: clientID, now: now)
+            let delay = min(connection.willDelay, session.expiryInterval)
+            if delay > 0 {
+                let at = now + .seconds(Int64(delay))
+                session.pendingWill = (message, at)
+                schedule(at)
+            } else {
+                sessions[clientID] = session
+                route(message, now: now, into: &actions)
+                guard let updated = sessions[clientID] else { return }
+                session = updated
+            }
+        }
+        if session.expiryInterval == 0 {
+            // The will delay is at most the session expiry, so nothing is pending here.
+            removeSession(clientID)
+        } else {
+            if session.expiryInterval != UInt32.max {
+                let at = now + .seconds(Int64(session.expiryInterval))
+                session.expiresAt = at
+                schedule(at)
+            }
+            sessions[clientID] = session
+        }
+    }
+
+    mutating func schedule(_ deadline: NIODeadline) {
+        nextDeadline = min(nextDeadline ?? deadline, deadline)
+    }
+
+    mutating func removeSession(_ clientID: String) {
+        guard let session = sessions.removeValue(forKey: clientID) else { return }
+        for filter in session.subscriptions.keys { unindex(filter, clientID) }
+    }
+
+    mutating func index(_ filter: String, _ clientID: String) {
+        filters[filter, default: (TopicLevels(filter), [])].clients.insert(clientID)
+    }
+
+    mutating func unindex(_ filter: String, _ clientID: String) {
+        filters[filter]?.clients.remove(clientID)
+        if filters[filter]?.clients.isEmpty == true { filters[filter] = nil }
+    }
+}

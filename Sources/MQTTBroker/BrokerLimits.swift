@@ -1,0 +1,63 @@
+/// The sizes and counts a broker listener enforces; ``BrokerLimits/defaults(for:)`` gives each behaviour's.
+public struct BrokerLimits: Sendable, Hashable {
+    /// The largest packet accepted from a client, in bytes (MQTT 5 Maximum Packet Size in CONNACK).
+    public var maximumPacketSize: Int
+    /// The largest PUBLISH payload, in bytes (AWS IoT: 128 KB).
+    public var maximumPayload: Int?
+    /// The longest topic name or filter, in bytes (AWS IoT: 256).
+    public var maximumTopicLength: Int?
+    /// The most `/` in a topic or filter (AWS IoT: 7).
+    public var maximumTopicSlashes: Int?
+    /// The most filters in one SUBSCRIBE (AWS IoT: 8).
+    public var maximumFiltersPerSubscribe: Int?
+    /// The longest client id, in bytes (AWS IoT: 128).
+    public var maximumClientIDLength: Int
+    /// Keep-alive values outside this range are replaced by the nearest one (AWS IoT: 30–1200 s).
+    public var keepAliveRange: ClosedRange<UInt16>?
+    /// The keep-alive used when a client asks for 0 (none) and the behaviour does not allow that.
+    public var keepAliveWhenZero: UInt16?
+    /// The longest MQTT 5 session expiry granted, in seconds (AWS IoT: 3600).
+    public var maximumSessionExpiry: UInt32?
+    /// QoS 1/2 messages a client may have unacknowledged towards the broker (MQTT 5 Receive Maximum in CONNACK).
+    public var receiveMaximum: UInt16
+    /// QoS 1/2 messages in flight to an MQTT 3.1.1 client (which cannot say its own limit).
+    public var inflightForV311: Int
+    /// Messages kept for one offline persistent session, or queued behind the in-flight window.
+    public var maximumQueuedMessages: Int
+    /// Topic aliases a client may set (MQTT 5 Topic Alias Maximum in CONNACK).
+    public var topicAliasMaximum: UInt16
+    /// The highest QoS the listener supports.
+    public var maximumQoS: UInt8
+
+    public init(maximumPacketSize: Int, maximumPayload: Int? = nil, maximumTopicLength: Int? = nil, maximumTopicSlashes: Int? = nil,
+                maximumFiltersPerSubscribe: Int? = nil, maximumClientIDLength: Int = 65_535, keepAliveRange: ClosedRange<UInt16>? = nil,
+                keepAliveWhenZero: UInt16? = nil, maximumSessionExpiry: UInt32? = nil, receiveMaximum: UInt16 = 100,
+                inflightForV311: Int = 20, maximumQueuedMessages: Int = 1000, topicAliasMaximum: UInt16 = 10, maximumQoS: UInt8 = 2) {
+        self.maximumPacketSize = maximumPacketSize
+        self.maximumPayload = maximumPayload
+        self.maximumTopicLength = maximumTopicLength
+        self.maximumTopicSlashes = maximumTopicSlashes
+        self.maximumFiltersPerSubscribe = maximumFiltersPerSubscribe
+        self.maximumClientIDLength = maximumClientIDLength
+        self.keepAliveRange = keepAliveRange
+        self.keepAliveWhenZero = keepAliveWhenZero
+        self.maximumSessionExpiry = maximumSessionExpiry
+        self.receiveMaximum = receiveMaximum
+        self.inflightForV311 = inflightForV311
+        self.maximumQueuedMessages = maximumQueuedMessages
+        self.topicAliasMaximum = topicAliasMaximum
+        self.maximumQoS = maximumQoS
+    }
+
+    /// The limits each behaviour starts from: AWS IoT Core's published quotas, or generous Mosquitto-like ones.
+    public static func defaults(for behaviour: BrokerBehaviour) -> BrokerLimits {
+        switch behaviour {
+        case .aws:
+            BrokerLimits(maximumPacketSize: 128 * 1024 + 65_536 + 16, maximumPayload: 128 * 1024, maximumTopicLength: 256,
+                         maximumTopicSlashes: 7, maximumFiltersPerSubscribe: 8, maximumClientIDLength: 128,
+                         keepAliveRange: 30...1200, keepAliveWhenZero: 1200, maximumSessionExpiry: 3600, maximumQoS: 1)
+        case .mosquitto:
+            BrokerLimits(maximumPacketSize: 1024 * 1024)
+        }
+    }
+}

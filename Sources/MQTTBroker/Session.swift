@@ -1,0 +1,63 @@
+import MQTTCodec
+import NIOCore
+
+/// What the broker keeps for one client id: its subscriptions, the QoS 1/2 messages in flight and queued, and
+/// the QoS 2 messages it is still releasing. It outlives the connection when the session is persistent.
+struct Session: Sendable {
+    struct Entry: Sendable, Hashable {
+        var filter: TopicLevels
+        var options: Subscription
+        var identifier: Int?
+    }
+
+    /// A QoS 1/2 message sent and not yet acknowledged.
+    struct Inflight: Sendable {
+        enum Stage: Sendable { case awaitingPubAck, awaitingPubRec, awaitingPubComp }
+        var outgoing: OutgoingMessage
+        var stage: Stage
+        var order: UInt64
+    }
+
+    let clientID: String
+    var connection: ConnectionID?
+    var subscriptions: [String: Entry] = [:]
+    /// Seconds the session outlives its connection; `UInt32.max` for ever.
+    var expiryInterval: UInt32 = 0
+    var expiresAt: NIODeadline?
+    var inflight: [UInt16: Inflight] = [:]
+    var queue = CircularBuffer<OutgoingMessage>()
+    /// QoS 2 messages received (PUBREC sent) whose PUBREL has not arrived.
+    var receivedQoS2: Set<UInt16> = []
+    /// A will waiting out its MQTT 5 Will Delay Interval after an abnormal close.
+    var pendingWill: (message: ApplicationMessage, at: NIODeadline)?
+    /// Messages dropped because the queue was full, told at the next connection.
+    var droppedMessages = 0
+    var queueLimit = 1000
+    private var nextIdentifier: UInt16 = 1
+    private var nextOrder: UInt64 = 0
+
+    init(clientID: String) {
+        self.clientID = clientID
+    }
+
+    /// A packet identifier not in flight.
+    mutating func allocateIdentifier() -> UInt16 {
+        while inflight[nextIdentifier] != nil {
+            nextIdentifier = nextIdentifier == UInt16.max ? 1 : nextIdentifier + 1
+        }
+        let identifier = nextIdentifier
+        nextIdentifier = nextIdentifier == UInt16.max ? 1 : nextIdentifier + 1
+        return identifier
+    }
+
+    mutating func track(_ outgoing: OutgoingMessage, identifier: UInt16) {
+        inflight[identifier] = Inflight(outgoing: outgoing, stage: outgoing.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck,
+                                        order: nextOrder)
+        nextOrder += 1
+    }
+
+    /// The in-flight messages in the order they were first sent.
+    var inflightInOrder: [(UInt16, Inflight)] {
+        inflight.sorted { $0.value.order < $1.value.order }.map { ($0.key, $0.value) }
+    }
+}

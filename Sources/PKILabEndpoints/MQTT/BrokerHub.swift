@@ -1,0 +1,134 @@
+import Foundation
+import MQTTBroker
+import MQTTCodec
+import NIOCore
+import PKILab
+import Synchronization
+
+/// The one broker of a running lab, shared by its MQTT listeners: the ``BrokerCore`` behind a lock, and the open
+/// connections it can write to. A step runs under the lock; packets for other connections are handed to their
+/// event loops in the order the broker produced them (so each subscriber sees messages in publish order).
+final class BrokerHub: Sendable {
+    /// How to reach a connection's handler, and what its events say about it.
+    struct Outlet: Sendable {
+        let eventLoop: any EventLoop
+        let handler: NIOLoopBound<MQTTConnectionHandler>
+        let listener: String
+        let peer: String
+        /// The TLS side of the story (version, cipher, client certificate), told with the first MQTT event.
+        var tls: ConnectionEvent?
+        var toldTLS = false
+    }
+
+    private struct State: Sendable {
+        var core: BrokerCore
+        var outlets: [ConnectionID: Outlet] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+    let events: EventLog
+    let policyDescription: String
+
+    init(policy: BrokerPolicy?, events: EventLog) {
+        state = Mutex(State(core: BrokerCore(policy: policy)))
+        self.events = events
+        policyDescription = policy.map { "\($0.rules.count) policy rule(s)" } ?? "no policy: every client may publish and subscribe anywhere"
+    }
+
+    /// Registers a connection whose transport is up (after TLS, when there is TLS).
+    func open(listener: BrokerConfiguration, identity: ClientIdentity?, outlet: Outlet) -> ConnectionID {
+        state.withLock { state in
+            state.nextID += 1
+            let id = ConnectionID(state.nextID)
+            state.core.open(id, listener: listener, identity: identity, peer: outlet.peer)
+            state.outlets[id] = outlet
+            return id
+        }
+    }
+
+    /// Runs one broker step for connection `id` and returns what that connection itself must do; everything for
+    /// other connections is already on its way to their event loops.
+    func perform(_ id: ConnectionID?, _ step: (inout BrokerCore) -> [BrokerAction]) -> (own: [BrokerAction], keepAlive: TimeAmount?) {
+        var events: [ConnectionEvent] = []
+        let result: ([BrokerAction], TimeAmount?) = state.withLock { state in
+            let actions = step(&state.core)
+            var own: [BrokerAction] = []
+            var others: [ConnectionID: [BrokerAction]] = [:]
+            var order: [ConnectionID] = []
+            for action in actions {
+                switch action {
+                case .event(let event):
+                    if let converted = Self.convert(event, outlet: &state.outlets[event.connection]) { events.append(converted) }
+                case .send(let target, _), .close(let target):
+                    if target == id {
+                        own.append(action)
+                    } else {
+                        if others[target] == nil { order.append(target) }
+                        others[target, default: []].append(action)
+                    }
+                }
+            }
+            for target in order {
+                guard let outlet = state.outlets[target], let batch = others[target] else { continue }
+                let handler = outlet.handler
+                outlet.eventLoop.execute { handler.value.carryOut(batch, flush: true) }
+            }
+            return (own, id.flatMap { state.core.keepAliveTimeout($0) })
+        }
+        for event in events { self.events.record(event) }
+        return result
+    }
+
+    /// The connection is gone: forget it (the step has already told the broker).
+    func remove(_ id: ConnectionID) {
+        _ = state.withLock { $0.outlets.removeValue(forKey: id) }
+    }
+
+    /// Records an event the handler itself produced (a connection that never sent CONNECT).
+    func record(_ event: BrokerEvent) {
+        let converted = state.withLock { state in Self.convert(event, outlet: &state.outlets[event.connection]) }
+        if let converted { events.record(converted) }
+    }
+
+    /// Runs the broker's timers (delayed wills, session expiry).
+    func tick() {
+        _ = perform(nil) { $0.tick(now: .now()) }
+    }
+
+    /// Tells MQTT 5 clients the server is going away and closes every connection.
+    func shutdown() {
+        _ = perform(nil) { $0.shutdown() }
+    }
+
+    var statistics: (connections: Int, sessions: Int, subscriptions: Int, retained: Int) {
+        state.withLock { $0.core.statistics }
+    }
+
+    private static func convert(_ event: BrokerEvent, outlet: inout Outlet?) -> ConnectionEvent? {
+        guard let current = outlet else { return nil }
+        let outcome: ConnectionEvent.Outcome = switch event.kind {
+        case .connected: .accepted
+        case .refused: .rejected
+        case .closed: .closed
+        }
+        var converted: ConnectionEvent
+        if !current.toldTLS, var tls = current.tls {
+            tls.time = Date()
+            tls.outcome = outcome
+            tls.reason = event.reason
+            tls.explanation = event.explanation
+            tls.hint = event.hint
+            converted = tls
+            outlet?.toldTLS = true
+        } else {
+            converted = ConnectionEvent(endpoint: current.listener, peer: current.peer, outcome: outcome, reason: event.reason,
+                                        explanation: event.explanation, hint: event.hint)
+            converted.client = current.tls?.client
+        }
+        converted.mqtt = ConnectionEvent.MQTTDetail(clientID: event.clientID, identity: event.identity,
+                                                    version: event.protocolVersion.map { $0 == .v5 ? "5.0" : "3.1.1" }, topic: event.topic,
+                                                    sentCode: event.sentCode.map(Int.init), closed: event.closedConnection)
+        return converted
+    }
+}
