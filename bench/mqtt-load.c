@@ -7,11 +7,15 @@
  *
  *   mqtt-load throughput [common] [--qos 0|1] [--publishers N] [--messages M]
  *                        [--seconds S] [--size BYTES] [--inflight W] [--drain S]
+ *                        [--e2e-window E]
  *       One subscriber (PREFIX/RUN/#, SUBACK awaited) and N publishers, one
  *       thread each. After every client has its CONNACK (and the subscriber
  *       its SUBACK), the publishers send M messages each (or for S seconds,
  *       whichever ends first) as fast as the socket takes them; at most W
- *       unacknowledged (QoS 1) or unwritten (QoS 0) messages per publisher.
+ *       unacknowledged (QoS 1) or unwritten (QoS 0) messages per publisher,
+ *       and, with --e2e-window E, at most E messages published but not yet
+ *       received in all (a QoS 0 publisher has nothing else to pace it: a broker
+ *       that reads faster than it delivers would otherwise queue without bound).
  *       Prints one line:
  *         throughput qos=1 publishers=10 ... sent=.. received=.. lost=..
  *                    seconds=.. rate=.. (rate = received / (last receive - first publish))
@@ -85,7 +89,7 @@ struct opts {
 	double timeout;
 	/* throughput */
 	int qos, publishers, size, inflight;
-	long messages;
+	long messages, e2e_window;
 	double seconds, drain;
 	/* connect, idle */
 	int clients, concurrency, threads;
@@ -107,6 +111,8 @@ static void usage(FILE *f)
 		"  throughput: --qos 0|1 (0)  --publishers N (1)  --messages M per publisher (10000, or\n"
 		"              unlimited with --seconds)  --seconds S (0: no limit)  --size BYTES (64)\n"
 		"              --inflight W (QoS 1: 20, QoS 0: 1000)  --drain S (5)\n"
+		"              --e2e-window E (0: off; else publishers pause while E messages are\n"
+		"              published but not yet received)\n"
 		"  connect:    --clients N (1000)  --concurrency C (32)  --threads T (1)\n"
 		"  idle:       as connect, plus --hold S (60)\n");
 }
@@ -197,6 +203,7 @@ static void parse_args(int argc, char **argv)
 		else if(!strcmp(a, "--size")) O.size = (int)parse_long(a, v, 0, 256 * 1024 * 1024);
 		else if(!strcmp(a, "--inflight")) O.inflight = (int)parse_long(a, v, 1, 65535);
 		else if(!strcmp(a, "--drain")) O.drain = parse_double(a, v, 0.1, 3600);
+		else if(!strcmp(a, "--e2e-window")) O.e2e_window = parse_long(a, v, 0, LONG_MAX / 2);
 		else if(!strcmp(a, "--clients")) O.clients = (int)parse_long(a, v, 1, 1000000);
 		else if(!strcmp(a, "--concurrency")) O.concurrency = (int)parse_long(a, v, 1, 100000);
 		else if(!strcmp(a, "--threads")) O.threads = (int)parse_long(a, v, 1, 64);
@@ -639,7 +646,7 @@ static void *w_hold_main(void *arg)
 	struct worker *w = arg;
 	int64_t end = O.hold > 0 ? g_t0 + (int64_t)(O.hold * 1e9) : INT64_MAX;
 	int64_t last_misc = now_ns();
-	while(!g_signal && now_ns() < end){
+	while(!g_signal && now_ns() < end && atomic_load(&g_up_total) > 0){
 		w_poll(w, 200);
 		int64_t t = now_ns();
 		if(t - last_misc > 1000000000){
@@ -759,7 +766,7 @@ static int run_many(bool idle)
 	int down = 0;
 	for(int t = 0; t < T; t++) down += ws[t].down;
 	printf("held=%d lost=%d hold_seconds=%.1f end=%s\n", n - down, down, secs(now_ns() - g_t0),
-		g_signal ? (g_signal == SIGTERM ? "SIGTERM" : "SIGINT") : "hold time");
+		g_signal ? (g_signal == SIGTERM ? "SIGTERM" : "SIGINT") : atomic_load(&g_up_total) > 0 ? "hold time" : "all lost");
 	fflush(stdout);
 	if(down) fprintf(stderr, PROG ": %d idle connection(s) lost; first: %s\n", down, g_first_err);
 	disconnect_all(cl, n);
@@ -784,6 +791,15 @@ static atomic_int g_pubs_done;
 static atomic_long g_sent_total;
 static atomic_int g_stop_pubs;
 static atomic_int g_pub_failed;
+static atomic_long g_published; /* all publishers; for --e2e-window */
+static atomic_long g_rx;        /* g_received, for the publishers */
+static atomic_long g_forgiven;  /* published messages the window stopped waiting for */
+
+static long e2e_outstanding(void)
+{
+	return atomic_load_explicit(&g_published, memory_order_relaxed) - atomic_load_explicit(&g_rx, memory_order_relaxed) -
+		atomic_load_explicit(&g_forgiven, memory_order_relaxed);
+}
 static char g_run[32];
 
 /* subscriber state (main thread only) */
@@ -800,6 +816,7 @@ static void cb_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
 	if(!g_received) g_t_first_rx = t;
 	g_t_last_rx = t;
 	g_received++;
+	atomic_store_explicit(&g_rx, g_received, memory_order_relaxed);
 	if(msg->payloadlen != O.size || msg->qos != g_expect_qos){
 		g_bad++;
 		return;
@@ -841,6 +858,7 @@ static void *pub_main(void *arg)
 		payload[3] = (unsigned char)(p->k >> 24);
 	}
 	int64_t limit = (int64_t)(O.timeout * 1e9);
+	int64_t stall = (int64_t)((O.drain < 1 ? O.drain : 1) * 1e9);
 	pthread_barrier_wait(&g_barrier);
 	int64_t deadline = O.seconds > 0 ? g_t0 + (int64_t)(O.seconds * 1e9) : INT64_MAX;
 	int rc;
@@ -857,6 +875,24 @@ static void *pub_main(void *arg)
 				if(g_signal) goto out;
 			}
 		}
+		if(O.e2e_window > 0 && e2e_outstanding() >= O.e2e_window){
+			int64_t since = now_ns();
+			long rx0 = atomic_load(&g_rx);
+			/* resume at 3/4 of the window, so the waiters do not wake per message */
+			while(e2e_outstanding() >= O.e2e_window - O.e2e_window / 4){
+				if((rc = client_drive(c, 2))){ pub_fail(p, rc, "connection failed while publishing"); goto out; }
+				if(g_signal || atomic_load(&g_pub_failed) || now_ns() >= deadline) break;
+				if(atomic_load(&g_rx) != rx0){
+					rx0 = atomic_load(&g_rx);
+					since = now_ns();
+				}else if(now_ns() - since > stall){
+					/* nothing arrives: the broker dropped what is outstanding (QoS 0) or is
+					 * stuck; count the window as lost and go on (the drain decides) */
+					atomic_fetch_add(&g_forgiven, e2e_outstanding());
+				}
+			}
+			if(g_signal || atomic_load(&g_pub_failed) || now_ns() >= deadline) break;
+		}
 		if(O.size >= PAYLOAD_HEADER){
 			uint64_t seq = (uint64_t)p->published;
 			for(int i = 0; i < 8; i++) payload[4 + i] = (unsigned char)(seq >> (8 * i));
@@ -869,6 +905,7 @@ static void *pub_main(void *arg)
 			goto out;
 		}
 		p->published++;
+		if(O.e2e_window > 0) atomic_fetch_add_explicit(&g_published, 1, memory_order_relaxed);
 	}
 	/* the rest of the window: QoS 1 PUBACKs, QoS 0 bytes still in libmosquitto */
 	{
@@ -917,6 +954,8 @@ static int run_throughput(void)
 		if(now_ns() > deadline) die("%s: no SUBACK within %gs", sub.id, O.timeout);
 		if((rc = client_drive(&sub, 100))) die("%s: connection failed waiting for SUBACK: %s", sub.id, why(&sub, rc, errno));
 	}
+	char tls[160];
+	snprintf(tls, sizeof(tls), "%s", tls_desc(&sub));
 	if(sub.granted == 0x80) die("%s: the broker refused the subscription to %s (SUBACK 0x80)", sub.id, filter);
 	if(sub.granted < O.qos){
 		fprintf(stderr, PROG ": note: the broker granted QoS %d for a QoS %d subscription\n", sub.granted, O.qos);
@@ -999,10 +1038,10 @@ static int run_throughput(void)
 	double s = g_received ? secs(g_t_last_rx - g_t0) : 0;
 	double ps = secs(t_pub_end - g_t0);
 	long lost = total > g_received ? total - g_received : 0;
-	printf("throughput qos=%d publishers=%d size=%d inflight=%d sent=%ld received=%ld lost=%ld out_of_order=%ld bad=%ld "
+	printf("throughput qos=%d publishers=%d size=%d inflight=%d e2e_window=%ld sent=%ld received=%ld lost=%ld out_of_order=%ld bad=%ld "
 		"seconds=%.3f rate=%.0f publish_seconds=%.3f publish_rate=%.0f granted_qos=%d %s\n",
-		O.qos, N, O.size, O.inflight, total, g_received, lost, g_out_of_order, g_bad,
-		s, s > 0 ? g_received / s : 0, ps, ps > 0 ? total / ps : 0, sub.granted, tls_desc(&sub));
+		O.qos, N, O.size, O.inflight, O.e2e_window, total, g_received, lost, g_out_of_order, g_bad,
+		s, s > 0 ? g_received / s : 0, ps, ps > 0 ? total / ps : 0, sub.granted, tls);
 	fflush(stdout);
 	if(status == 0){
 		if(g_received == 0){

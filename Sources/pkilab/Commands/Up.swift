@@ -73,15 +73,16 @@ struct Up: AsyncParsableCommand {
             }
             let json = self.json
             var overrides = namedPorts
-            if let echoPort { overrides["echo"] = echoPort }
-            if let httpsPort { overrides["https"] = httpsPort }
-            if let mqttPort { overrides["mqtt"] = mqttPort }
             let known = Set(lab.endpoints.flatMap { [$0.name, "\($0.name)-plain"] })
             if let unknown = overrides.keys.sorted().first(where: { !known.contains($0) }) {
                 Console.error("--port \(unknown)=…: \(lab.file) has no endpoint named \"\(unknown)\"",
                               hint: "endpoints: \(lab.endpoints.map(\.name).joined(separator: ", "))")
                 throw ExitCode(ExitStatus.usage)
             }
+            // The per-kind options apply to the endpoint of that name when the lab has one.
+            if let echoPort { overrides["echo"] = echoPort }
+            if let httpsPort { overrides["https"] = httpsPort }
+            if let mqttPort { overrides["mqtt"] = mqttPort }
             let labFolder = (options.labPath as NSString).deletingLastPathComponent
             let server: LabServer
             let ready: ReadyLab

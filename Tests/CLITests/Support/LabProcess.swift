@@ -13,13 +13,14 @@ final class LabProcess: @unchecked Sendable {
 
     var echoPort: Int { ports["echo"] ?? 0 }
     var httpsPort: Int { ports["https"] ?? 0 }
+    var mqttPort: Int { ports["mqtt"] ?? 0 }
     var store: String { scratch.path + "/ca" }
 
     /// Starts `pkilab up` in `scratch` and waits (at most 60 s) for its ready line.
     init(scratch: Scratch, arguments: [String] = []) throws {
         self.scratch = scratch
         process.executableURL = URL(fileURLWithPath: Pkilab.binary)
-        process.arguments = ["up", "--echo-port", "0", "--https-port", "0", "--handshake-timeout", "3"] + arguments
+        process.arguments = ["up", "--echo-port", "0", "--https-port", "0", "--mqtt-port", "0", "--handshake-timeout", "3"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
@@ -66,6 +67,24 @@ final class LabProcess: @unchecked Sendable {
     var events: [ConnectionEvent] {
         (try? String(contentsOfFile: store + "/events.jsonl", encoding: .utf8))?.split(separator: "\n")
             .compactMap { ConnectionEvent.decode(jsonLine: String($0)) } ?? []
+    }
+
+    /// Waits (at most `timeout` seconds) for an event that satisfies `match`.
+    func waitForEvent(timeout: TimeInterval = 10, _ match: (ConnectionEvent) -> Bool) -> ConnectionEvent? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let event = events.first(where: match) { return event }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    /// Waits for an MQTT event with this reason code (and, if given, this client id).
+    func mqttEvent(_ reason: String, clientID: String? = nil, endpoint: String? = nil) -> ConnectionEvent? {
+        waitForEvent { event in
+            event.mqtt != nil && event.reason == reason && (clientID == nil || event.mqtt?.clientID == clientID)
+                && (endpoint == nil || event.endpoint == endpoint)
+        }
     }
 
     /// Waits (at most 10 s) for the event number `index` (0-based) and returns it.
