@@ -85,6 +85,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libmosquitto (Debian: libmosquitto-dev), for tests that drive the broker with the library devices use.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
         // The thin command-line front end.
         .executableTarget(
             name: "pkilab",
@@ -133,10 +139,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Runs the built pkilab binary against real peers: openssl, curl, Python's ssl and http.client.
+        // Runs the built pkilab binary against real peers: openssl, curl, Python's ssl and http.client,
+        // mosquitto_pub/sub, paho-mqtt and libmosquitto.
         .testTarget(
             name: "CLITests",
-            dependencies: ["PKILab", .product(name: "X509", package: "swift-certificates")],
+            dependencies: ["PKILab", "CMosquitto", .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
     ],

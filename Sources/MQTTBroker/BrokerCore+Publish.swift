@@ -128,22 +128,19 @@ extension BrokerCore {
     }
 
     mutating func handlePubRec(_ rec: PubRec, on id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {
-        guard let clientID = connections[id]?.clientID, var session = sessions[clientID] else { return }
-        let v5 = connections[id]?.version == .v5
-        guard var inflight = session.inflight[rec.packetIdentifier], inflight.stage != .awaitingPubAck else {
+        guard let clientID = connections[id]?.clientID, let inflight = sessions[clientID]?.inflight[rec.packetIdentifier],
+              inflight.stage != .awaitingPubAck else {
+            let v5 = connections[id]?.version == .v5
             actions.append(.send(id, .pubRel(PubRel(packetIdentifier: rec.packetIdentifier, reasonCode: v5 ? .packetIdentifierNotFound : .success))))
             return
         }
         if rec.reasonCode.isFailure {
             // An MQTT 5 receiver refused it: the flow ends here.
-            session.inflight[rec.packetIdentifier] = nil
-            sessions[clientID] = session
+            sessions[clientID]?.inflight[rec.packetIdentifier] = nil
             pump(clientID, now: now, into: &actions)
             return
         }
-        inflight.stage = .awaitingPubComp
-        session.inflight[rec.packetIdentifier] = inflight
-        sessions[clientID] = session
+        sessions[clientID]?.inflight[rec.packetIdentifier]?.stage = .awaitingPubComp
         actions.append(.send(id, .pubRel(PubRel(packetIdentifier: rec.packetIdentifier))))
     }
 
@@ -185,35 +182,37 @@ extension BrokerCore {
 
     /// Sends a message to a session now, or queues it (offline, or its in-flight window is full).
     mutating func deliver(_ outgoing: OutgoingMessage, to clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) {
-        guard var session = sessions[clientID] else { return }
-        guard let id = session.connection, let connection = connections[id], connection.stage == .connected else {
-            guard outgoing.qos != .atMostOnce else { return }
-            enqueue(outgoing, in: &session)
-            sessions[clientID] = session
-            return
-        }
+        let online = sessions[clientID]?.connection.flatMap { connections[$0] }.flatMap { $0.stage == .connected ? $0 : nil }
         if outgoing.qos == .atMostOnce {
-            send(outgoing.packet(identifier: nil, duplicate: false, version: connection.version, now: now), to: connection, into: &actions)
+            if let connection = online {
+                send(outgoing.packet(identifier: nil, duplicate: false, version: connection.version, now: now), to: connection, into: &actions)
+            }
             return
         }
-        guard session.inflight.count < connection.receiveMaximum else {
-            enqueue(outgoing, in: &session)
-            sessions[clientID] = session
+        // Taken out of the dictionary while it changes, so its queue and in-flight table are not copied.
+        guard var session = sessions.removeValue(forKey: clientID) else { return }
+        defer { sessions[clientID] = session }
+        guard let connection = online, session.inflight.count < connection.receiveMaximum else {
+            enqueue(outgoing, in: &session, into: &actions)
             return
         }
         let identifier = session.allocateIdentifier()
         if send(outgoing.packet(identifier: identifier, duplicate: false, version: connection.version, now: now), to: connection, into: &actions) {
             session.track(outgoing, identifier: identifier)
         }
-        sessions[clientID] = session
     }
 
-    mutating func enqueue(_ outgoing: OutgoingMessage, in session: inout Session) {
-        if session.queue.count >= session.queueLimit {
-            session.droppedMessages += 1
+    /// Queues a QoS 1/2 message; when the queue is full the message is dropped, and the first drop of a run is an event.
+    mutating func enqueue(_ outgoing: OutgoingMessage, in session: inout Session, into actions: inout [BrokerAction]) {
+        guard session.queue.count >= session.queueLimit else {
+            session.queue.append(outgoing)
             return
         }
-        session.queue.append(outgoing)
+        session.droppedMessages += 1
+        guard session.droppedMessages == 1, let id = session.connection, let connection = connections[id] else { return }
+        event(.refused, "queue_full",
+              "\(connection.who) is not keeping up: \(session.queueLimit) QoS \(outgoing.qos.rawValue) messages wait for it behind its in-flight window of \(connection.receiveMaximum), so new ones are dropped (as Mosquitto's max_queued_messages does)",
+              hint: "acknowledge faster, or raise the client's Receive Maximum (MQTT 5)", on: connection, topic: outgoing.message.topic, into: &actions)
     }
 
     /// Writes a PUBLISH unless it is larger than the client accepts (then it is dropped, [MQTT-3.1.2-25]).
@@ -230,8 +229,10 @@ extension BrokerCore {
 
     /// Sends queued messages while the session's in-flight window has room.
     mutating func pump(_ clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) {
-        guard var session = sessions[clientID], let id = session.connection, let connection = connections[id],
-              connection.stage == .connected else { return }
+        guard let id = sessions[clientID]?.connection, let connection = connections[id], connection.stage == .connected,
+              var session = sessions.removeValue(forKey: clientID) else { return }
+        defer { sessions[clientID] = session }
+        if session.queue.isEmpty && session.droppedMessages > 0 && session.connection != nil { session.droppedMessages = 0 }
         while session.inflight.count < connection.receiveMaximum, let next = session.queue.popFirst() {
             if next.message.isExpired(at: now) { continue }
             let identifier = session.allocateIdentifier()
@@ -239,7 +240,6 @@ extension BrokerCore {
                 session.track(next, identifier: identifier)
             }
         }
-        sessions[clientID] = session
     }
 
     /// After a reconnection: in-flight messages again with DUP set, PUBRELs again, then the queue ([MQTT-4.4.0-1]).

@@ -22,7 +22,8 @@ public struct BrokerLimits: Sendable, Hashable {
     public var receiveMaximum: UInt16
     /// QoS 1/2 messages in flight to an MQTT 3.1.1 client (which cannot say its own limit).
     public var inflightForV311: Int
-    /// Messages kept for one offline persistent session, or queued behind the in-flight window.
+    /// QoS 1/2 messages kept for one offline persistent session, or queued behind its in-flight window (about
+    /// 200 bytes each for small payloads; Mosquitto's max_queued_messages defaults to 1000 and drops sooner).
     public var maximumQueuedMessages: Int
     /// Topic aliases a client may set (MQTT 5 Topic Alias Maximum in CONNACK).
     public var topicAliasMaximum: UInt16
@@ -32,7 +33,7 @@ public struct BrokerLimits: Sendable, Hashable {
     public init(maximumPacketSize: Int, maximumPayload: Int? = nil, maximumTopicLength: Int? = nil, maximumTopicSlashes: Int? = nil,
                 maximumFiltersPerSubscribe: Int? = nil, maximumClientIDLength: Int = 65_535, keepAliveRange: ClosedRange<UInt16>? = nil,
                 keepAliveWhenZero: UInt16? = nil, maximumSessionExpiry: UInt32? = nil, receiveMaximum: UInt16 = 100,
-                inflightForV311: Int = 20, maximumQueuedMessages: Int = 1000, topicAliasMaximum: UInt16 = 10, maximumQoS: UInt8 = 2) {
+                inflightForV311: Int = 20, maximumQueuedMessages: Int = 100_000, topicAliasMaximum: UInt16 = 10, maximumQoS: UInt8 = 2) {
         self.maximumPacketSize = maximumPacketSize
         self.maximumPayload = maximumPayload
         self.maximumTopicLength = maximumTopicLength

@@ -32,7 +32,7 @@ struct Session: Sendable {
     var pendingWill: (message: ApplicationMessage, at: NIODeadline)?
     /// Messages dropped because the queue was full, told at the next connection.
     var droppedMessages = 0
-    var queueLimit = 1000
+    var queueLimit = 100_000
     private var nextIdentifier: UInt16 = 1
     private var nextOrder: UInt64 = 0
 

@@ -252,7 +252,7 @@ struct EndpointInteropTests {
         let first = output.string.split(separator: "\n").first.map(String.init) ?? ""
         let ready = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
         let endpoints = ready?["endpoints"] as? [[String: Any]] ?? []
-        #expect(endpoints.map { $0["kind"] as? String } == ["echo", "https"], "\(first)")
+        #expect(endpoints.map { $0["kind"] as? String } == ["echo", "mqtt", "https"], "\(first)")
         let port = endpoints.first?["port"] as? Int ?? 0
         _ = try Run.program("sh", ["-c", "sleep 1 | openssl s_client -connect 127.0.0.1:\(port) -CAfile ca/root.pem"], cwd: scratch.path, timeout: 30)
         while Date() < deadline && output.string.split(separator: "\n").count < 2 { usleep(20_000) }
@@ -316,7 +316,7 @@ struct EndpointInteropTests {
         #expect(lab.event(0)?.reason == "handshake_timeout", "\(String(describing: lab.event(0)))")
         #expect(FileManager.default.fileExists(atPath: lab.store + "/endpoints.json"))
         let ready = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: lab.store + "/endpoints.json"))) as? [String: Any]
-        #expect((ready?["endpoints"] as? [[String: Any]])?.count == 2)
+        #expect((ready?["endpoints"] as? [[String: Any]])?.count == 3)
         #expect((ready?["ca"] as? String)?.hasPrefix("/") == true, "paths are absolute, for CI")
         #expect(lab.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: lab.store + "/endpoints.json"))

@@ -33,6 +33,7 @@ let mqttLab = """
 
 /// Starts `pkilab up` on the MQTT lab.
 func withMQTTLab(_ body: (LabProcess) throws -> Void) throws {
+    try #require(Run.available("mosquitto_pub"), "the MQTT tests need mosquitto-clients: scripts/test installs it (apt-get install mosquitto-clients)")
     let scratch = try Scratch(lab: mqttLab)
     defer { scratch.remove() }
     let lab = try LabProcess(scratch: scratch, arguments: ["--port", "mqtt-aws=0"])
@@ -73,8 +74,7 @@ extension LabProcess {
     }
 }
 
-@Suite("MQTT broker with mosquitto_pub and mosquitto_sub", .serialized, .timeLimit(.minutes(5)),
-       .enabled(if: Run.available("mosquitto_pub"), "needs mosquitto-clients (scripts/test installs it)"))
+@Suite("MQTT broker with mosquitto_pub and mosquitto_sub", .serialized, .timeLimit(.minutes(5)))
 struct MQTTInteropTests {
     @Test("QoS 0, 1 and 2 end to end, MQTT 3.1.1 and 5.0, with the connection events", arguments: ["mqttv311", "mqttv5"])
     func qos(version: String) throws {

@@ -137,4 +137,28 @@ struct BrokerSessionTests {
         #expect(broker.closed.contains(id))
         #expect(broker.events("client_id_rejected").first?.sentCode == 0x02)
     }
+
+    @Test("A subscriber that does not keep up: its in-flight window, then its queue, then drops with one queue_full event")
+    func queueFull() {
+        var broker = BrokerHarness()
+        var limits = BrokerLimits.defaults(for: .mosquitto)
+        limits.inflightForV311 = 2
+        limits.maximumQueuedMessages = 5
+        let slow = broker.connect("slow", listener: BrokerConfiguration(name: "mqtt", behaviour: .mosquitto, limits: limits))
+        broker.subscribe(slow, ["q"])
+        _ = broker.take(slow)
+        let pub = broker.connect("pub")
+        for index in 1...10 { broker.publish(pub, "q", "\(index)", qos: .atLeastOnce, packetID: UInt16(index)) }
+        let first = broker.messages(slow)
+        #expect(first.map(\.text) == ["1", "2"])
+        #expect(broker.events("queue_full").count == 1)
+        var received = first.map(\.text)
+        var batch = first
+        while !batch.isEmpty {
+            for message in batch { broker.send(slow, .pubAck(PubAck(packetIdentifier: message.packetIdentifier!))) }
+            batch = broker.messages(slow)
+            received += batch.map(\.text)
+        }
+        #expect(received == (1...7).map(String.init), "in order; 8–10 were dropped")
+    }
 }

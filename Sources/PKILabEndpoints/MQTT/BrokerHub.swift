@@ -23,6 +23,9 @@ final class BrokerHub: Sendable {
     private struct State: Sendable {
         var core: BrokerCore
         var outlets: [ConnectionID: Outlet] = [:]
+        /// Packets from other connections' steps, not yet taken by the target's event loop. One wake-up carries
+        /// all of them, so a busy subscriber costs one hop and one flush per batch, not per message.
+        var pending: [ConnectionID: [BrokerAction]] = [:]
         var nextID: UInt64 = 0
     }
 
@@ -70,9 +73,13 @@ final class BrokerHub: Sendable {
                 }
             }
             for target in order {
-                guard let outlet = state.outlets[target], let batch = others[target] else { continue }
-                let handler = outlet.handler
-                outlet.eventLoop.execute { handler.value.carryOut(batch, flush: true) }
+                guard let batch = others[target], let eventLoop = state.outlets[target]?.eventLoop else { continue }
+                if state.pending[target] == nil {
+                    state.pending[target] = batch
+                    eventLoop.execute { [self] in drain(target) }
+                } else {
+                    state.pending[target]!.append(contentsOf: batch)
+                }
             }
             return (own, id.flatMap { state.core.keepAliveTimeout($0) })
         }
@@ -80,9 +87,23 @@ final class BrokerHub: Sendable {
         return result
     }
 
+    /// Writes what other connections' steps left for `id` (on its event loop).
+    private func drain(_ id: ConnectionID) {
+        let taken: (NIOLoopBound<MQTTConnectionHandler>, [BrokerAction])? = state.withLock { state in
+            let batch = state.pending.removeValue(forKey: id)
+            guard let handler = state.outlets[id]?.handler, let batch else { return nil }
+            return (handler, batch)
+        }
+        guard let (handler, batch) = taken else { return }
+        handler.value.carryOut(batch, flush: true)
+    }
+
     /// The connection is gone: forget it (the step has already told the broker).
     func remove(_ id: ConnectionID) {
-        _ = state.withLock { $0.outlets.removeValue(forKey: id) }
+        state.withLock { state in
+            state.outlets[id] = nil
+            state.pending[id] = nil
+        }
     }
 
     /// Records an event the handler itself produced (a connection that never sent CONNECT).

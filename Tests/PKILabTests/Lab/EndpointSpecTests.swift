@@ -3,11 +3,13 @@ import Testing
 
 @Suite("The endpoints section of lab.yaml")
 struct EndpointSpecTests {
-    @Test("without one: echo on 7443 and HTTPS on 8443, on loopback, presenting the first server certificate, trusting the roots")
+    @Test("without one: echo on 7443, HTTPS on 8443 and MQTT on 8883, on loopback, presenting the first server certificate, trusting the roots")
     func defaults() throws {
         let lab = try TestLab.parse(TestLab.text())
-        #expect(lab.endpoints.map(\.kind) == [.echo, .https])
-        #expect(lab.endpoints.map(\.port) == [7443, 8443])
+        #expect(lab.endpoints.map(\.kind) == [.echo, .https, .mqtt])
+        #expect(lab.endpoints.map(\.port) == [7443, 8443, 8883])
+        #expect(lab.endpoints.last?.mqtt == MQTTListenerSpec(behaviour: .mosquitto, identity: .commonName))
+        #expect(lab.policy == nil)
         for endpoint in lab.endpoints {
             #expect(endpoint.bind == "127.0.0.1")
             #expect(endpoint.certificate == "server")
@@ -24,6 +26,7 @@ struct EndpointSpecTests {
               bind: 0.0.0.0
               echo: { port: 0, client_auth: optional, client_chain: require, tls_min: "1.0", tls_max: "1.2", ciphers: [ECDHE-ECDSA-AES128-GCM-SHA256], alpn: [mqtt] }
               https: { enabled: false }
+              mqtt: { enabled: false }
             """))
         #expect(lab.endpoints.count == 1)
         let echo = lab.endpoints[0]
@@ -32,7 +35,55 @@ struct EndpointSpecTests {
         #expect(echo.ciphers == ["ECDHE-ECDSA-AES128-GCM-SHA256"] && echo.alpn == ["mqtt"])
     }
 
+    @Test("MQTT listeners: one mapping or a list, with behaviour, identity, plain port and packet size")
+    func mqttListeners() throws {
+        let lab = try TestLab.parse(TestLab.text(extra: """
+            endpoints:
+              echo: { enabled: false }
+              https: { enabled: false }
+              mqtt:
+                - { port: 1884, plain_port: 1883 }
+                - { name: mqtt-aws, port: 8884, behaviour: aws, identity: san-uri, max_packet_size: 4096 }
+            """))
+        #expect(lab.endpoints.map(\.name) == ["mqtt", "mqtt-aws"])
+        #expect(lab.endpoints[0].mqtt.plainPort == 1883 && lab.endpoints[0].mqtt.behaviour == .mosquitto)
+        let aws = lab.endpoints[1].mqtt
+        #expect(aws.behaviour == .aws && aws.identity == .sanURI && aws.maximumPacketSize == 4096)
+        #expect(aws.configuration(name: "mqtt-aws").limits.maximumPacketSize == 4096)
+        #expect(aws.configuration(name: "mqtt-aws").limits.maximumFiltersPerSubscribe == 8)
+    }
+
+    @Test("policy: rules with one or several actions and topics, identities, and where each was written")
+    func policy() throws {
+        let lab = try TestLab.parse(TestLab.text(extra: """
+            policy:
+              - allow: [publish, subscribe]
+                topics: ["devices/${cn}/#"]
+              - deny: publish
+                topics: "devices/+/firmware"
+                identities: [device-001]
+            """))
+        let rules = try #require(lab.policy?.rules)
+        #expect(rules.count == 2)
+        #expect(rules[0].effect == .allow && rules[0].actions == [.publish, .subscribe] && rules[0].topics == ["devices/${cn}/#"])
+        #expect(rules[1].effect == .deny && rules[1].actions == [.publish] && rules[1].identities == ["device-001"])
+        #expect(rules[1].origin == "lab.yaml:12")
+    }
+
     @Test("mistakes are refused with their position", arguments: [
+        ("endpoints: { mqtt: { behaviour: azure } }", LabFileError.Code.invalidValue, "endpoints.mqtt.behaviour"),
+        ("endpoints: { mqtt: { identity: email } }", .invalidValue, "endpoints.mqtt.identity"),
+        ("endpoints: { echo: { behaviour: aws } }", .unknownKey, "endpoints.echo.behaviour"),
+        ("endpoints: { mqtt: [ { port: 1 }, { name: mqtt, port: 2 } ] }", .nameClash, "endpoints"),
+        ("endpoints: { mqtt: { port: 8883, plain_port: 8883 } }", .invalidValue, "endpoints"),
+        ("policy: { allow: publish }", .wrongType, "policy"),
+        ("policy: [ { allow: publish } ]", .missingKey, "policy[0]"),
+        ("policy: [ { topics: [a] } ]", .missingKey, "policy[0]"),
+        ("policy: [ { allow: publish, deny: publish, topics: [a] } ]", .invalidValue, "policy[0]"),
+        ("policy: [ { allow: read, topics: [a] } ]", .invalidValue, "policy[0].allow"),
+        ("policy: [ { allow: publish, topics: [\"a/${name}\"] } ]", .invalidValue, "policy[0].topics[0]"),
+        ("policy: [ { allow: publish, topics: [\"a/#/b\"] } ]", .invalidValue, "policy[0].topics[0]"),
+        ("policy: [ { allow: publish, topics: [a], who: [x] } ]", .unknownKey, "policy[0].who"),
         ("endpoints: { echo: { certificate: device-001 } }", LabFileError.Code.invalidRole, "endpoints.echo.certificate"),
         ("endpoints: { echo: { trust: [nobody] } }", .unknownIssuer, "endpoints.echo.trust[0]"),
         ("endpoints: { echo: { tls_min: \"1.3\", tls_max: \"1.2\" } }", .invalidValue, "endpoints.echo"),
