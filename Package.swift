@@ -112,6 +112,8 @@ let package = Package(
             name: "PKILabEndpointsTests",
             dependencies: [
                 "PKILabEndpoints",
+                "MQTTBroker",
+                "MQTTCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

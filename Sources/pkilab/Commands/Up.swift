@@ -174,9 +174,12 @@ struct Up: AsyncParsableCommand {
                 let tls = endpoint.tls == "none" ? "" : " --cafile \(ca) --cert \(Console.path(device.fullchain)) --key \(Console.path(device.key))"
                 let common = "-h \(host) -p \(endpoint.port)\(tls) -i \(device.name)"
                 let subscribe = topic.split(separator: "/").dropLast().joined(separator: "/") + "/#"
+                let aws = endpoint.behaviour == "aws"
                 Console.out("MQTT \(endpoint.name) (\(endpoint.behaviour ?? "mosquitto")):")
-                Console.out("  subscribe:   mosquitto_sub \(common)-sub -t '\(subscribe)' -v")
+                // aws: the client id must be the thing name, and a second connection with it replaces the first.
+                Console.out("  subscribe:   mosquitto_sub \(common)\(aws ? "" : "-sub") -t '\(subscribe)' -v")
                 Console.out("  publish:     mosquitto_pub \(common) -t '\(topic)' -m hello -q 1")
+                if aws { Console.out("               (aws: the client id must be the certificate's name, and a second connection with it closes the first)") }
             }
         }
         if let policy = ready.policy { Console.out("MQTT policy:   \(policy)") }
