@@ -103,16 +103,23 @@ extension BrokerCore {
             close(old, abnormal: true, now: now, into: &actions)
             notes.append("it took over the session of the connection from \(oldConnection.peer)")
         }
-        if connect.cleanSession, sessions[clientID] != nil { removeSession(clientID) }
+        if connect.cleanSession, let old = sessions[clientID] {
+            // Clean Start ends the old session, and a will still waiting out its delay goes out with it (§3.1.3.2.2).
+            if let pending = old.pendingWill {
+                route(pending.message, now: now, into: &actions)
+                notes.append("the old session's delayed will was published as Clean Start ended the session")
+            }
+            removeSession(clientID)
+        }
         let sessionPresent = sessions[clientID] != nil
         var session = sessions[clientID] ?? Session(clientID: clientID)
-        if let pending = session.pendingWill {
-            _ = pending
+        if session.pendingWill != nil {
             session.pendingWill = nil
             notes.append("its delayed will was cancelled by the reconnection ([MQTT-3.1.3-9])")
         }
         session.connection = id
         session.queueLimit = connection.limits.maximumQueuedMessages
+        session.queueByteLimit = connection.limits.maximumQueuedBytes
         session.expiryInterval = expiry
         session.expiresAt = nil
         sessions[clientID] = session

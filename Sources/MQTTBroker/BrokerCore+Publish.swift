@@ -68,7 +68,7 @@ extension BrokerCore {
             actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier))))
             return
         }
-        if publish.qos == .exactlyOnce, (sessions[clientID]?.receivedQoS2.count ?? 0) >= Int(limits.receiveMaximum) {
+        if v5, publish.qos == .exactlyOnce, (sessions[clientID]?.receivedQoS2.count ?? 0) >= Int(limits.receiveMaximum) {
             protocolError(id, "[MQTT-3.3.4-9] more than \(limits.receiveMaximum) QoS 2 messages unreleased (the broker's Receive Maximum)",
                           reason: "receive_maximum_exceeded", code: .receiveMaximumExceeded, now: now, into: &actions)
             return
@@ -204,20 +204,24 @@ extension BrokerCore {
 
     /// Queues a QoS 1/2 message; when the queue is full the message is dropped, and the first drop of a run is an event.
     mutating func enqueue(_ outgoing: OutgoingMessage, in session: inout Session, into actions: inout [BrokerAction]) {
-        guard session.queue.count >= session.queueLimit else {
+        let size = outgoing.message.payload.readableBytes + outgoing.message.topic.utf8.count
+        guard session.queue.count >= session.queueLimit || session.queuedBytes + size > session.queueByteLimit else {
             session.queue.append(outgoing)
+            session.queuedBytes += size
             return
         }
         session.droppedMessages += 1
         guard session.droppedMessages == 1, let id = session.connection, let connection = connections[id] else { return }
         event(.refused, "queue_full",
-              "\(connection.who) is not keeping up: \(session.queueLimit) QoS \(outgoing.qos.rawValue) messages wait for it behind its in-flight window of \(connection.receiveMaximum), so new ones are dropped (as Mosquitto's max_queued_messages does)",
+              "\(connection.who) is not keeping up: \(session.queue.count) QoS 1/2 messages (\(session.queuedBytes) bytes) wait for it behind its in-flight window of \(connection.receiveMaximum), so new ones are dropped (as Mosquitto's max_queued_messages does)",
               hint: "acknowledge faster, or raise the client's Receive Maximum (MQTT 5)", on: connection, topic: outgoing.message.topic, into: &actions)
     }
 
     /// Writes a PUBLISH unless it is larger than the client accepts (then it is dropped, [MQTT-3.1.2-25]).
     @discardableResult
     func send(_ publish: Publish, to connection: BrokerConnection, into actions: inout [BrokerAction]) -> Bool {
+        // Forwarding can grow a packet (an alias expanded, properties added): never past what MQTT can encode.
+        if publish.payload.readableBytes + publish.topic.utf8.count + 1024 > VariableByteInteger.maximum { return false }
         if let maximum = connection.maximumPacketSize {
             var scratch = ByteBuffer()
             MQTTPacket.publish(publish).encode(into: &scratch, version: connection.version)
@@ -234,6 +238,7 @@ extension BrokerCore {
         defer { sessions[clientID] = session }
         if session.queue.isEmpty && session.droppedMessages > 0 && session.connection != nil { session.droppedMessages = 0 }
         while session.inflight.count < connection.receiveMaximum, let next = session.queue.popFirst() {
+            session.queuedBytes -= next.message.payload.readableBytes + next.message.topic.utf8.count
             if next.message.isExpired(at: now) { continue }
             let identifier = session.allocateIdentifier()
             if send(next.packet(identifier: identifier, duplicate: false, version: connection.version, now: now), to: connection, into: &actions) {
@@ -244,16 +249,30 @@ extension BrokerCore {
 
     /// After a reconnection: in-flight messages again with DUP set, PUBRELs again, then the queue ([MQTT-4.4.0-1]).
     mutating func resume(_ clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) {
-        guard let session = sessions[clientID], let id = session.connection, let connection = connections[id] else { return }
+        guard let id = sessions[clientID]?.connection, let connection = connections[id],
+              var session = sessions.removeValue(forKey: clientID) else { return }
+        var resent = 0
+        var requeue: [OutgoingMessage] = []
         for (identifier, inflight) in session.inflightInOrder {
             switch inflight.stage {
             case .awaitingPubAck, .awaitingPubRec:
-                send(inflight.outgoing.packet(identifier: identifier, duplicate: true, version: connection.version, now: now), to: connection,
-                     into: &actions)
+                // The new connection may allow fewer in flight than the old one had: the rest wait in the queue.
+                guard resent < connection.receiveMaximum else {
+                    session.inflight[identifier] = nil
+                    requeue.append(inflight.outgoing)
+                    continue
+                }
+                let packet = inflight.outgoing.packet(identifier: identifier, duplicate: true, version: connection.version, now: now)
+                if send(packet, to: connection, into: &actions) { resent += 1 } else { session.inflight[identifier] = nil }
             case .awaitingPubComp:
                 actions.append(.send(id, .pubRel(PubRel(packetIdentifier: identifier))))
             }
         }
+        for outgoing in requeue.reversed() {
+            session.queue.prepend(outgoing)
+            session.queuedBytes += outgoing.message.payload.readableBytes + outgoing.message.topic.utf8.count
+        }
+        sessions[clientID] = session
         pump(clientID, now: now, into: &actions)
     }
 }

@@ -17,6 +17,7 @@ extension BrokerCore {
         }.first
         var codes: [ReasonCode] = []
         var retainedToSend: [OutgoingMessage] = []
+        var accepted: [Subscription] = []
         for subscription in subscribe.subscriptions {
             let filter = subscription.topicFilter
             func refuse(_ code: ReasonCode, _ reason: String, _ explanation: String, hint: String) {
@@ -76,10 +77,15 @@ extension BrokerCore {
             }
             var granted = subscription
             granted.qos = QoS(rawValue: min(subscription.qos.rawValue, limits.maximumQoS)) ?? .atMostOnce
+            accepted.append(granted)
+            codes.append(ReasonCode(rawValue: granted.qos.rawValue))
+        }
+        // Stored only once every filter passed: a SUBSCRIBE the aws behaviour refused leaves nothing behind.
+        for granted in accepted {
+            let filter = granted.topicFilter
             let existed = sessions[clientID]?.subscriptions[filter] != nil
             sessions[clientID]?.subscriptions[filter] = Session.Entry(filter: TopicLevels(filter), options: granted, identifier: identifier)
             index(filter, clientID)
-            codes.append(ReasonCode(rawValue: granted.qos.rawValue))
 
             // Retained messages ([MQTT-3.3.1-6], v5 Retain Handling).
             let wanted = switch granted.retainHandling {
@@ -87,7 +93,7 @@ extension BrokerCore {
             case .sendOnNewSubscription: !existed
             case .doNotSend: false
             }
-            if wanted && !filter.hasPrefix("$share/") {
+            if wanted {
                 let levels = TopicLevels(filter)
                 for message in retained.values.sorted(by: { $0.topic < $1.topic })
                 where levels.matches(topic: TopicLevels(message.topic)) && !message.isExpired(at: now) {
@@ -123,9 +129,12 @@ extension BrokerCore {
             let granted = connection.limits.maximumSessionExpiry.map { min($0, expiry) } ?? expiry
             sessions[clientID]?.expiryInterval = granted
         }
-        let withWill = disconnect.reasonCode == .disconnectWithWillMessage
-        let will = connection.will.map { withWill ? " Its will to \($0.topic) was published, as the client asked (0x04)." : " Its will was discarded." } ?? ""
-        event(.closed, "disconnected", "\(connection.who) disconnected normally.\(will)", on: connection, into: &actions)
+        // Only 0x00 discards the will ([MQTT-3.1.2-10], [MQTT-3.14.4-3]); 0x04 and the error codes send it.
+        let withWill = disconnect.reasonCode != .normalDisconnection
+        let how = disconnect.reasonCode == .normalDisconnection || disconnect.reasonCode == .disconnectWithWillMessage
+            ? "normally" : "with reason \(disconnect.reasonCode.hex) (\(disconnect.reasonCode))"
+        let will = connection.will.map { withWill ? " Its will to \($0.topic) was published (\(disconnect.reasonCode.hex) keeps it)." : " Its will was discarded." } ?? ""
+        event(.closed, "disconnected", "\(connection.who) disconnected \(how).\(will)", on: connection, into: &actions)
         close(id, abnormal: withWill, now: now, into: &actions)
     }
 }

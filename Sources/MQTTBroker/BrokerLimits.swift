@@ -25,6 +25,8 @@ public struct BrokerLimits: Sendable, Hashable {
     /// QoS 1/2 messages kept for one offline persistent session, or queued behind its in-flight window (about
     /// 200 bytes each for small payloads; Mosquitto's max_queued_messages defaults to 1000 and drops sooner).
     public var maximumQueuedMessages: Int
+    /// Payload and topic bytes queued for one session at most (Mosquitto's max_queued_bytes).
+    public var maximumQueuedBytes: Int = 64 * 1024 * 1024
     /// Topic aliases a client may set (MQTT 5 Topic Alias Maximum in CONNACK).
     public var topicAliasMaximum: UInt16
     /// The highest QoS the listener supports.

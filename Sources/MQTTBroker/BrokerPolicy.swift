@@ -4,7 +4,7 @@
 /// matching **allow** rule grants; otherwise the action is refused. A publish matches a rule when one of the
 /// rule's filters matches the topic; a subscription matches an allow rule when one of the rule's filters covers
 /// every topic the requested filter can match, and a deny rule when they can match a topic in common. Templates
-/// whose value is missing (no certificate, no CN) or holds a wildcard make that topic not apply.
+/// whose value is missing (no certificate, no CN) or holds a wildcard or `/` make that topic not apply.
 public struct BrokerPolicy: Sendable {
     public let rules: [PolicyRule]
 
@@ -57,7 +57,8 @@ public struct BrokerPolicy: Sendable {
         var result = pattern
         let values: [(String, String?)] = [("${cn}", identity?.commonName), ("${identity}", identity?.name), ("${client_id}", clientID)]
         for (variable, value) in values where result.contains(variable) {
-            guard let value, !value.isEmpty, !value.contains("+"), !value.contains("#") else { return nil }
+            // A "/" would let a client id such as "device-001/x" reach into another device's subtree (Mosquitto refuses it too).
+            guard let value, !value.isEmpty, !value.contains("+"), !value.contains("#"), !value.contains("/") else { return nil }
             result = result.replacing(variable, with: value)
         }
         return result

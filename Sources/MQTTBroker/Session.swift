@@ -33,6 +33,9 @@ struct Session: Sendable {
     /// Messages dropped because the queue was full, told at the next connection.
     var droppedMessages = 0
     var queueLimit = 100_000
+    /// Payload and topic bytes in ``queue``, and their cap (Mosquitto's max_queued_bytes).
+    var queuedBytes = 0
+    var queueByteLimit = 64 * 1024 * 1024
     private var nextIdentifier: UInt16 = 1
     private var nextOrder: UInt64 = 0
 

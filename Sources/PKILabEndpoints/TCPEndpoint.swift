@@ -28,6 +28,8 @@ final class TCPEndpoint: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // Writability turns off past 4 MiB queued (not NIO's 64 KiB): the echo pauses reading, the broker drops QoS 0.
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 2 * 1024 * 1024, high: 4 * 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try configure(channel)

@@ -148,4 +148,20 @@ struct BrokerPolicyTests {
         let new = broker.connect("device-001", listener: BrokerHarness.aws)
         #expect(broker.closed.contains(old) && !broker.closed.contains(new))
     }
+
+    @Test("A client id with / does not reach into another device's subtree through ${client_id}")
+    func slashInTemplateValue() {
+        let policy = BrokerPolicy(rules: [PolicyRule(effect: .allow, actions: [.publish], topics: ["devices/${client_id}/#"])])
+        #expect(policy.decide(.publish, "devices/device-001/x/cmd", identity: nil, clientID: "device-001/x").allowed == false)
+        #expect(policy.decide(.publish, "devices/device-001/cmd", identity: nil, clientID: "device-001").allowed)
+    }
+
+    @Test("aws: a SUBSCRIBE refused for one filter leaves none of its filters in the session")
+    func awsSubscribeAllOrNothing() {
+        var broker = BrokerHarness(policy: devicePolicy)
+        let id = broker.connect("device-002", identity: "device-002", clean: false, listener: BrokerHarness.aws)
+        broker.subscribe(id, ["devices/device-002/#", "devices/device-001/#"])
+        #expect(broker.closed.contains(id))
+        #expect(broker.core.statistics.subscriptions == 0)
+    }
 }

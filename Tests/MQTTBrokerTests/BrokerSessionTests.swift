@@ -161,4 +161,53 @@ struct BrokerSessionTests {
         }
         #expect(received == (1...7).map(String.init), "in order; 8–10 were dropped")
     }
+
+    @Test("Clean Start ends the old session, and its delayed will goes out then (MQTT 5 §3.1.3.2.2)")
+    func cleanStartSendsPendingWill() {
+        var broker = BrokerHarness()
+        let watcher = broker.connect("watcher")
+        broker.subscribe(watcher, ["w"], qos: .atMostOnce)
+        _ = broker.take(watcher)
+        let will = Will(topic: "w", payload: ByteBuffer(string: "ended"), qos: .atMostOnce, retain: false, properties: [.willDelayInterval(60)])
+        let first = broker.connect("dev", version: .v5, clean: false, will: will, properties: [.sessionExpiryInterval(300)])
+        broker.drop(first)
+        #expect(broker.messages(watcher).isEmpty)
+        _ = broker.connect("dev", version: .v5, clean: true)
+        #expect(broker.messages(watcher).map(\.text) == ["ended"])
+    }
+
+    @Test("A DISCONNECT with an error reason code keeps the will ([MQTT-3.14.4-3]); only 0x00 discards it")
+    func disconnectWithErrorSendsWill() {
+        var broker = BrokerHarness()
+        let watcher = broker.connect("watcher")
+        broker.subscribe(watcher, ["w"], qos: .atMostOnce)
+        _ = broker.take(watcher)
+        let id = broker.connect("dev", version: .v5, will: Will(topic: "w", payload: ByteBuffer(string: "error"), qos: .atMostOnce, retain: false))
+        broker.send(id, .disconnect(Disconnect(reasonCode: .unspecifiedError)))
+        #expect(broker.messages(watcher).map(\.text) == ["error"])
+        #expect(broker.events("disconnected").last?.explanation.contains("with reason 0x80") == true)
+    }
+
+    @Test("A reconnection with a smaller Receive Maximum gets at most that many messages again; the rest wait")
+    func resumeRespectsReceiveMaximum() {
+        var broker = BrokerHarness()
+        let first = broker.connect("dev", version: .v5, clean: false, properties: [.sessionExpiryInterval(60), .receiveMaximum(10)])
+        broker.subscribe(first, ["r"])
+        _ = broker.take(first)
+        let pub = broker.connect("pub")
+        for index in 1...5 { broker.publish(pub, "r", "\(index)", qos: .atLeastOnce, packetID: UInt16(index)) }
+        #expect(broker.messages(first).count == 5)
+        broker.drop(first)
+        let second = broker.connect("dev", version: .v5, clean: false, properties: [.sessionExpiryInterval(60), .receiveMaximum(2)])
+        var received: [String] = []
+        var batch = broker.messages(second)
+        #expect(batch.count == 2)
+        while !batch.isEmpty {
+            received += batch.map(\.text)
+            for message in batch { broker.send(second, .pubAck(PubAck(packetIdentifier: message.packetIdentifier!))) }
+            batch = broker.messages(second)
+            #expect(batch.count <= 2)
+        }
+        #expect(received == (1...5).map(String.init))
+    }
 }

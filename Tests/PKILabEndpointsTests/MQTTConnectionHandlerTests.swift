@@ -85,4 +85,31 @@ struct MQTTConnectionHandlerTests {
         _ = try? publisher.finish()
         _ = try? subscriber.finish()
     }
+
+    @Test("A message already on its way to a subscriber is written before one its own PUBACK releases")
+    func orderAcrossHops() throws {
+        let events = EventBox()
+        let (subscriber, hub) = try Self.channel(events: events)
+        try subscriber.writeInbound(Self.bytes(.connect(Connect(protocolVersion: .v5, clientIdentifier: "sub", properties: [.receiveMaximum(1)])), .v5))
+        try subscriber.writeInbound(Self.bytes(.subscribe(Subscribe(packetIdentifier: 1, subscriptions: [Subscription(topicFilter: "o", qos: .atLeastOnce)])), .v5))
+        _ = try Self.read(subscriber, version: .v5)
+        let listener = MQTTListener(name: "mqtt-plain", hub: hub, configuration: BrokerConfiguration(name: "mqtt-plain"), identitySource: .commonName,
+                                    tls: nil, connectTimeout: .seconds(5))
+        let publisher = EmbeddedChannel(loop: subscriber.embeddedEventLoop)
+        try publisher.pipeline.syncOperations.addHandler(MQTTConnectionHandler(listener: listener, state: nil, peer: "192.0.2.2:2"))
+        try publisher.connect(to: SocketAddress(ipAddress: "192.0.2.2", port: 2)).wait()
+        try publisher.writeInbound(Self.bytes(.connect(Connect(protocolVersion: .v311, clientIdentifier: "pub"))))
+        // M1 goes to the subscriber through its event loop's queue; M2 waits in the session (Receive Maximum 1).
+        try publisher.writeInbound(Self.bytes(.publish(Publish(topic: "o", payload: ByteBuffer(string: "M1"), qos: .atLeastOnce, packetIdentifier: 1))))
+        try publisher.writeInbound(Self.bytes(.publish(Publish(topic: "o", payload: ByteBuffer(string: "M2"), qos: .atLeastOnce, packetIdentifier: 2))))
+        // The subscriber acknowledges M1 (identifier 1) before its loop has written M1: M2 is released by that PUBACK.
+        try subscriber.writeInbound(Self.bytes(.pubAck(PubAck(packetIdentifier: 1)), .v5))
+        subscriber.embeddedEventLoop.run()
+        let texts = try Self.read(subscriber, version: .v5).compactMap { packet -> String? in
+            if case .publish(let publish) = packet { return String(buffer: publish.payload) } else { return nil }
+        }
+        #expect(texts == ["M1", "M2"])
+        _ = try? publisher.finish()
+        _ = try? subscriber.finish()
+    }
 }

@@ -163,7 +163,7 @@ struct LabBuilder {
                 case "behaviour", "behavior": spec.mqtt.behaviour = try choice(value, BrokerBehaviour.self)
                 case "identity": spec.mqtt.identity = try choice(value, IdentitySource.self)
                 case "plain_port": spec.mqtt.plainPort = try value.int(what: "a port for plain MQTT (no TLS)", range: 0...65535)
-                default: spec.mqtt.maximumPacketSize = try value.int(what: "a packet size in bytes", range: 64...268_435_460)
+                default: spec.mqtt.maximumPacketSize = try value.int(what: "a packet size in bytes", range: 64...268_304_384)
                 }
             }
             if spec.minimumTLS > spec.maximumTLS {

@@ -56,7 +56,9 @@ final class BrokerHub: Sendable {
         var events: [ConnectionEvent] = []
         let result: ([BrokerAction], TimeAmount?) = state.withLock { state in
             let actions = step(&state.core)
-            var own: [BrokerAction] = []
+            // What earlier steps left for this connection goes out before what this step says, so nothing a
+            // subscriber is owed overtakes a message already on its way (a PUBACK can release the next one).
+            var own: [BrokerAction] = id.flatMap { state.pending.removeValue(forKey: $0) } ?? []
             var others: [ConnectionID: [BrokerAction]] = [:]
             var order: [ConnectionID] = []
             for action in actions {

@@ -23,6 +23,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private var keepAlive: TimeAmount?
     private var lastRead = NIODeadline.now()
     private var timer: Scheduled<Void>?
+    private var droppedQoS0 = 0
 
     init(listener: MQTTListener, state: ConnectionState?, peer: String) {
         self.listener = listener
@@ -110,6 +111,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { droppedQoS0 = 0 }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         context.flush()
         context.fireChannelReadComplete()
@@ -123,6 +129,18 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         for action in actions {
             switch action {
             case .send(_, let packet):
+                // A subscriber that reads slower than messages arrive: past the write buffer's high-water mark
+                // (4 MiB), QoS 0 messages for it are dropped instead of piling up in memory (QoS 1/2 wait in its
+                // session's window and queue).
+                if case .publish(let publish) = packet, publish.qos == .atMostOnce, !context.channel.isWritable {
+                    droppedQoS0 += 1
+                    if droppedQoS0 == 1, let id {
+                        listener.hub.record(BrokerEvent(connection: id, kind: .refused, reason: "qos0_dropped",
+                                                        explanation: "the client reads slower than messages arrive: more than 4 MiB wait in its socket buffer, so QoS 0 messages for it are dropped until it catches up",
+                                                        hint: "subscribe at QoS 1 to have messages wait in the session instead, or read faster", topic: publish.topic))
+                    }
+                    continue
+                }
                 var out = context.channel.allocator.buffer(capacity: 64)
                 packet.encode(into: &out, version: version)
                 context.write(wrapOutboundOut(out), promise: nil)
