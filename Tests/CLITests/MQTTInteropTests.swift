@@ -27,7 +27,7 @@ let mqttLab = """
       echo: { enabled: false }
       https: { enabled: false }
       mqtt:
-        - { port: 0 }
+        - { port: 0, plain_port: 0 }
         - { name: mqtt-aws, port: 0, behaviour: aws }
     """
 
@@ -213,6 +213,25 @@ struct MQTTInteropTests {
                                         cwd: lab.scratch.path, timeout: 20)
             #expect(snoop.status != 0, "\(snoop)")
             #expect(lab.mqttEvent("subscribe_denied", endpoint: "mqtt-aws") != nil)
+        }
+    }
+
+    @Test("The plain listener (plain_port) takes MQTT without TLS; its clients have no identity, so only template-free rules apply")
+    func plainListener() throws {
+        try withMQTTLab { lab in
+            let plainPort = try #require(lab.ports["mqtt-plain"], "the ready line names mqtt-plain: \(lab.output.string)")
+            let sub = try lab.subscriber("device-001", clientID: "tls-sub", filters: ["lab/plain/#"], sync: "lab/plain/sync")
+            let plain = try Run.program("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(plainPort)", "-i", "plain-pub", "-t", "lab/plain/x", "-m", "no tls", "-q", "1"],
+                                        cwd: lab.scratch.path, timeout: 20)
+            #expect(plain.status == 0, "\(plain)")
+            #expect(sub.waitForLine { $0 == "lab/plain/x no tls" }, "\(sub.output.string)")
+            sub.stop()
+            let connected = try #require(lab.mqttEvent("connected", clientID: "plain-pub", endpoint: "mqtt-plain"))
+            #expect(connected.notes.contains { $0.contains("plain MQTT") } && connected.client == nil && connected.mqtt?.identity == nil)
+            // devices/${cn}/# does not apply without a certificate.
+            _ = try Run.program("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(plainPort)", "-i", "plain-2", "-t", "devices/device-001/x", "-m", "x"],
+                                cwd: lab.scratch.path, timeout: 20)
+            #expect(lab.mqttEvent("publish_denied", clientID: "plain-2", endpoint: "mqtt-plain") != nil)
         }
     }
 

@@ -19,6 +19,16 @@ struct MQTTConnectionHandlerTests {
         return (channel, hub)
     }
 
+    /// Another plain-listener connection to the same broker, on the same event loop.
+    static func secondChannel(hub: BrokerHub, loop: EmbeddedEventLoop) throws -> EmbeddedChannel {
+        let listener = MQTTListener(name: "mqtt-plain", hub: hub, configuration: BrokerConfiguration(name: "mqtt-plain"), identitySource: .commonName,
+                                    tls: nil, connectTimeout: .seconds(5))
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandler(MQTTConnectionHandler(listener: listener, state: nil, peer: "192.0.2.2:2"))
+        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.2", port: 2)).wait()
+        return channel
+    }
+
     static func bytes(_ packet: MQTTPacket, _ version: ProtocolVersion = .v311) -> ByteBuffer {
         var buffer = ByteBuffer()
         packet.encode(into: &buffer, version: version)
@@ -70,11 +80,7 @@ struct MQTTConnectionHandlerTests {
         try subscriber.writeInbound(Self.bytes(.subscribe(Subscribe(packetIdentifier: 1, subscriptions: [Subscription(topicFilter: "t/#", qos: .atLeastOnce)])), .v5))
         _ = try Self.read(subscriber, version: .v5)
         // The publisher shares the broker (a second handler on the same hub).
-        let listener = MQTTListener(name: "mqtt-plain", hub: hub, configuration: BrokerConfiguration(name: "mqtt-plain"), identitySource: .commonName,
-                                    tls: nil, connectTimeout: .seconds(5))
-        let publisher = EmbeddedChannel(loop: subscriber.embeddedEventLoop)
-        try publisher.pipeline.syncOperations.addHandler(MQTTConnectionHandler(listener: listener, state: nil, peer: "192.0.2.2:2"))
-        try publisher.connect(to: SocketAddress(ipAddress: "192.0.2.2", port: 2)).wait()
+        let publisher = try Self.secondChannel(hub: hub, loop: subscriber.embeddedEventLoop)
         try publisher.writeInbound(Self.bytes(.connect(Connect(protocolVersion: .v311, clientIdentifier: "pub"))))
         try publisher.writeInbound(Self.bytes(.publish(Publish(topic: "t/1", payload: ByteBuffer(string: "hi"), qos: .atLeastOnce, packetIdentifier: 9))))
         #expect(try Self.read(publisher) == [.connAck(ConnAck()), .pubAck(PubAck(packetIdentifier: 9))])
@@ -93,11 +99,7 @@ struct MQTTConnectionHandlerTests {
         try subscriber.writeInbound(Self.bytes(.connect(Connect(protocolVersion: .v5, clientIdentifier: "sub", properties: [.receiveMaximum(1)])), .v5))
         try subscriber.writeInbound(Self.bytes(.subscribe(Subscribe(packetIdentifier: 1, subscriptions: [Subscription(topicFilter: "o", qos: .atLeastOnce)])), .v5))
         _ = try Self.read(subscriber, version: .v5)
-        let listener = MQTTListener(name: "mqtt-plain", hub: hub, configuration: BrokerConfiguration(name: "mqtt-plain"), identitySource: .commonName,
-                                    tls: nil, connectTimeout: .seconds(5))
-        let publisher = EmbeddedChannel(loop: subscriber.embeddedEventLoop)
-        try publisher.pipeline.syncOperations.addHandler(MQTTConnectionHandler(listener: listener, state: nil, peer: "192.0.2.2:2"))
-        try publisher.connect(to: SocketAddress(ipAddress: "192.0.2.2", port: 2)).wait()
+        let publisher = try Self.secondChannel(hub: hub, loop: subscriber.embeddedEventLoop)
         try publisher.writeInbound(Self.bytes(.connect(Connect(protocolVersion: .v311, clientIdentifier: "pub"))))
         // M1 goes to the subscriber through its event loop's queue; M2 waits in the session (Receive Maximum 1).
         try publisher.writeInbound(Self.bytes(.publish(Publish(topic: "o", payload: ByteBuffer(string: "M1"), qos: .atLeastOnce, packetIdentifier: 1))))
