@@ -74,34 +74,26 @@ extension BrokerCore {
             return
         }
 
-        if let policy {
-            let decision = policy.decide(.publish, topic, identity: connection.identity, clientID: clientID)
-            if !decision.allowed {
-                let explanation = "\(connection.who) tried to publish to \(topic); \(decision.reason)"
-                if aws {
-                    awsClose(id, "publish_denied", explanation, hint: "publish under a topic the policy allows, or change policy: in lab.yaml",
-                             topic: topic, now: now, into: &actions)
-                    return
-                }
-                // Mosquitto: dropped. 3.1.1 cannot say no, so it is acknowledged as if delivered; MQTT 5 hears 0x87.
-                let code: ReasonCode = v5 ? .notAuthorized : .success
-                switch publish.qos {
-                case .atMostOnce: break
-                case .atLeastOnce: actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
-                case .exactlyOnce:
-                    actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
-                    if !v5 { sessions[clientID]?.receivedQoS2.insert(identifier) }
-                }
-                let answer = switch publish.qos {
-                case .atMostOnce: "the message was dropped"
-                case .atLeastOnce: v5 ? "the message was dropped and PUBACK 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBACK was sent as usual"
-                case .exactlyOnce: v5 ? "the message was dropped and PUBREC 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBREC was sent as usual"
-                }
-                event(.refused, "publish_denied", "\(explanation). \(answer.prefix(1).uppercased() + answer.dropFirst())",
-                      hint: "publish under a topic the policy allows, or change policy: in lab.yaml", on: connection, topic: topic,
-                      sentCode: publish.qos == .atMostOnce ? nil : code.rawValue, into: &actions)
-                return
+        if let refusal = policyRefusal(.publish, topic, on: connection, clientID: clientID, now: now, into: &actions) {
+            if refusal.closed { return }
+            // Mosquitto: dropped. 3.1.1 cannot say no, so it is acknowledged as if delivered; MQTT 5 hears 0x87.
+            let code: ReasonCode = v5 ? .notAuthorized : .success
+            switch publish.qos {
+            case .atMostOnce: break
+            case .atLeastOnce: actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
+            case .exactlyOnce:
+                actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
+                if !v5 { sessions[clientID]?.receivedQoS2.insert(identifier) }
             }
+            let answer = switch publish.qos {
+            case .atMostOnce: "the message was dropped"
+            case .atLeastOnce: v5 ? "the message was dropped and PUBACK 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBACK was sent as usual"
+            case .exactlyOnce: v5 ? "the message was dropped and PUBREC 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBREC was sent as usual"
+            }
+            event(.refused, "publish_denied", "\(refusal.explanation). \(answer.prefix(1).uppercased() + answer.dropFirst())",
+                  hint: refusal.hint, on: connection, topic: topic,
+                  sentCode: publish.qos == .atMostOnce ? nil : code.rawValue, into: &actions)
+            return
         }
 
         var incoming = publish

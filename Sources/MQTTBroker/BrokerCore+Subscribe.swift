@@ -62,18 +62,10 @@ extension BrokerCore {
                          hint: "subscribe at QoS 0 or 1", topic: filter, now: now, into: &actions)
                 return
             }
-            if let policy {
-                let decision = policy.decide(.subscribe, filter, identity: connection.identity, clientID: clientID)
-                if !decision.allowed {
-                    let explanation = "\(connection.who) tried to subscribe to \(filter); \(decision.reason)"
-                    if aws {
-                        awsClose(id, "subscribe_denied", explanation, hint: "subscribe to a filter the policy allows, or change policy: in lab.yaml",
-                                 topic: filter, now: now, into: &actions)
-                        return
-                    }
-                    refuse(.notAuthorized, "subscribe_denied", explanation, hint: "subscribe to a filter the policy allows, or change policy: in lab.yaml")
-                    continue
-                }
+            if let refusal = policyRefusal(.subscribe, filter, on: connection, clientID: clientID, now: now, into: &actions) {
+                if refusal.closed { return }
+                refuse(.notAuthorized, "subscribe_denied", refusal.explanation, hint: refusal.hint)
+                continue
             }
             var granted = subscription
             granted.qos = QoS(rawValue: min(subscription.qos.rawValue, limits.maximumQoS)) ?? .atMostOnce

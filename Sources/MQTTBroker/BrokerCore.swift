@@ -205,6 +205,22 @@ public struct BrokerCore: Sendable {
         close(id, abnormal: true, now: now, into: &actions)
     }
 
+    /// Asks the policy about `action` on `target`; nil when allowed. A refusal is explained in the returned sentence;
+    /// under the aws behaviour the connection is already closed (and `closed` is true).
+    mutating func policyRefusal(_ action: PolicyRule.Action, _ target: String, on connection: BrokerConnection, clientID: String,
+                                now: NIODeadline, into actions: inout [BrokerAction]) -> (explanation: String, hint: String, closed: Bool)? {
+        guard let policy else { return nil }
+        let decision = policy.decide(action, target, identity: connection.identity, clientID: clientID)
+        guard !decision.allowed else { return nil }
+        let verb = action == .publish ? "publish to" : "subscribe to"
+        let explanation = "\(connection.who) tried to \(verb) \(target); \(decision.reason)"
+        let hint = action == .publish ? "publish under a topic the policy allows, or change policy: in lab.yaml"
+            : "subscribe to a filter the policy allows, or change policy: in lab.yaml"
+        guard connection.behaviour == .aws else { return (explanation, hint, false) }
+        awsClose(connection.id, "\(action.rawValue)_denied", explanation, hint: hint, topic: target, now: now, into: &actions)
+        return (explanation, hint, true)
+    }
+
     /// Detaches the connection from its session, fires its will on an abnormal end, and asks the I/O layer to close.
     mutating func close(_ id: ConnectionID, abnormal: Bool, now: NIODeadline, into actions: inout [BrokerAction], sendsClose: Bool = true) {
         guard var connection = connections[id], connection.stage != .closed else { return }
