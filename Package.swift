@@ -31,10 +31,13 @@ let package = Package(
         // It knows nothing of the command line.
         // A few C calls Swift's Glibc module does not expose (syncfs).
         .target(name: "CPKILabShims"),
+        // PKCS#12 through the system OpenSSL (libssl-dev): swift-nio-ssl's BoringSSL has no SHA-256 MAC or 3DES choice.
+        .target(name: "CPKILabOpenSSL", linkerSettings: [.linkedLibrary("crypto")]),
         .target(
             name: "PKILab",
             dependencies: [
                 "CPKILabShims",
+                "CPKILabOpenSSL",
                 "MQTTBroker",
                 "MQTTCodec",
                 .product(name: "X509", package: "swift-certificates"),

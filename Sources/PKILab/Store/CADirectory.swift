@@ -30,6 +30,9 @@ public struct CADirectory: Sendable, Hashable {
     public var authoritiesFolder: String { "\(path)/authorities" }
     public var certificatesFolder: String { "\(path)/certs" }
     public var fleetsFolder: String { "\(path)/fleet" }
+    /// `pkilab export` writes `exports/NAME/FORMAT/` unless told otherwise.
+    public var exportsFolder: String { "\(path)/exports" }
+    public func folder(forExport name: String, format: String) -> String { "\(exportsFolder)/\(name)/\(format)" }
 
     public func folder(forAuthority name: String) -> String { "\(authoritiesFolder)/\(name)" }
     public func folder(forCertificate name: String) -> String { "\(certificatesFolder)/\(name)" }

@@ -14,7 +14,7 @@ public struct InventoryRow: Sendable, Codable {
     public var certificate: CertificateDescription?
     /// For a fleet row: how many members it has.
     public var members: Int?
-    /// Export formats present (filled in by later features; empty for now).
+    /// Export formats present under `exports/NAME/` (`pkilab export`).
     public var exports: [String]
 }
 
@@ -31,9 +31,12 @@ extension LabStore {
         }
         for leaf in lab.certificates {
             let folder = directory.folder(forCertificate: leaf.name)
+            let exports = ExportFormat.allCases.map(\.rawValue).filter {
+                FileManager.default.fileExists(atPath: directory.folder(forExport: leaf.name, format: $0) + "/README.txt")
+            }
             rows.append(InventoryRow(name: leaf.name, kind: .leaf, role: leaf.role.rawValue, issuer: leaf.issuer, folder: folder,
                                      certificate: StoredPair(folder: folder).certificate.map(CertificateDescription.init),
-                                     members: nil, exports: []))
+                                     members: nil, exports: exports))
         }
         let fleetEntries = (try index()?.entries ?? []).filter { $0.state == .active && $0.fleet != nil }
         for fleet in Set(fleetEntries.compactMap(\.fleet)).sorted() {

@@ -15,10 +15,10 @@ struct List: AsyncParsableCommand {
             let lab = try options.loadLab()
             let rows = try options.store.inventory(of: lab)
             if json { Console.json(rows); return }
-            var table: [[String]] = [["NAME", "ROLE", "SUBJECT", "NAMES", "KEY", "EXPIRES", "ISSUER"]]
+            var table: [[String]] = [["NAME", "ROLE", "SUBJECT", "NAMES", "KEY", "EXPIRES", "ISSUER", "EXPORTS"]]
             for row in rows {
                 guard let certificate = row.certificate else {
-                    table.append([row.name, row.role, "(not issued: run pkilab issue)", "", "", "", row.issuer ?? ""])
+                    table.append([row.name, row.role, "(not issued: run pkilab issue)", "", "", "", row.issuer ?? "", ""])
                     continue
                 }
                 var names = certificate.names.joined(separator: ", ")
@@ -29,7 +29,8 @@ struct List: AsyncParsableCommand {
                 if let members = row.members { names = "\(members) devices" }
                 let expired = certificate.notAfter < Date()
                 let expires = LabDate.iso(certificate.notAfter).prefix(10) + (expired ? " (EXPIRED)" : "")
-                table.append([row.name, row.role, certificate.subject, names, certificate.key, String(expires), row.issuer ?? "(self)"])
+                table.append([row.name, row.role, certificate.subject, names, certificate.key, String(expires), row.issuer ?? "(self)",
+                              row.exports.joined(separator: ",")])
             }
             let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
             for (index, row) in table.enumerated() {

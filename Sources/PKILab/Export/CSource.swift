@@ -1,0 +1,37 @@
+/// C text for certificates and keys: PEM as NUL-terminated string literals with real line breaks, DER as
+/// `const uint8_t` arrays with their lengths.
+enum CSource {
+    /// `static const char name[] PROGMEM = "-----BEGIN …\n" "…\n";` — one literal per PEM line.
+    static func pemString(_ name: String, _ pem: String, progmem: Bool = false) -> String {
+        let lines = pem.split(separator: "\n", omittingEmptySubsequences: true)
+        let body = lines.map { "    \"\($0)\\n\"" }.joined(separator: "\n")
+        return "static const char \(name)[] LAB_UNUSED\(progmem ? " PROGMEM" : "") =\n\(body);\n"
+    }
+
+    /// `static const uint8_t name[] = { 0x30, … }; static const size_t name_len = N;` (no length line for
+    /// `withLength: false`, as BearSSL's `sizeof` style wants).
+    static func byteArray(_ name: String, _ bytes: [UInt8], type: String = "uint8_t", withLength: Bool = true, progmem: Bool = false) -> String {
+        var rows: [String] = []
+        var index = 0
+        while index < bytes.count {
+            let row = bytes[index..<min(index + 12, bytes.count)].map { "0x" + hex($0) }.joined(separator: ", ")
+            rows.append("    " + row + ",")
+            index += 12
+        }
+        return "static const \(type) \(name)[] LAB_UNUSED\(progmem ? " PROGMEM" : "") = {\n\(rows.joined(separator: "\n"))\n};\n"
+            + (withLength ? "static const size_t \(name)_len LAB_UNUSED = \(bytes.count);\n" : "")
+    }
+
+    /// Defines LAB_UNUSED, so a firmware that uses only some of the arrays builds with -Wall -Werror.
+    static let unusedMacro = "#ifndef LAB_UNUSED\n#if defined(__GNUC__) || defined(__clang__)\n#define LAB_UNUSED __attribute__((unused))\n#else\n#define LAB_UNUSED\n#endif\n#endif\n\n"
+
+    static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
+    }
+
+    /// A C identifier from a name such as `device-001`.
+    static func identifier(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+}

@@ -1,0 +1,47 @@
+/// The lines an ESP-IDF project needs around the exported files.
+enum ESPIDFSnippets {
+    static let cmake = """
+        # main/CMakeLists.txt: embed the lab's files (paths relative to the project root).
+        idf_component_register(SRCS "main.c"
+                               INCLUDE_DIRS "."
+                               EMBED_TXTFILES ${project_dir}/server_certs/ca_cert.pem
+                                              certs/client.crt
+                                              certs/client.key)
+        # In C: extern const uint8_t server_cert_pem_start[] asm("_binary_ca_cert_pem_start");
+        #       extern const uint8_t client_cert_pem_start[] asm("_binary_client_crt_start");
+        #       extern const uint8_t client_key_pem_start[]  asm("_binary_client_key_start");
+
+        """
+
+    static let sdkconfig = """
+        # Use the lab root as the only entry of the certificate bundle (esp_crt_bundle_attach), or load
+        # x509_crt_bundle.bin yourself with esp_crt_bundle_set().
+        CONFIG_MBEDTLS_CERTIFICATE_BUNDLE=y
+        CONFIG_MBEDTLS_CERTIFICATE_BUNDLE_DEFAULT_NONE=y
+        CONFIG_MBEDTLS_CUSTOM_CERTIFICATE_BUNDLE=y
+        CONFIG_MBEDTLS_CUSTOM_CERTIFICATE_BUNDLE_PATH="server_certs/ca_cert.pem"
+
+        """
+
+    static func client(_ material: ExportMaterial) -> String {
+        """
+        // esp-mqtt (ESP-IDF v5.x layout; v4.x used the flat .uri/.cert_pem/.client_cert_pem/.client_key_pem fields).
+        const esp_mqtt_client_config_t mqtt_cfg = {
+            .broker.address.uri = "mqtts://\(material.host):\(material.mqttPort)",
+            .broker.verification.certificate = (const char *)server_cert_pem_start,
+            .credentials.client_id = "\(material.name)",
+            .credentials.authentication.certificate = (const char *)client_cert_pem_start,
+            .credentials.authentication.key = (const char *)client_key_pem_start,
+        };
+
+        // esp_http_client / esp_https_ota against the lab's HTTPS endpoint.
+        esp_http_client_config_t http_cfg = {
+            .url = "https://\(material.host):\(material.httpsPort)/files/firmware.bin",
+            .cert_pem = (const char *)server_cert_pem_start,
+            .client_cert_pem = (const char *)client_cert_pem_start,
+            .client_key_pem = (const char *)client_key_pem_start,
+        };
+
+        """
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// Everything an export is made from: a lab identity's certificate, key and chain, and the lab's root, as the
+/// store holds them.
+public struct ExportMaterial: Sendable {
+    public let name: String
+    public let leaf: Certificate
+    /// The authorities between the leaf and the root, leaf side first (what `chain.pem` holds).
+    public let intermediates: [Certificate]
+    public let root: Certificate
+    public let key: PrivateKeyForms
+    /// Where the lab serves: a DNS name in the server certificate, and the endpoints' ports.
+    public var host: String
+    public var mqttPort: Int
+    public var echoPort: Int
+    public var httpsPort: Int
+
+    /// Reads `name`'s folder and the root from `store`.
+    public init(store: LabStore, lab: Lab, name: String) throws(StoreError) {
+        let (folder, _) = try store.folder(of: name, in: lab)
+        func read(_ file: String) throws(StoreError) -> String {
+            guard let text = try? String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8) else {
+                throw StoreError(.notFound, "\"\(DisplayPath.relative(folder))/\(file)\" is missing", hint: "run pkilab issue first")
+            }
+            return text
+        }
+        let certificates = try CertificateFile.read(path: "\(folder)/fullchain.pem")
+        guard let leaf = certificates.first else { throw StoreError(.cannotRead, "\"\(folder)/fullchain.pem\" holds no certificate") }
+        let roots = lab.authorities.filter(\.isRoot).compactMap { StoredPair(folder: store.directory.folder(forAuthority: $0.name)).certificate }
+        guard let root = roots.first(where: { $0.subject == (certificates.last?.issuer ?? leaf.issuer) }) ?? roots.first(where: { $0.subject == leaf.issuer }) ?? roots.first else {
+            throw StoreError(.notFound, "the lab's root is not in the store", hint: "run pkilab issue first")
+        }
+        guard let algorithm = KeyAlgorithm(leaf.publicKey) else {
+            throw StoreError(.cannotRead, "the key of \"\(name)\" is of a kind pkilab does not export")
+        }
+        do {
+            key = try PrivateKeyForms(pem: try read("key.pem"), algorithm: algorithm)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.cannotRead, "\"\(DisplayPath.relative(folder))/key.pem\" cannot be read: \(error)")
+        }
+        self.name = name
+        self.leaf = leaf
+        intermediates = Array(certificates.dropFirst()).filter { $0.subject != root.subject }
+        self.root = root
+        let server = lab.endpoints.first.map(\.certificate).flatMap { name in lab.certificates.first { $0.name == name } }
+        host = server?.names.lazy.compactMap { name -> String? in
+            if case .dns(let dns) = name, !dns.hasPrefix("*"), dns.first?.isNumber == false { return dns }
+            return nil
+        }.first ?? "localhost"
+        mqttPort = lab.endpoints.first { $0.kind == .mqtt }?.port ?? EndpointSpec.Kind.mqtt.defaultPort
+        echoPort = lab.endpoints.first { $0.kind == .echo }?.port ?? EndpointSpec.Kind.echo.defaultPort
+        httpsPort = lab.endpoints.first { $0.kind == .https }?.port ?? EndpointSpec.Kind.https.defaultPort
+    }
+
+    static func der(_ certificate: Certificate) -> [UInt8] {
+        var serializer = DER.Serializer()
+        try? serializer.serialize(certificate)
+        return serializer.serializedBytes
+    }
+
+    static func pem(_ certificate: Certificate) -> String {
+        PEMDocument(type: "CERTIFICATE", derBytes: der(certificate)).pemString + "\n"
+    }
+
+    var leafDER: [UInt8] { Self.der(leaf) }
+    var rootDER: [UInt8] { Self.der(root) }
+    var chainDER: [UInt8] { intermediates.flatMap(Self.der) }
+    var leafPEM: String { Self.pem(leaf) }
+    var chainPEM: String { intermediates.map(Self.pem).joined() }
+    var rootPEM: String { Self.pem(root) }
+}

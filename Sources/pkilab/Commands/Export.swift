@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import PKILab
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a lab identity's certificate, key and CA in the files a firmware project uses.",
+        discussion: """
+            Formats: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")). Each export is one folder \
+            (default: ca/exports/NAME/FORMAT/) with a README.txt saying what is where and how many bytes each file \
+            is. Key files are 0600. Running it again changes nothing unless the certificate changed.
+            """)
+
+    @OptionGroup var options: LabOptions
+
+    @Argument(help: "A certificate of the lab (device-001), or a fleet member.")
+    var name: String
+
+    @Option(help: ArgumentHelp("pem, der, c, arduino, esp-idf, bearssl or p12.", valueName: "format"))
+    var format: String
+
+    @Option(help: ArgumentHelp("The folder to write (default: ca/exports/NAME/FORMAT).", valueName: "dir"))
+    var out: String?
+
+    @Flag(help: "pem: write key.pem in its traditional form (SEC1 EC PRIVATE KEY / PKCS#1 RSA PRIVATE KEY).")
+    var traditional = false
+
+    @Flag(help: "der: write private.der as PKCS#8 instead of SEC1 / PKCS#1.")
+    var pkcs8 = false
+
+    @Option(help: "p12: the password.")
+    var password: String?
+
+    @Flag(help: "p12: 3DES with a SHA-1 MAC, for older Java, Android and macOS.")
+    var legacy = false
+
+    @Option(help: ArgumentHelp("esp-idf: the ESP-IDF version the bundle is for (5.4 and later use the offsets layout).", valueName: "version"))
+    var idfVersion = "5.4"
+
+    @Flag(help: "Print what was written as JSON.")
+    var json = false
+
+    struct Output: Encodable {
+        struct File: Encodable {
+            var path: String
+            var bytes: Int
+            var changed: Bool
+            var about: String
+        }
+        var name: String
+        var format: String
+        var folder: String
+        var files: [File]
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            guard let format = ExportFormat(rawValue: format.lowercased()) else {
+                Console.error("\"\(format)\" is not an export format", hint: "use one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitCode(ExitStatus.usage)
+            }
+            guard let layout = ESPCertificateBundle.Layout(idfVersion: idfVersion) else {
+                Console.error("\"\(idfVersion)\" is not an ESP-IDF version", hint: "write it like 4.4, 5.3.2 or 5.4")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let lab = try options.loadLab()
+            let store = options.store
+            let material = try ExportMaterial(store: store, lab: lab, name: name)
+            var settings = ExportOptions()
+            settings.traditional = traditional
+            settings.pkcs8 = pkcs8
+            settings.password = password
+            settings.legacy = legacy
+            settings.bundleLayout = layout
+            settings.idfVersion = idfVersion
+            let folder = out ?? store.directory.folder(forExport: name, format: format.rawValue)
+            let files = try Exporter.files(format, material, options: settings)
+            let changed = Set(try Exporter.write(files, format: format, material: material, options: settings, to: folder).map(\.path))
+            if json {
+                Console.json(Output(name: name, format: format.rawValue, folder: folder,
+                                    files: files.map { .init(path: $0.path, bytes: $0.bytes.count, changed: changed.contains($0.path), about: $0.about) }))
+                return
+            }
+            Console.out(changed.isEmpty ? "Export \"\(Console.path(folder))\" is up to date." : "Exported \"\(name)\" as \(format.rawValue) → \(Console.path(folder))/")
+            let width = files.map(\.path.count).max() ?? 0
+            for file in files {
+                let mark = changed.contains(file.path) ? "+" : "="
+                Console.out("  \(mark) \(file.path.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(file.bytes.count).leftPadded(6)) bytes  \(file.about)")
+            }
+            Console.out("For: \(format.usedBy). README.txt says what is where.")
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

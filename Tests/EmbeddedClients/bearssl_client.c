@@ -1,0 +1,682 @@
+/*
+ * bearssl_client.c - mutual-TLS test client for pkilab on BearSSL 0.6
+ * (the TLS stack of the ESP8266 Arduino core). TLS 1.2 only: BearSSL has no 1.3.
+ *
+ * Credentials are DER files, as ESP8266 sketches embed them: --ca ca.der (the
+ * trust anchor, decoded with br_x509_decoder), --cert cert.der (the leaf),
+ * optional --chain intermediate.der (appended to the chain sent; may repeat or
+ * hold several concatenated certificates), --key private.der (SEC1 for EC,
+ * PKCS#1 for RSA; br_skey_decoder). Uses br_x509_minimal with the current time
+ * and br_ssl_client_init_full, like BearSSL::WiFiClientSecure.
+ *
+ * See README.md beside this file for the command line and exit codes.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#define STACK "bearssl"
+#define HAVE_CHAIN_OPTION 1
+
+/* ======== common part: identical in the three clients ==================== */
+
+#define IO_TIMEOUT_S 10
+
+enum { MODE_ECHO = 1, MODE_MQTT = 2 };
+
+struct options {
+    const char *host, *expect_name, *ca, *cert, *key, *client_id, *topic;
+    const char *chain[8];
+    int n_chain, port, mode, no_client_cert, header_der;
+};
+
+static struct options o;
+static int g_tls13;        /* the session negotiated TLS 1.3 */
+static int g_got_app_data; /* some application data has been read */
+
+static void usage(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "%s_client: %s\n", STACK, msg);
+    fprintf(stderr,
+            "usage: %s_client --host NAME --port N --mode echo|mqtt\n"
+            "         [--expect-name NAME] [--ca FILE] [--cert FILE] [--key FILE]\n"
+            "         [--no-client-cert] [--client-id ID] [--topic T]%s\n",
+            STACK,
+#if defined(HAVE_CHAIN_OPTION)
+            "\n         [--chain FILE]..."
+#elif defined(LAB_HEADER)
+            "\n         [--header-der]"
+#else
+            ""
+#endif
+    );
+    exit(2);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    static char default_topic[300];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = NULL;
+        if (!strcmp(a, "--no-client-cert")) { o.no_client_cert = 1; continue; }
+#if defined(LAB_HEADER) && !defined(HAVE_CHAIN_OPTION)
+        if (!strcmp(a, "--header-der")) { o.header_der = 1; continue; }
+#endif
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) usage(NULL);
+        if (i + 1 >= argc) {
+            fprintf(stderr, "%s_client: %s needs a value\n", STACK, a);
+            usage(NULL);
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--host")) dst = &o.host;
+        else if (!strcmp(a, "--expect-name")) dst = &o.expect_name;
+        else if (!strcmp(a, "--ca")) dst = &o.ca;
+        else if (!strcmp(a, "--cert")) dst = &o.cert;
+        else if (!strcmp(a, "--key")) dst = &o.key;
+        else if (!strcmp(a, "--client-id")) dst = &o.client_id;
+        else if (!strcmp(a, "--topic")) dst = &o.topic;
+#ifdef HAVE_CHAIN_OPTION
+        else if (!strcmp(a, "--chain")) {
+            if (o.n_chain == (int)(sizeof o.chain / sizeof o.chain[0])) usage("too many --chain files");
+            o.chain[o.n_chain++] = v;
+            continue;
+        }
+#endif
+        else if (!strcmp(a, "--port")) {
+            char *end;
+            long p = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || p < 1 || p > 65535) usage("--port must be 1..65535");
+            o.port = (int)p;
+            continue;
+        } else if (!strcmp(a, "--mode")) {
+            if (!strcmp(v, "echo")) o.mode = MODE_ECHO;
+            else if (!strcmp(v, "mqtt")) o.mode = MODE_MQTT;
+            else usage("--mode must be echo or mqtt");
+            continue;
+        } else {
+            fprintf(stderr, "%s_client: unknown option %s\n", STACK, a);
+            usage(NULL);
+        }
+        *dst = v;
+    }
+    if (!o.host || !*o.host) usage("--host is required");
+    if (!o.port) usage("--port is required");
+    if (!o.mode) usage("--mode is required");
+    if (o.no_client_cert && (o.cert || o.key)) usage("--no-client-cert cannot be combined with --cert/--key");
+#ifndef LAB_HEADER
+    if (!o.ca) usage("--ca is required");
+    if (!o.no_client_cert && (!o.cert || !o.key)) usage("--cert and --key are required (or --no-client-cert)");
+#endif
+    if (!o.client_id) o.client_id = STACK "-client";
+    if (!o.topic) {
+        snprintf(default_topic, sizeof default_topic, "devices/%s/hello", o.client_id);
+        o.topic = default_topic;
+    }
+    if (strlen(o.client_id) > 256 || strlen(o.topic) > 256) usage("--client-id and --topic are limited to 256 bytes");
+    if (!o.expect_name) o.expect_name = o.host;
+}
+
+/* TCP connection to --host:--port with 10 s send/receive (and connect) timeouts. */
+static int tcp_connect(void)
+{
+    struct addrinfo hints, *res, *ai;
+    char port[8];
+    int fd = -1, err = 0;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof port, "%d", o.port);
+    int rc = getaddrinfo(o.host, port, &hints, &res);
+    if (rc != 0) {
+        printf("fail %s resolve: %d %s\n", STACK, rc, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai; ai = ai->ai_next) {
+        struct timeval tv = { IO_TIMEOUT_S, 0 };
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) { err = errno; continue; }
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* also bounds connect() on Linux */
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+        err = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        printf("fail %s connect: errno %d %s (%s port %d)\n", STACK, err, strerror(err), o.host, o.port);
+    return fd;
+}
+
+static const char *alert_name(int a)
+{
+    switch (a) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 116: return "certificate_required";
+    default: return "alert";
+    }
+}
+
+/* What to call an I/O failure after the handshake. */
+static const char *io_label(int is_read)
+{
+    if (g_tls13 && !g_got_app_data)
+        return "refused-after-handshake"; /* TLS 1.3: the server checks the client certificate after our Finished */
+    return is_read ? "read" : "write";
+}
+
+static int tls_write_all(const uint8_t *p, size_t n);
+static int tls_read_exact(uint8_t *p, size_t n);
+
+static size_t put_remaining_length(uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    do {
+        uint8_t b = n % 128;
+        n /= 128;
+        p[i++] = (uint8_t)(n ? (b | 0x80) : b);
+    } while (n);
+    return i;
+}
+
+static size_t put_string(uint8_t *p, const char *s)
+{
+    size_t n = strlen(s);
+    p[0] = (uint8_t)(n >> 8);
+    p[1] = (uint8_t)n;
+    memcpy(p + 2, s, n);
+    return n + 2;
+}
+
+static void hex(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && k + 4 < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, i ? " %02x" : "%02x", p[i]);
+}
+
+static int expect_packet(const char *what, const uint8_t *want)
+{
+    uint8_t got[4];
+    char g[32], w[32];
+    if (tls_read_exact(got, 4)) return -1;
+    if (memcmp(got, want, 4) == 0) return 0;
+    hex(g, sizeof g, got, 4);
+    hex(w, sizeof w, want, 4);
+    if (got[0] == 0x20 && got[1] == 0x02)
+        printf("fail %s %s: got %s, want %s (CONNACK return code %u%s)\n", STACK, what, g, w, got[3],
+               got[3] == 5 ? ": not authorized" : got[3] == 2 ? ": identifier rejected" : "");
+    else
+        printf("fail %s %s: got %s, want %s\n", STACK, what, g, w);
+    return -1;
+}
+
+/* The application exchange of --mode; returns 0 or prints a fail line. */
+static int run_exchange(void)
+{
+    uint8_t buf[1024];
+    if (o.mode == MODE_ECHO) {
+        char msg[64];
+        int n = snprintf(msg, sizeof msg, "ping from %s\n", STACK);
+        if (tls_write_all((const uint8_t *)msg, (size_t)n)) return -1;
+        if (tls_read_exact(buf, (size_t)n)) return -1;
+        if (memcmp(buf, msg, (size_t)n) != 0) {
+            char h[200];
+            hex(h, sizeof h, buf, (size_t)n);
+            printf("fail %s echo: sent %d bytes, got back different bytes: %s\n", STACK, n, h);
+            return -1;
+        }
+        return 0;
+    }
+    static const uint8_t connack[4] = { 0x20, 0x02, 0x00, 0x00 };
+    static const uint8_t puback[4] = { 0x40, 0x02, 0x00, 0x01 };
+    static const uint8_t disconnect[2] = { 0xE0, 0x00 };
+    uint8_t body[600];
+    size_t b = 0, h;
+
+    /* CONNECT: protocol "MQTT" level 4 (3.1.1), clean session, keep-alive 30 s */
+    static const uint8_t vh[10] = { 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 30 };
+    memcpy(body, vh, sizeof vh);
+    b = sizeof vh;
+    b += put_string(body + b, o.client_id);
+    buf[0] = 0x10;
+    h = 1 + put_remaining_length(buf + 1, b);
+    memcpy(buf + h, body, b);
+    if (tls_write_all(buf, h + b)) return -1;
+    if (expect_packet("connack", connack)) return -1;
+
+    /* PUBLISH QoS 1, packet id 1 */
+    char payload[64];
+    int pn = snprintf(payload, sizeof payload, "hello from %s", STACK);
+    b = put_string(body, o.topic);
+    body[b++] = 0x00;
+    body[b++] = 0x01;
+    memcpy(body + b, payload, (size_t)pn);
+    b += (size_t)pn;
+    buf[0] = 0x32;
+    h = 1 + put_remaining_length(buf + 1, b);
+    memcpy(buf + h, body, b);
+    if (tls_write_all(buf, h + b)) return -1;
+    if (expect_packet("puback", puback)) return -1;
+
+    return tls_write_all(disconnect, sizeof disconnect);
+}
+
+/* ======== end of common part ============================================== */
+
+static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+static br_ssl_client_context cc;
+static br_x509_minimal_context xc;
+static br_sslio_context ioc;
+static br_skey_decoder_context skdc; /* the decoded key points into it: keep it alive */
+static br_x509_trust_anchor anchor;
+static br_x509_certificate chain[9];
+static size_t chain_len;
+static int sock_fd = -1;
+static int last_errno;
+
+#define E(x) { x, #x }
+static const struct { int code; const char *name; } errors[] = {
+    E(BR_ERR_OK), E(BR_ERR_BAD_PARAM), E(BR_ERR_BAD_STATE), E(BR_ERR_UNSUPPORTED_VERSION),
+    E(BR_ERR_BAD_VERSION), E(BR_ERR_BAD_LENGTH), E(BR_ERR_TOO_LARGE), E(BR_ERR_BAD_MAC),
+    E(BR_ERR_NO_RANDOM), E(BR_ERR_UNKNOWN_TYPE), E(BR_ERR_UNEXPECTED), E(BR_ERR_BAD_CCS),
+    E(BR_ERR_BAD_ALERT), E(BR_ERR_BAD_HANDSHAKE), E(BR_ERR_OVERSIZED_ID), E(BR_ERR_BAD_CIPHER_SUITE),
+    E(BR_ERR_BAD_COMPRESSION), E(BR_ERR_BAD_FRAGLEN), E(BR_ERR_BAD_SECRENEG), E(BR_ERR_EXTRA_EXTENSION),
+    E(BR_ERR_BAD_SNI), E(BR_ERR_BAD_HELLO_DONE), E(BR_ERR_LIMIT_EXCEEDED), E(BR_ERR_BAD_FINISHED),
+    E(BR_ERR_RESUME_MISMATCH), E(BR_ERR_INVALID_ALGORITHM), E(BR_ERR_BAD_SIGNATURE),
+    E(BR_ERR_WRONG_KEY_USAGE), E(BR_ERR_NO_CLIENT_AUTH), E(BR_ERR_IO),
+    E(BR_ERR_X509_INVALID_VALUE), E(BR_ERR_X509_TRUNCATED), E(BR_ERR_X509_EMPTY_CHAIN),
+    E(BR_ERR_X509_INNER_TRUNC), E(BR_ERR_X509_BAD_TAG_CLASS), E(BR_ERR_X509_BAD_TAG_VALUE),
+    E(BR_ERR_X509_INDEFINITE_LENGTH), E(BR_ERR_X509_EXTRA_ELEMENT), E(BR_ERR_X509_UNEXPECTED),
+    E(BR_ERR_X509_NOT_CONSTRUCTED), E(BR_ERR_X509_NOT_PRIMITIVE), E(BR_ERR_X509_PARTIAL_BYTE),
+    E(BR_ERR_X509_BAD_BOOLEAN), E(BR_ERR_X509_OVERFLOW), E(BR_ERR_X509_BAD_DN), E(BR_ERR_X509_BAD_TIME),
+    E(BR_ERR_X509_UNSUPPORTED), E(BR_ERR_X509_LIMIT_EXCEEDED), E(BR_ERR_X509_WRONG_KEY_TYPE),
+    E(BR_ERR_X509_BAD_SIGNATURE), E(BR_ERR_X509_TIME_UNKNOWN), E(BR_ERR_X509_EXPIRED),
+    E(BR_ERR_X509_DN_MISMATCH), E(BR_ERR_X509_BAD_SERVER_NAME), E(BR_ERR_X509_CRITICAL_EXTENSION),
+    E(BR_ERR_X509_NOT_CA), E(BR_ERR_X509_FORBIDDEN_KEY_USAGE), E(BR_ERR_X509_WEAK_PUBLIC_KEY),
+    E(BR_ERR_X509_NOT_TRUSTED),
+};
+
+#define CS(x) { BR_##x, #x }
+static const struct { unsigned id; const char *name; } suites[] = {
+    CS(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256), CS(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384),
+    CS(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), CS(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384),
+    CS(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256), CS(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256),
+    CS(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256), CS(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384),
+    CS(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256), CS(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384),
+    CS(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA), CS(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA),
+    CS(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA), CS(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA),
+    CS(TLS_ECDHE_ECDSA_WITH_AES_128_CCM), CS(TLS_ECDHE_ECDSA_WITH_AES_256_CCM),
+    CS(TLS_RSA_WITH_AES_128_GCM_SHA256), CS(TLS_RSA_WITH_AES_256_GCM_SHA384),
+    CS(TLS_RSA_WITH_AES_128_CBC_SHA256), CS(TLS_RSA_WITH_AES_256_CBC_SHA256),
+    CS(TLS_RSA_WITH_AES_128_CBC_SHA), CS(TLS_RSA_WITH_AES_256_CBC_SHA),
+    CS(TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256), CS(TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256),
+};
+
+/* "62 BR_ERR_X509_NOT_TRUSTED", "296 BR_ERR_RECV_FATAL_ALERT+40 (handshake_failure)" */
+static const char *br_error_text(int err, char *buf, size_t cap)
+{
+    if (err >= BR_ERR_SEND_FATAL_ALERT || err >= BR_ERR_RECV_FATAL_ALERT) {
+        int sent = err >= BR_ERR_SEND_FATAL_ALERT;
+        int alert = err - (sent ? BR_ERR_SEND_FATAL_ALERT : BR_ERR_RECV_FATAL_ALERT);
+        snprintf(buf, cap, "%d %s+%d (%s alert %s)", err, sent ? "BR_ERR_SEND_FATAL_ALERT" : "BR_ERR_RECV_FATAL_ALERT",
+                 alert, sent ? "sent" : "received", alert_name(alert));
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        if (errors[i].code == err) {
+            if (err == BR_ERR_IO && last_errno)
+                snprintf(buf, cap, "%d %s (errno %d %s)", err, errors[i].name, last_errno,
+                         last_errno == EAGAIN ? "timed out after 10 s" : strerror(last_errno));
+            else
+                snprintf(buf, cap, "%d %s", err, errors[i].name);
+            return buf;
+        }
+    snprintf(buf, cap, "%d (unknown BearSSL error)", err);
+    return buf;
+}
+
+static void fail_br(const char *what, int err)
+{
+    char t[160];
+    printf("fail %s %s: %s\n", STACK, what, br_error_text(err, t, sizeof t));
+}
+
+static int sock_read(void *ctx, unsigned char *buf, size_t len)
+{
+    for (;;) {
+        ssize_t r = read(*(int *)ctx, buf, len);
+        if (r > 0) return (int)r;
+        if (r == 0) { last_errno = 0; return -1; }
+        if (errno == EINTR) continue;
+        last_errno = errno;
+        return -1;
+    }
+}
+
+static int sock_write(void *ctx, const unsigned char *buf, size_t len)
+{
+    for (;;) {
+        ssize_t r = write(*(int *)ctx, buf, len);
+        if (r > 0) return (int)r;
+        if (r < 0 && errno == EINTR) continue;
+        last_errno = r < 0 ? errno : 0;
+        return -1;
+    }
+}
+
+static int tls_write_all(const uint8_t *p, size_t n)
+{
+    if (br_sslio_write_all(&ioc, p, n) < 0 || br_sslio_flush(&ioc) < 0) {
+        int err = br_ssl_engine_last_error(&cc.eng);
+        if (err == BR_ERR_OK)
+            printf("fail %s %s: connection closed by the server\n", STACK, io_label(0));
+        else
+            fail_br(io_label(0), err);
+        return -1;
+    }
+    return 0;
+}
+
+static int tls_read_exact(uint8_t *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        int r = br_sslio_read(&ioc, p + got, n - got);
+        if (r < 0) {
+            int err = br_ssl_engine_last_error(&cc.eng);
+            if (err == BR_ERR_OK)
+                printf("fail %s %s: connection closed by the server after %zu of %zu bytes\n", STACK, io_label(1),
+                       got, n);
+            else
+                fail_br(io_label(1), err);
+            return -1;
+        }
+        got += (size_t)r;
+        g_got_app_data = 1;
+    }
+    return 0;
+}
+
+static int read_file(const char *path, unsigned char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        printf("fail %s load: %s: errno %d %s\n", STACK, path, errno, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, n = 0;
+    unsigned char *buf = malloc(cap);
+    for (;;) {
+        if (n == cap) buf = realloc(buf, cap *= 2);
+        size_t r = fread(buf + n, 1, cap - n, f);
+        if (r == 0) break;
+        n += r;
+    }
+    fclose(f);
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+/* Length of the DER element at p (tag + length + value), or 0 if malformed. */
+static size_t der_element_len(const unsigned char *p, size_t n)
+{
+    if (n < 2 || p[0] != 0x30) return 0;
+    if (p[1] < 0x80) return 2u + p[1] <= n ? 2u + p[1] : 0;
+    size_t k = p[1] & 0x7f, len = 0;
+    if (k == 0 || k > 3 || n < 2 + k) return 0;
+    for (size_t i = 0; i < k; i++) len = (len << 8) | p[2 + i];
+    return 2 + k + len <= n ? 2 + k + len : 0;
+}
+
+/* Append the certificates of a DER file (one, or several concatenated) to chain[]. */
+static int add_certs(const char *what, const char *path)
+{
+    unsigned char *d;
+    size_t n;
+    if (read_file(path, &d, &n)) return -1;
+    while (n > 0) {
+        size_t l = der_element_len(d, n);
+        if (l == 0) {
+            printf("fail %s %s: %s is not DER (use openssl x509 -outform DER)\n", STACK, what, path);
+            return -1;
+        }
+        if (chain_len == sizeof chain / sizeof chain[0]) {
+            printf("fail %s %s: too many certificates\n", STACK, what);
+            return -1;
+        }
+        chain[chain_len].data = d;
+        chain[chain_len].data_len = l;
+        chain_len++;
+        d += l;
+        n -= l;
+    }
+    return 0;
+}
+
+struct dn_buf { unsigned char *p; size_t len, cap; };
+
+static void dn_append(void *ctx, const void *buf, size_t len)
+{
+    struct dn_buf *dn = ctx;
+    if (dn->len + len > dn->cap) {
+        dn->cap = (dn->len + len) * 2;
+        dn->p = realloc(dn->p, dn->cap);
+    }
+    memcpy(dn->p + dn->len, buf, len);
+    dn->len += len;
+}
+
+static unsigned char *dup_bytes(const unsigned char *p, size_t n)
+{
+    unsigned char *d = malloc(n ? n : 1);
+    memcpy(d, p, n);
+    return d;
+}
+
+/* The trust anchor from the CA certificate (DER), as brssl ta / the ESP8266 cert tool make it. */
+static int load_anchor(const char *path)
+{
+    static br_x509_decoder_context dc;
+    struct dn_buf dn = { NULL, 0, 0 };
+    unsigned char *d;
+    size_t n;
+    if (read_file(path, &d, &n)) return -1;
+    br_x509_decoder_init(&dc, dn_append, &dn);
+    br_x509_decoder_push(&dc, d, n);
+    const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+    if (pk == NULL) {
+        int err = br_x509_decoder_last_error(&dc);
+        fail_br("load-ca", err ? err : BR_ERR_X509_TRUNCATED);
+        return -1;
+    }
+    anchor.dn.data = dn.p;
+    anchor.dn.len = dn.len;
+    anchor.flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+    anchor.pkey.key_type = pk->key_type;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        anchor.pkey.key.rsa.n = dup_bytes(pk->key.rsa.n, pk->key.rsa.nlen);
+        anchor.pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        anchor.pkey.key.rsa.e = dup_bytes(pk->key.rsa.e, pk->key.rsa.elen);
+        anchor.pkey.key.rsa.elen = pk->key.rsa.elen;
+    } else {
+        anchor.pkey.key.ec.curve = pk->key.ec.curve;
+        anchor.pkey.key.ec.q = dup_bytes(pk->key.ec.q, pk->key.ec.qlen);
+        anchor.pkey.key.ec.qlen = pk->key.ec.qlen;
+    }
+    return 0;
+}
+
+/*
+ * --expect-name: BearSSL checks the server certificate against the name given to
+ * br_ssl_client_reset (which is also the SNI). This X.509 engine wrapper hands the
+ * minimal engine a different name, so the SNI stays --host.
+ */
+typedef struct {
+    const br_x509_class *vtable;
+    const br_x509_class **inner;
+    const char *name;
+} name_override;
+
+static void no_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+    name_override *w = (name_override *)(void *)ctx;
+    (void)server_name;
+    (*w->inner)->start_chain(w->inner, w->name);
+}
+static void no_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+    name_override *w = (name_override *)(void *)ctx;
+    (*w->inner)->start_cert(w->inner, length);
+}
+static void no_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+    name_override *w = (name_override *)(void *)ctx;
+    (*w->inner)->append(w->inner, buf, len);
+}
+static void no_end_cert(const br_x509_class **ctx)
+{
+    name_override *w = (name_override *)(void *)ctx;
+    (*w->inner)->end_cert(w->inner);
+}
+static unsigned no_end_chain(const br_x509_class **ctx)
+{
+    name_override *w = (name_override *)(void *)ctx;
+    return (*w->inner)->end_chain(w->inner);
+}
+static const br_x509_pkey *no_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+    const name_override *w = (const name_override *)(const void *)ctx;
+    return (*w->inner)->get_pkey(w->inner, usages);
+}
+static const br_x509_class name_override_vtable = {
+    sizeof(name_override), no_start_chain, no_start_cert, no_append, no_end_cert, no_end_chain, no_get_pkey,
+};
+static name_override override;
+
+static const char *suite_name(unsigned id)
+{
+    static char buf[16];
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+        if (suites[i].id == id) return suites[i].name;
+    snprintf(buf, sizeof buf, "0x%04X", id);
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (load_anchor(o.ca)) return 1;
+    br_ssl_client_init_full(&cc, &xc, &anchor, 1);
+    br_ssl_engine_set_versions(&cc.eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_buffer(&cc.eng, iobuf, sizeof iobuf, 1);
+
+    /* BearSSL checks validity dates against a clock the application gives it:
+       days since 1 January of year 0 (proleptic Gregorian) and seconds in the day. */
+    time_t now = time(NULL);
+    br_x509_minimal_set_time(&xc, (uint32_t)(now / 86400) + 719528u, (uint32_t)(now % 86400));
+
+    if (!o.no_client_cert) {
+        unsigned char *kd;
+        size_t kn;
+        if (add_certs("load-cert", o.cert)) return 1;
+        for (int i = 0; i < o.n_chain; i++)
+            if (add_certs("load-chain", o.chain[i])) return 1;
+        if (read_file(o.key, &kd, &kn)) return 1;
+        br_skey_decoder_init(&skdc);
+        br_skey_decoder_push(&skdc, kd, kn);
+        int err = br_skey_decoder_last_error(&skdc);
+        switch (err ? 0 : br_skey_decoder_key_type(&skdc)) {
+        case BR_KEYTYPE_EC:
+            br_ssl_client_set_single_ec(&cc, chain, chain_len, br_skey_decoder_get_ec(&skdc), BR_KEYTYPE_SIGN,
+                                        0 /* issuer key type: only for static ECDH (KEYX) */, br_ec_get_default(),
+                                        br_ecdsa_sign_asn1_get_default());
+            break;
+        case BR_KEYTYPE_RSA:
+            br_ssl_client_set_single_rsa(&cc, chain, chain_len, br_skey_decoder_get_rsa(&skdc),
+                                         br_rsa_pkcs1_sign_get_default());
+            break;
+        default:
+            fail_br("load-key", err ? err : BR_ERR_BAD_PARAM);
+            return 1;
+        }
+    }
+
+    if (!br_ssl_client_reset(&cc, o.host, 0)) {
+        fail_br("setup", br_ssl_engine_last_error(&cc.eng));
+        return 1;
+    }
+    if (strcmp(o.expect_name, o.host) != 0) {
+        override.vtable = &name_override_vtable;
+        override.inner = &xc.vtable;
+        override.name = o.expect_name;
+        br_ssl_engine_set_x509(&cc.eng, &override.vtable);
+    }
+
+    if ((sock_fd = tcp_connect()) < 0) return 1;
+    br_sslio_init(&ioc, &cc.eng, sock_read, &sock_fd, sock_write, &sock_fd);
+
+    /* Run the handshake to completion: flushing with nothing to send returns
+       once application data can be sent. */
+    if (br_sslio_flush(&ioc) < 0 || br_ssl_engine_current_state(&cc.eng) == BR_SSL_CLOSED) {
+        int err = br_ssl_engine_last_error(&cc.eng);
+        const char *what = "handshake";
+        if (err == BR_ERR_X509_BAD_SERVER_NAME) what = "server-name";
+        else if (err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED) what = "server-cert";
+        if (err == BR_ERR_OK)
+            printf("fail %s handshake: connection closed by the server during the handshake\n", STACK);
+        else
+            fail_br(what, err);
+        close(sock_fd);
+        return 1;
+    }
+    g_tls13 = 0;
+
+    int status = 1;
+    if (run_exchange() == 0) {
+        br_ssl_session_parameters sp;
+        char ver[8];
+        br_ssl_engine_get_session_parameters(&cc.eng, &sp);
+        snprintf(ver, sizeof ver, "1.%u", (unsigned)(br_ssl_engine_get_version(&cc.eng) - 0x0301));
+        printf("ok %s %s tls=%s cipher=%s\n", STACK, o.mode == MODE_ECHO ? "echo" : "mqtt", ver,
+               suite_name(sp.cipher_suite));
+        status = 0;
+    }
+    br_sslio_close(&ioc);
+    close(sock_fd);
+    return status;
+}

@@ -1,0 +1,435 @@
+/*
+ * wolfssl_client.c - mutual-TLS test client for pkilab on wolfSSL 5.5
+ * (Debian's libwolfssl, built with TLS 1.3, SNI and the OpenSSL extra API).
+ * Negotiates TLS 1.2 or 1.3: with 1.3 the server checks the client certificate
+ * after the client's Finished, so a refusal shows on the first read.
+ *
+ * Credentials are PEM files like the mbedTLS client: --ca, --cert (leaf or
+ * fullchain), --key (PKCS#8, SEC1 or PKCS#1).
+ *
+ * See README.md beside this file for the command line and exit codes.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* options.h first: it carries the flags the library was built with */
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/error-ssl.h>
+
+#define STACK "wolfssl"
+
+/* ======== common part: identical in the three clients ==================== */
+
+#define IO_TIMEOUT_S 10
+
+enum { MODE_ECHO = 1, MODE_MQTT = 2 };
+
+struct options {
+    const char *host, *expect_name, *ca, *cert, *key, *client_id, *topic;
+    const char *chain[8];
+    int n_chain, port, mode, no_client_cert, header_der;
+};
+
+static struct options o;
+static int g_tls13;        /* the session negotiated TLS 1.3 */
+static int g_got_app_data; /* some application data has been read */
+
+static void usage(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "%s_client: %s\n", STACK, msg);
+    fprintf(stderr,
+            "usage: %s_client --host NAME --port N --mode echo|mqtt\n"
+            "         [--expect-name NAME] [--ca FILE] [--cert FILE] [--key FILE]\n"
+            "         [--no-client-cert] [--client-id ID] [--topic T]%s\n",
+            STACK,
+#if defined(HAVE_CHAIN_OPTION)
+            "\n         [--chain FILE]..."
+#elif defined(LAB_HEADER)
+            "\n         [--header-der]"
+#else
+            ""
+#endif
+    );
+    exit(2);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    static char default_topic[300];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = NULL;
+        if (!strcmp(a, "--no-client-cert")) { o.no_client_cert = 1; continue; }
+#if defined(LAB_HEADER) && !defined(HAVE_CHAIN_OPTION)
+        if (!strcmp(a, "--header-der")) { o.header_der = 1; continue; }
+#endif
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) usage(NULL);
+        if (i + 1 >= argc) {
+            fprintf(stderr, "%s_client: %s needs a value\n", STACK, a);
+            usage(NULL);
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--host")) dst = &o.host;
+        else if (!strcmp(a, "--expect-name")) dst = &o.expect_name;
+        else if (!strcmp(a, "--ca")) dst = &o.ca;
+        else if (!strcmp(a, "--cert")) dst = &o.cert;
+        else if (!strcmp(a, "--key")) dst = &o.key;
+        else if (!strcmp(a, "--client-id")) dst = &o.client_id;
+        else if (!strcmp(a, "--topic")) dst = &o.topic;
+#ifdef HAVE_CHAIN_OPTION
+        else if (!strcmp(a, "--chain")) {
+            if (o.n_chain == (int)(sizeof o.chain / sizeof o.chain[0])) usage("too many --chain files");
+            o.chain[o.n_chain++] = v;
+            continue;
+        }
+#endif
+        else if (!strcmp(a, "--port")) {
+            char *end;
+            long p = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || p < 1 || p > 65535) usage("--port must be 1..65535");
+            o.port = (int)p;
+            continue;
+        } else if (!strcmp(a, "--mode")) {
+            if (!strcmp(v, "echo")) o.mode = MODE_ECHO;
+            else if (!strcmp(v, "mqtt")) o.mode = MODE_MQTT;
+            else usage("--mode must be echo or mqtt");
+            continue;
+        } else {
+            fprintf(stderr, "%s_client: unknown option %s\n", STACK, a);
+            usage(NULL);
+        }
+        *dst = v;
+    }
+    if (!o.host || !*o.host) usage("--host is required");
+    if (!o.port) usage("--port is required");
+    if (!o.mode) usage("--mode is required");
+    if (o.no_client_cert && (o.cert || o.key)) usage("--no-client-cert cannot be combined with --cert/--key");
+#ifndef LAB_HEADER
+    if (!o.ca) usage("--ca is required");
+    if (!o.no_client_cert && (!o.cert || !o.key)) usage("--cert and --key are required (or --no-client-cert)");
+#endif
+    if (!o.client_id) o.client_id = STACK "-client";
+    if (!o.topic) {
+        snprintf(default_topic, sizeof default_topic, "devices/%s/hello", o.client_id);
+        o.topic = default_topic;
+    }
+    if (strlen(o.client_id) > 256 || strlen(o.topic) > 256) usage("--client-id and --topic are limited to 256 bytes");
+    if (!o.expect_name) o.expect_name = o.host;
+}
+
+/* TCP connection to --host:--port with 10 s send/receive (and connect) timeouts. */
+static int tcp_connect(void)
+{
+    struct addrinfo hints, *res, *ai;
+    char port[8];
+    int fd = -1, err = 0;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof port, "%d", o.port);
+    int rc = getaddrinfo(o.host, port, &hints, &res);
+    if (rc != 0) {
+        printf("fail %s resolve: %d %s\n", STACK, rc, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai; ai = ai->ai_next) {
+        struct timeval tv = { IO_TIMEOUT_S, 0 };
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) { err = errno; continue; }
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* also bounds connect() on Linux */
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+        err = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        printf("fail %s connect: errno %d %s (%s port %d)\n", STACK, err, strerror(err), o.host, o.port);
+    return fd;
+}
+
+static const char *alert_name(int a)
+{
+    switch (a) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 116: return "certificate_required";
+    default: return "alert";
+    }
+}
+
+/* What to call an I/O failure after the handshake. */
+static const char *io_label(int is_read)
+{
+    if (g_tls13 && !g_got_app_data)
+        return "refused-after-handshake"; /* TLS 1.3: the server checks the client certificate after our Finished */
+    return is_read ? "read" : "write";
+}
+
+static int tls_write_all(const uint8_t *p, size_t n);
+static int tls_read_exact(uint8_t *p, size_t n);
+
+static size_t put_remaining_length(uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    do {
+        uint8_t b = n % 128;
+        n /= 128;
+        p[i++] = (uint8_t)(n ? (b | 0x80) : b);
+    } while (n);
+    return i;
+}
+
+static size_t put_string(uint8_t *p, const char *s)
+{
+    size_t n = strlen(s);
+    p[0] = (uint8_t)(n >> 8);
+    p[1] = (uint8_t)n;
+    memcpy(p + 2, s, n);
+    return n + 2;
+}
+
+static void hex(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && k + 4 < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, i ? " %02x" : "%02x", p[i]);
+}
+
+static int expect_packet(const char *what, const uint8_t *want)
+{
+    uint8_t got[4];
+    char g[32], w[32];
+    if (tls_read_exact(got, 4)) return -1;
+    if (memcmp(got, want, 4) == 0) return 0;
+    hex(g, sizeof g, got, 4);
+    hex(w, sizeof w, want, 4);
+    if (got[0] == 0x20 && got[1] == 0x02)
+        printf("fail %s %s: got %s, want %s (CONNACK return code %u%s)\n", STACK, what, g, w, got[3],
+               got[3] == 5 ? ": not authorized" : got[3] == 2 ? ": identifier rejected" : "");
+    else
+        printf("fail %s %s: got %s, want %s\n", STACK, what, g, w);
+    return -1;
+}
+
+/* The application exchange of --mode; returns 0 or prints a fail line. */
+static int run_exchange(void)
+{
+    uint8_t buf[1024];
+    if (o.mode == MODE_ECHO) {
+        char msg[64];
+        int n = snprintf(msg, sizeof msg, "ping from %s\n", STACK);
+        if (tls_write_all((const uint8_t *)msg, (size_t)n)) return -1;
+        if (tls_read_exact(buf, (size_t)n)) return -1;
+        if (memcmp(buf, msg, (size_t)n) != 0) {
+            char h[200];
+            hex(h, sizeof h, buf, (size_t)n);
+            printf("fail %s echo: sent %d bytes, got back different bytes: %s\n", STACK, n, h);
+            return -1;
+        }
+        return 0;
+    }
+    static const uint8_t connack[4] = { 0x20, 0x02, 0x00, 0x00 };
+    static const uint8_t puback[4] = { 0x40, 0x02, 0x00, 0x01 };
+    static const uint8_t disconnect[2] = { 0xE0, 0x00 };
+    uint8_t body[600];
+    size_t b = 0, h;
+
+    /* CONNECT: protocol "MQTT" level 4 (3.1.1), clean session, keep-alive 30 s */
+    static const uint8_t vh[10] = { 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 30 };
+    memcpy(body, vh, sizeof vh);
+    b = sizeof vh;
+    b += put_string(body + b, o.client_id);
+    buf[0] = 0x10;
+    h = 1 + put_remaining_length(buf + 1, b);
+    memcpy(buf + h, body, b);
+    if (tls_write_all(buf, h + b)) return -1;
+    if (expect_packet("connack", connack)) return -1;
+
+    /* PUBLISH QoS 1, packet id 1 */
+    char payload[64];
+    int pn = snprintf(payload, sizeof payload, "hello from %s", STACK);
+    b = put_string(body, o.topic);
+    body[b++] = 0x00;
+    body[b++] = 0x01;
+    memcpy(body + b, payload, (size_t)pn);
+    b += (size_t)pn;
+    buf[0] = 0x32;
+    h = 1 + put_remaining_length(buf + 1, b);
+    memcpy(buf + h, body, b);
+    if (tls_write_all(buf, h + b)) return -1;
+    if (expect_packet("puback", puback)) return -1;
+
+    return tls_write_all(disconnect, sizeof disconnect);
+}
+
+/* ======== end of common part ============================================== */
+static const char *short_version(const char *v)
+{
+    if (!strncmp(v, "TLSv", 4)) return v + 4;
+    return v;
+}
+
+static WOLFSSL_CTX *ctx;
+static WOLFSSL *ssl;
+
+/* "fail wolfssl WHAT: -322 peer subject name mismatch (...)" */
+static void fail_wolf(const char *what, int err, const char *extra)
+{
+    char text[WOLFSSL_MAX_ERROR_SZ];
+    wolfSSL_ERR_error_string((unsigned long)err, text);
+    printf("fail %s %s: %d %s", STACK, what, err, text);
+    if (ssl) {
+        WOLFSSL_ALERT_HISTORY h;
+        if (wolfSSL_get_alert_history(ssl, &h) == WOLFSSL_SUCCESS && h.last_rx.code > 0)
+            printf(" (received alert %d %s)", h.last_rx.code, alert_name(h.last_rx.code));
+    }
+    if (err == WANT_READ || err == WANT_WRITE) printf(" (timed out after %d s)", IO_TIMEOUT_S);
+    if (err == SOCKET_ERROR_E && errno) printf(" (errno %d %s)", errno, strerror(errno));
+    if (extra) printf(" %s", extra);
+    printf("\n");
+}
+
+static int tls_write_all(const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        int r = wolfSSL_write(ssl, p, (int)n);
+        if (r <= 0) {
+            fail_wolf(io_label(0), wolfSSL_get_error(ssl, r), NULL);
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int tls_read_exact(uint8_t *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        int r = wolfSSL_read(ssl, p + got, (int)(n - got));
+        if (r <= 0) {
+            int err = wolfSSL_get_error(ssl, r);
+            if (err == WOLFSSL_ERROR_ZERO_RETURN || err == ZERO_RETURN || err == SOCKET_PEER_CLOSED_E)
+                printf("fail %s %s: %d connection closed by the server after %zu of %zu bytes\n", STACK,
+                       io_label(1), err, got, n);
+            else
+                fail_wolf(io_label(1), err, NULL);
+            return -1;
+        }
+        got += (size_t)r;
+        g_got_app_data = 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int ret, fd = -1, status = 1;
+    parse_args(argc, argv);
+    signal(SIGPIPE, SIG_IGN);
+
+    wolfSSL_Init();
+    ctx = wolfSSL_CTX_new(wolfSSLv23_client_method()); /* highest common version: TLS 1.3 or 1.2 */
+    if (!ctx) { printf("fail %s setup: wolfSSL_CTX_new failed\n", STACK); goto out; }
+    if ((ret = wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2)) != WOLFSSL_SUCCESS) {
+        fail_wolf("setup", ret, NULL);
+        goto out;
+    }
+    if ((ret = wolfSSL_CTX_load_verify_locations(ctx, o.ca, NULL)) != WOLFSSL_SUCCESS) {
+        fail_wolf("load-ca", ret, o.ca);
+        goto out;
+    }
+    wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
+    if (!o.no_client_cert) {
+        if ((ret = wolfSSL_CTX_use_certificate_chain_file(ctx, o.cert)) != WOLFSSL_SUCCESS) {
+            fail_wolf("load-cert", ret, o.cert);
+            goto out;
+        }
+        if ((ret = wolfSSL_CTX_use_PrivateKey_file(ctx, o.key, WOLFSSL_FILETYPE_PEM)) != WOLFSSL_SUCCESS) {
+            fail_wolf("load-key", ret, o.key);
+            goto out;
+        }
+        if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+            printf("fail %s load-key: %s does not go with %s\n", STACK, o.key, o.cert);
+            goto out;
+        }
+    }
+
+    ssl = wolfSSL_new(ctx);
+    if (!ssl) { printf("fail %s setup: wolfSSL_new failed\n", STACK); goto out; }
+    if ((ret = wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, o.host, (unsigned short)strlen(o.host))) != WOLFSSL_SUCCESS) {
+        fail_wolf("setup", ret, "(SNI)");
+        goto out;
+    }
+    /* the name the server certificate must carry (CN or a DNS SAN) */
+    if ((ret = wolfSSL_check_domain_name(ssl, o.expect_name)) != WOLFSSL_SUCCESS) {
+        fail_wolf("setup", ret, "(check_domain_name)");
+        goto out;
+    }
+
+    if ((fd = tcp_connect()) < 0) goto out;
+    wolfSSL_set_fd(ssl, fd);
+
+    ret = wolfSSL_connect(ssl);
+    if (ret != WOLFSSL_SUCCESS) {
+        int err = wolfSSL_get_error(ssl, ret);
+        const char *what = "handshake";
+        char extra[160] = "";
+        long vr = wolfSSL_get_verify_result(ssl);
+        if (err == DOMAIN_NAME_MISMATCH || err == IPADDR_MISMATCH) what = "server-name";
+        else if (vr != 0 /* X509_V_OK */) what = "server-cert";
+        if (vr != 0)
+            snprintf(extra, sizeof extra, "(verify result %ld %s; name checked: %s)", vr,
+                     wolfSSL_X509_verify_cert_error_string(vr), o.expect_name);
+        else if (err == DOMAIN_NAME_MISMATCH)
+            snprintf(extra, sizeof extra, "(name checked: %s)", o.expect_name);
+        fail_wolf(what, err, extra[0] ? extra : NULL);
+        goto out;
+    }
+    g_tls13 = wolfSSL_version(ssl) == TLS1_3_VERSION;
+
+    if (run_exchange() == 0) {
+        printf("ok %s %s tls=%s cipher=%s\n", STACK, o.mode == MODE_ECHO ? "echo" : "mqtt",
+               short_version(wolfSSL_get_version(ssl)), wolfSSL_get_cipher_name(ssl));
+        status = 0;
+    }
+    wolfSSL_shutdown(ssl);
+
+out:
+    if (ssl) wolfSSL_free(ssl);
+    if (ctx) wolfSSL_CTX_free(ctx);
+    if (fd >= 0) close(fd);
+    wolfSSL_Cleanup();
+    return status;
+}
