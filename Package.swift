@@ -94,11 +94,14 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // pkilab probe's device-side connection: the system OpenSSL (libssl-dev) and libmosquitto (libmosquitto-dev).
+        .target(name: "CPKILabProbe", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("mosquitto")]),
         // The thin command-line front end.
         .executableTarget(
             name: "pkilab",
             dependencies: [
                 "PKILab",
+                "CPKILabProbe",
                 "PKILabEndpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
