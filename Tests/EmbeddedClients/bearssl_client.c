@@ -373,6 +373,18 @@ static void fail_br(const char *what, int err)
     printf("fail %s %s: %s\n", STACK, what, br_error_text(err, t, sizeof t));
 }
 
+static int is_pem(const unsigned char *d, size_t n)
+{
+    return n >= 10 && memcmp(d, "-----BEGIN", 10) == 0;
+}
+
+static void fail_load(const char *what, int err, const char *path, const unsigned char *d, size_t n)
+{
+    char t[160];
+    printf("fail %s %s: %s (%s%s)\n", STACK, what, br_error_text(err, t, sizeof t), path,
+           is_pem(d, n) ? ": this is PEM; BearSSL wants DER: openssl x509/ec/rsa -outform DER" : "");
+}
+
 static int sock_read(void *ctx, unsigned char *buf, size_t len)
 {
     for (;;) {
@@ -470,7 +482,8 @@ static int add_certs(const char *what, const char *path)
     while (n > 0) {
         size_t l = der_element_len(d, n);
         if (l == 0) {
-            printf("fail %s %s: %s is not DER (use openssl x509 -outform DER)\n", STACK, what, path);
+            printf("fail %s %s: %s is not a DER certificate%s\n", STACK, what, path,
+                   is_pem(d, n) ? " (this is PEM: openssl x509 -outform DER)" : "");
             return -1;
         }
         if (chain_len == sizeof chain / sizeof chain[0]) {
@@ -519,7 +532,7 @@ static int load_anchor(const char *path)
     const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
     if (pk == NULL) {
         int err = br_x509_decoder_last_error(&dc);
-        fail_br("load-ca", err ? err : BR_ERR_X509_TRUNCATED);
+        fail_load("load-ca", err ? err : BR_ERR_X509_TRUNCATED, path, d, n);
         return -1;
     }
     anchor.dn.data = dn.p;
@@ -631,7 +644,7 @@ int main(int argc, char **argv)
                                          br_rsa_pkcs1_sign_get_default());
             break;
         default:
-            fail_br("load-key", err ? err : BR_ERR_BAD_PARAM);
+            fail_load("load-key", err ? err : BR_ERR_BAD_PARAM, o.key, kd, kn);
             return 1;
         }
     }

@@ -439,6 +439,10 @@ static int load_credentials(void)
     else ret = MBEDTLS_ERR_PK_BAD_INPUT_DATA;
 #endif
     if (ret != 0) { fail_mbed("load-key", ret, o.key); return -1; }
+    if ((ret = mbedtls_pk_check_pair(&clicert.pk, &pkey)) != 0) {
+        fail_mbed("load-key", ret, "(the key does not go with the client certificate)");
+        return -1;
+    }
     return 0;
 }
 
@@ -477,7 +481,7 @@ int main(int argc, char **argv)
     if (strcmp(o.expect_name, o.host) != 0)
         mbedtls_ssl_conf_verify(&conf, verify_expected_name, (void *)o.expect_name);
     if (!o.no_client_cert && (ret = mbedtls_ssl_conf_own_cert(&conf, &clicert, &pkey)) != 0) {
-        fail_mbed("load-key", ret, "(certificate and key do not go together)");
+        fail_mbed("setup", ret, "(own certificate)");
         goto out;
     }
     if ((ret = mbedtls_ssl_setup(&ssl, &conf)) != 0) { fail_mbed("setup", ret, NULL); goto out; }

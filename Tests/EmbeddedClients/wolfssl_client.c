@@ -24,6 +24,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfio.h>
 
 #define STACK "wolfssl"
 
@@ -301,6 +302,38 @@ static const char *short_version(const char *v)
 
 static WOLFSSL_CTX *ctx;
 static WOLFSSL *ssl;
+static int io_errno; /* errno of the last failed socket call (EAGAIN: the 10 s timeout) */
+
+/*
+ * Socket I/O callbacks. wolfSSL's own ones treat an expired SO_RCVTIMEO
+ * (EAGAIN on a blocking socket) as "want read" and silently retry, so a silent
+ * server would hang the handshake for ever; these make a timeout a hard error.
+ */
+static int io_recv(WOLFSSL *s, char *buf, int sz, void *c)
+{
+    (void)s;
+    for (;;) {
+        ssize_t r = recv(*(int *)c, buf, (size_t)sz, 0);
+        if (r > 0) return (int)r;
+        if (r == 0) return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+        if (errno == EINTR) continue;
+        io_errno = errno;
+        return errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST : WOLFSSL_CBIO_ERR_GENERAL;
+    }
+}
+
+static int io_send(WOLFSSL *s, char *buf, int sz, void *c)
+{
+    (void)s;
+    for (;;) {
+        ssize_t r = send(*(int *)c, buf, (size_t)sz, MSG_NOSIGNAL);
+        if (r >= 0) return (int)r;
+        if (errno == EINTR) continue;
+        io_errno = errno;
+        return errno == EPIPE ? WOLFSSL_CBIO_ERR_CONN_CLOSE
+             : errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST : WOLFSSL_CBIO_ERR_GENERAL;
+    }
+}
 
 /* "fail wolfssl WHAT: -322 peer subject name mismatch (...)" */
 static void fail_wolf(const char *what, int err, const char *extra)
@@ -313,8 +346,8 @@ static void fail_wolf(const char *what, int err, const char *extra)
         if (wolfSSL_get_alert_history(ssl, &h) == WOLFSSL_SUCCESS && h.last_rx.code > 0)
             printf(" (received alert %d %s)", h.last_rx.code, alert_name(h.last_rx.code));
     }
-    if (err == WANT_READ || err == WANT_WRITE) printf(" (timed out after %d s)", IO_TIMEOUT_S);
-    if (err == SOCKET_ERROR_E && errno) printf(" (errno %d %s)", errno, strerror(errno));
+    if (io_errno == EAGAIN || io_errno == EWOULDBLOCK) printf(" (timed out after %d s)", IO_TIMEOUT_S);
+    else if (io_errno) printf(" (errno %d %s)", io_errno, strerror(io_errno));
     if (extra) printf(" %s", extra);
     printf("\n");
 }
@@ -353,6 +386,21 @@ static int tls_read_exact(uint8_t *p, size_t n)
     return 0;
 }
 
+/* wolfSSL_CTX_* file loaders return WOLFSSL_FAILURE (0) or a negative code */
+static void fail_wolf_load(const char *what, int ret, const char *path)
+{
+    int err = ret < 0 ? ret : (int)wolfSSL_ERR_get_error();
+    char extra[400];
+    if (err > 0) err = -err; /* the error queue holds the code without its sign */
+    snprintf(extra, sizeof extra, "(%s%s)", path,
+             ret == WOLFSSL_BAD_FILE ? ": cannot read it" : err == 0 ? ": not valid PEM" : "");
+    if (err == 0 && access(path, R_OK) != 0)
+        printf("fail %s %s: %d WOLFSSL_FAILURE (%s: errno %d %s)\n", STACK, what, ret, path, errno, strerror(errno));
+    else if (err == 0)
+        printf("fail %s %s: %d WOLFSSL_FAILURE %s\n", STACK, what, ret, extra);
+    else fail_wolf(what, err, extra);
+}
+
 int main(int argc, char **argv)
 {
     int ret, fd = -1, status = 1;
@@ -367,17 +415,17 @@ int main(int argc, char **argv)
         goto out;
     }
     if ((ret = wolfSSL_CTX_load_verify_locations(ctx, o.ca, NULL)) != WOLFSSL_SUCCESS) {
-        fail_wolf("load-ca", ret, o.ca);
+        fail_wolf_load("load-ca", ret, o.ca);
         goto out;
     }
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
     if (!o.no_client_cert) {
         if ((ret = wolfSSL_CTX_use_certificate_chain_file(ctx, o.cert)) != WOLFSSL_SUCCESS) {
-            fail_wolf("load-cert", ret, o.cert);
+            fail_wolf_load("load-cert", ret, o.cert);
             goto out;
         }
         if ((ret = wolfSSL_CTX_use_PrivateKey_file(ctx, o.key, WOLFSSL_FILETYPE_PEM)) != WOLFSSL_SUCCESS) {
-            fail_wolf("load-key", ret, o.key);
+            fail_wolf_load("load-key", ret, o.key);
             goto out;
         }
         if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
@@ -400,6 +448,10 @@ int main(int argc, char **argv)
 
     if ((fd = tcp_connect()) < 0) goto out;
     wolfSSL_set_fd(ssl, fd);
+    wolfSSL_SSLSetIORecv(ssl, io_recv);
+    wolfSSL_SSLSetIOSend(ssl, io_send);
+    wolfSSL_SetIOReadCtx(ssl, &fd);
+    wolfSSL_SetIOWriteCtx(ssl, &fd);
 
     ret = wolfSSL_connect(ssl);
     if (ret != WOLFSSL_SUCCESS) {
@@ -409,9 +461,11 @@ int main(int argc, char **argv)
         long vr = wolfSSL_get_verify_result(ssl);
         if (err == DOMAIN_NAME_MISMATCH || err == IPADDR_MISMATCH) what = "server-name";
         else if (vr != 0 /* X509_V_OK */) what = "server-cert";
-        if (vr != 0)
-            snprintf(extra, sizeof extra, "(verify result %ld %s; name checked: %s)", vr,
-                     wolfSSL_X509_verify_cert_error_string(vr), o.expect_name);
+        if (vr != 0) {
+            const char *vs = wolfSSL_X509_verify_cert_error_string(vr);
+            if (!strncmp(vs, "unknown", 7)) vs = vr == 21 ? "unable to verify the first certificate" : "";
+            snprintf(extra, sizeof extra, "(verify result %ld %s; name checked: %s)", vr, vs, o.expect_name);
+        }
         else if (err == DOMAIN_NAME_MISMATCH)
             snprintf(extra, sizeof extra, "(name checked: %s)", o.expect_name);
         fail_wolf(what, err, extra[0] ? extra : NULL);
