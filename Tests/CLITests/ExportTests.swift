@@ -189,5 +189,8 @@ struct ExportTests {
         #expect(list.stdout.contains("pem,der,c,p12"), "\(list)")
         let unknown = try Pkilab.run(["export", "device-001", "--format", "jks"], in: scratch.path)
         #expect(unknown.status == 64 && unknown.stderr.contains("not an export format"), "\(unknown)")
+        let authority = try Pkilab.run(["export", "issuing", "--format", "pem"], in: scratch.path)
+        #expect(authority.status == 66 && authority.stderr.contains("never an authority's key"), "\(authority)")
+        #expect(!scratch.exists("ca/exports/issuing"))
     }
 }

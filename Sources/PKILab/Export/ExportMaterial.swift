@@ -19,6 +19,10 @@ public struct ExportMaterial: Sendable {
 
     /// Reads `name`'s folder and the root from `store`.
     public init(store: LabStore, lab: Lab, name: String) throws(StoreError) {
+        guard lab.authority(named: name) == nil else {
+            throw StoreError(.notFound, "\"\(name)\" is an authority: pkilab exports device and server identities, never an authority's key",
+                             hint: "every export already holds the root's certificate (ca.pem, ca.der, lab_ca_pem); export a certificate such as \(lab.certificates.first?.name ?? "device-001")")
+        }
         let (folder, _) = try store.folder(of: name, in: lab)
         func read(_ file: String) throws(StoreError) -> String {
             guard let text = try? String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8) else {
