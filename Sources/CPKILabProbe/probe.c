@@ -50,11 +50,12 @@ static int dial(const char *host, int port, int timeout_seconds, char *error, si
     return fd;
 }
 
-static int asked;
-static int client_cert_callback(SSL *ssl, X509 **x509, EVP_PKEY **pkey) {
-    (void)ssl; (void)x509; (void)pkey;
-    asked = 1;
-    return 0;  // only used when no certificate is configured: send none
+// Notes a CertificateRequest from the server (TLS 1.2 and 1.3 alike; the callback sees decrypted handshake messages).
+static void message_callback(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg) {
+    (void)version; (void)ssl;
+    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 && ((const unsigned char *)buf)[0] == SSL3_MT_CERTIFICATE_REQUEST) {
+        *(int *)arg = 1;
+    }
 }
 
 static void verify_against(STACK_OF(X509) *chain, const char *name, const char *cafile, long *result, char *text, size_t size) {
@@ -92,7 +93,7 @@ void pkilab_tls_probe(const char *host, int port, const char *name, const char *
     memset(result, 0, sizeof *result);
     result->verify_lab = -1;
     result->verify_system = -1;
-    asked = 0;
+    int asked = 0;
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);  // the chain is judged below, against the lab root and the system
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
@@ -103,7 +104,8 @@ void pkilab_tls_probe(const char *host, int port, const char *name, const char *
             return;
         }
     }
-    SSL_CTX_set_client_cert_cb(ctx, client_cert_callback);
+    SSL_CTX_set_msg_callback(ctx, message_callback);
+    SSL_CTX_set_msg_callback_arg(ctx, &asked);
     if (alpn && alpn[0]) {
         unsigned char wire[256];
         size_t length = 0;
@@ -137,7 +139,6 @@ void pkilab_tls_probe(const char *host, int port, const char *name, const char *
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &normal, sizeof normal);
     }
     result->connected = result->error[0] == 0;
-    result->asked_for_certificate = asked || (certfile && SSL_get_certificate(ssl) && SSL_get_client_CA_list(ssl) != NULL);
     snprintf(result->version, sizeof result->version, "%s", SSL_get_version(ssl));
     snprintf(result->cipher, sizeof result->cipher, "%s", SSL_get_cipher_name(ssl));
     const unsigned char *selected = NULL;
@@ -150,7 +151,7 @@ void pkilab_tls_probe(const char *host, int port, const char *name, const char *
         X509_NAME_oneline(sk_X509_NAME_value(names, index), line, sizeof line);
         append(result->ca_names, sizeof result->ca_names, line);
     }
-    if (sk_X509_NAME_num(names) > 0) result->asked_for_certificate = 1;
+    result->asked_for_certificate = asked;
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
     for (int index = 0; chain && index < sk_X509_num(chain); index++) {
         char line[256];

@@ -112,8 +112,11 @@ public final class LabServer: Sendable {
                                                                                          filesFolder: files, requestLog: onRequest)))
             case .mqtt:
                 guard let hub else { continue }
-                let listener = MQTTListener(name: spec.name, hub: hub, configuration: spec.mqtt.configuration(name: spec.name),
-                                            identitySource: spec.mqtt.identity, tls: context, connectTimeout: .seconds(handshakeTimeout))
+                func makeListener(_ name: String, tls: EndpointContext?) -> MQTTListener {
+                    MQTTListener(name: name, hub: hub, configuration: spec.mqtt.configuration(name: name), identitySource: spec.mqtt.identity,
+                                 tls: tls, connectTimeout: .seconds(handshakeTimeout))
+                }
+                let listener = makeListener(spec.name, tls: context)
                 tcp.append(TCPEndpoint(spec: spec, scheme: "mqtts") { channel in
                     let state = try LabTLSPipeline.configure(channel, endpoint: context)
                     try channel.pipeline.syncOperations.addHandler(
@@ -124,8 +127,7 @@ public final class LabServer: Sendable {
                     plain.name = "\(spec.name)-plain"
                     plain.port = plainPort
                     plain.clientAuth = .none
-                    let plainListener = MQTTListener(name: plain.name, hub: hub, configuration: spec.mqtt.configuration(name: plain.name),
-                                                     identitySource: spec.mqtt.identity, tls: nil, connectTimeout: .seconds(handshakeTimeout))
+                    let plainListener = makeListener(plain.name, tls: nil)
                     tcp.append(TCPEndpoint(spec: plain, scheme: "mqtt") { channel in
                         try channel.pipeline.syncOperations.addHandler(
                             MQTTConnectionHandler(listener: plainListener, state: nil, peer: LabTLSPipeline.peer(of: channel)))

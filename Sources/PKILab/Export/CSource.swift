@@ -14,7 +14,7 @@ enum CSource {
         var rows: [String] = []
         var index = 0
         while index < bytes.count {
-            let row = bytes[index..<min(index + 12, bytes.count)].map { "0x" + hex($0) }.joined(separator: ", ")
+            let row = bytes[index..<min(index + 12, bytes.count)].map { "0x" + CollectionOfOne($0).lowercaseHex }.joined(separator: ", ")
             rows.append("    " + row + ",")
             index += 12
         }
@@ -25,10 +25,6 @@ enum CSource {
     /// Defines LAB_UNUSED, so a firmware that uses only some of the arrays builds with -Wall -Werror.
     static let unusedMacro = "#ifndef LAB_UNUSED\n#if defined(__GNUC__) || defined(__clang__)\n#define LAB_UNUSED __attribute__((unused))\n#else\n#define LAB_UNUSED\n#endif\n#endif\n\n"
 
-    static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
-    }
 
     /// A C identifier from a name such as `device-001`.
     static func identifier(_ name: String) -> String {

@@ -1,5 +1,4 @@
 import Foundation
-import SwiftASN1
 import X509
 
 /// Everything an export is made from: a lab identity's certificate, key and chain, and the lab's root, as the
@@ -61,13 +60,11 @@ public struct ExportMaterial: Sendable {
     }
 
     static func der(_ certificate: Certificate) -> [UInt8] {
-        var serializer = DER.Serializer()
-        try? serializer.serialize(certificate)
-        return serializer.serializedBytes
+        (try? certificate.derBytes) ?? []
     }
 
     static func pem(_ certificate: Certificate) -> String {
-        PEMDocument(type: "CERTIFICATE", derBytes: der(certificate)).pemString + "\n"
+        ((try? certificate.serializeAsPEM().pemString) ?? "") + "\n"
     }
 
     var leafDER: [UInt8] { Self.der(leaf) }
