@@ -19,6 +19,8 @@ public struct RunningEndpoint: Sendable, Codable {
     public var tls: String
     /// MQTT: `mosquitto` or `aws`.
     public var behaviour: String?
+    /// The zoo's bad servers: which one (a ``ZooServer`` raw value).
+    public var zoo: String?
 }
 
 /// A lab identity's files, for clients: what to pass as CA, certificate and key.
@@ -40,6 +42,11 @@ public struct ReadyLab: Sendable, Codable {
     public var identities: [IdentityFiles]
     /// What the MQTT broker allows, in words (nil without an MQTT endpoint).
     public var policy: String?
+    /// Things that did not go as configured but did not stop the lab (for example SNTP without permission for port 123).
+    public var notices: [String]
+    /// The SNTP answers' offset from this machine's clock (`--time-offset`), and the lab's own validation clock's.
+    public var timeOffset: String
+    public var labClockOffset: String
 }
 
 /// Starts and stops a lab's endpoints.
@@ -47,9 +54,13 @@ public final class LabServer: Sendable {
     public let lab: Lab
     public let store: LabStore
     private let tcp: [TCPEndpoint]
-    private let https: [HTTPSEndpoint]
+    private let https: [HTTPEndpoint]
+    private let sntp: [SNTPServer]
+    private let timeOffset: ClockOffset
+    private let labClock: ClockOffset
     private let hub: BrokerHub?
     private let ticker = Mutex<RepeatedTask?>(nil)
+    private let renewals = Mutex<RepeatedTask?>(nil)
     private let events: EventLog
     private let eventsPath: String
     private let identities: [IdentityFiles]
@@ -61,10 +72,16 @@ public final class LabServer: Sendable {
     ///   - bind: overrides every endpoint's address.
     ///   - portOverrides: ports by endpoint name (`echo`, `https`, `mqtt`, `mqtt-plain`, …).
     ///   - extraEventFiles: more files to append events to (`--events FILE`).
+    ///   - zoo: where to serve the zoo's bad servers (run ``LabStore/prepareZoo(for:now:)`` first), or nil for none.
+    ///   - timeOffset: what the SNTP server adds to this machine's time.
+    ///   - labClockOffset: what the endpoints add to this machine's time when they check client certificates.
     public init(lab: Lab, store: LabStore, labFolder: String, bind: String? = nil, portOverrides: [String: Int] = [:],
-                extraEventFiles: [String] = [], handshakeTimeout: Int64 = 10,
+                extraEventFiles: [String] = [], handshakeTimeout: Int64 = 10, zoo: ZooSpec? = nil,
+                timeOffset: ClockOffset = .zero, labClockOffset: ClockOffset = .zero,
                 onEvent: @escaping @Sendable (ConnectionEvent, String) -> Void, onRequest: @escaping @Sendable (RequestRecord) -> Void) throws {
         self.lab = lab
+        self.timeOffset = timeOffset
+        labClock = labClockOffset
         let absolute = store.directory.path.hasPrefix("/") ? store.directory.path
             : FileManager.default.currentDirectoryPath + "/" + store.directory.path
         let store = LabStore(path: (absolute as NSString).standardizingPath)
@@ -88,19 +105,55 @@ public final class LabServer: Sendable {
         self.identities = identities
         let exampleClient = identities.first { $0.role == .client } ?? identities.first { $0.role == .both }
         var tcp: [TCPEndpoint] = []
-        var https: [HTTPSEndpoint] = []
-        let hub = lab.endpoints.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, events: events) : nil
-        for var spec in lab.endpoints {
+        var https: [HTTPEndpoint] = []
+        var sntp: [SNTPServer] = []
+        let revocation = RevocationChecker(directory: store.directory, authorities: authorities.map { ($0.0.name, $0.1) })
+        var specs = lab.endpoints
+        if let zoo {
+            let roots = lab.authorities.filter(\.isRoot).map(\.name)
+            let address = zoo.bind ?? lab.endpoints.first { $0.kind == .echo }?.bind ?? "127.0.0.1"
+            for scenario in ZooServer.allCases {
+                var echo = EndpointSpec(kind: .echo, name: "zoo-\(scenario.rawValue)", bind: address, port: zoo.port(of: scenario),
+                                        certificate: "zoo/\(scenario.rawValue)", clientAuth: .optional, trust: roots)
+                echo.zoo = scenario
+                specs.append(echo)
+            }
+            for scenario in ZooServer.mqttVariants {
+                var mqtt = EndpointSpec(kind: .mqtt, name: "zoo-mqtt-\(scenario.rawValue)", bind: address, port: zoo.mqttPort(of: scenario) ?? 0,
+                                        certificate: "zoo/\(scenario.rawValue)", clientAuth: .optional, trust: roots)
+                mqtt.zoo = scenario
+                specs.append(mqtt)
+            }
+        }
+        let hub = specs.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, events: events) : nil
+        for var spec in specs {
             if let bind { spec.bind = bind }
             if let port = portOverrides[spec.name] { spec.port = port }
+            switch spec.kind {
+            case .crl:
+                https.append(HTTPEndpoint(plain: spec, router: CRLRoutes.router(lab: lab, store: store, endpoint: spec.name, requestLog: onRequest)))
+                continue
+            case .sntp:
+                sntp.append(SNTPServer(spec: spec, offset: timeOffset, events: events))
+                continue
+            default:
+                break
+            }
             let trust = authorities.filter { spec.trust.contains($0.0.name) }.map(\.1)
             let alpn = spec.alpn.isEmpty ? (spec.kind == .https ? (spec.http2 ? ["h2", "http/1.1"] : ["http/1.1"]) : []) : spec.alpn
             let sslContext = try ServerTLS.context(for: spec, store: store, trust: trust, alpn: alpn)
             let context = try EndpointContext(spec: spec, sslContext: sslContext,
-                                              verifier: ChainVerifier(roots: trust, intermediates: intermediates), events: events,
+                                              verifier: ChainVerifier(roots: trust, intermediates: intermediates, revocation: revocation), events: events,
                                               handshakeTimeout: .seconds(handshakeTimeout),
-                                              rootBundle: store.directory.rootBundle, exampleClient: exampleClient)
+                                              rootBundle: store.directory.rootBundle, exampleClient: exampleClient, clock: labClockOffset)
             switch spec.kind {
+            case .crl, .sntp:
+                continue
+            case .echo where spec.zoo != nil:
+                tcp.append(TCPEndpoint(spec: spec, scheme: "tls") { channel in
+                    let state = try LabTLSPipeline.configure(channel, endpoint: context)
+                    try channel.pipeline.syncOperations.addHandler(ZooEchoHandler(state: state))
+                })
             case .echo:
                 tcp.append(TCPEndpoint(spec: spec, scheme: "tls") { channel in
                     _ = try LabTLSPipeline.configure(channel, endpoint: context)
@@ -108,7 +161,7 @@ public final class LabServer: Sendable {
                 })
             case .https:
                 let files = spec.files.map { $0.hasPrefix("/") ? $0 : "\(labFolder)/\($0)" }
-                https.append(HTTPSEndpoint(context: context, router: HTTPSRoutes.router(lab: lab, store: store, endpoint: context,
+                https.append(HTTPEndpoint(context: context, router: HTTPSRoutes.router(lab: lab, store: store, endpoint: context,
                                                                                          filesFolder: files, requestLog: onRequest)))
             case .mqtt:
                 guard let hub else { continue }
@@ -137,12 +190,14 @@ public final class LabServer: Sendable {
         }
         self.tcp = tcp
         self.https = https
+        self.sntp = sntp
         self.hub = hub
     }
 
     /// Binds every endpoint; returns where they listen. On failure, whatever started is stopped again.
     public func start() async throws -> ReadyLab {
         var running: [RunningEndpoint] = []
+        var notices: [String] = []
         do {
             for endpoint in tcp {
                 let port = try await endpoint.start(group: MultiThreadedEventLoopGroup.singleton)
@@ -150,12 +205,26 @@ public final class LabServer: Sendable {
             }
             for endpoint in https {
                 let port = try await endpoint.start()
-                running.append(Self.describe(endpoint.context.spec, port: port, scheme: "https"))
+                running.append(Self.describe(endpoint.spec, port: port, scheme: endpoint.scheme))
+            }
+            for server in sntp {
+                do {
+                    let port = try await server.start(group: MultiThreadedEventLoopGroup.singleton)
+                    running.append(Self.describe(server.spec, port: port, scheme: "ntp"))
+                } catch let error as IOError where error.errnoCode == EACCES && server.spec.port < 1024 {
+                    notices.append("SNTP is off: port \(server.spec.port) needs root or CAP_NET_BIND_SERVICE (sudo setcap cap_net_bind_service=+ep \"$(command -v pkilab)\"). Devices (lwIP) always ask port 123; for a client that can use another port, give --port sntp=1123.")
+                }
             }
         } catch {
             await shutdown()
             throw error
         }
+        let store = self.store
+        let lab = self.lab
+        let renewal = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in
+            try? store.renewRevocationLists(of: lab)
+        }
+        renewals.withLock { $0 = renewal }
         if let hub {
             let timer = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
                 hub.tick()
@@ -163,25 +232,28 @@ public final class LabServer: Sendable {
             ticker.withLock { $0 = timer }
         }
         return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: eventsPath, endpoints: running, identities: identities,
-                        policy: hub?.policyDescription)
+                        policy: hub?.policyDescription, notices: notices, timeOffset: timeOffset.description, labClockOffset: labClock.description)
     }
 
     /// Stops accepting, lets open connections finish for up to `grace` seconds, then closes them. MQTT 5 clients
     /// are told the server is shutting down (0x8B).
     public func shutdown(grace: Int64 = 3) async {
         ticker.withLock { $0?.cancel() }
+        renewals.withLock { $0?.cancel() }
         hub?.shutdown()
         for endpoint in tcp { await endpoint.shutdown(grace: .seconds(grace)) }
         for endpoint in https { await endpoint.shutdown() }
+        for server in sntp { await server.shutdown() }
     }
 
     static func describe(_ spec: EndpointSpec, port: Int, scheme: String) -> RunningEndpoint {
         let host = spec.bind.contains(":") ? "[\(spec.bind)]" : spec.bind
         let display = spec.bind == "0.0.0.0" ? "localhost" : host
+        let tls = scheme == "mqtt" || !spec.kind.usesTLS
         return RunningEndpoint(name: spec.name, kind: spec.kind, host: spec.bind, port: port,
-                               url: "\(scheme)://\(display):\(port)" + (spec.kind == .https ? "/" : ""),
-                               certificate: spec.certificate, clientAuth: spec.clientAuth, clientChain: spec.clientChain,
-                               trust: spec.trust, tls: scheme == "mqtt" ? "none" : "\(spec.minimumTLS.rawValue)–\(spec.maximumTLS.rawValue)",
-                               behaviour: spec.kind == .mqtt ? spec.mqtt.behaviour.rawValue : nil)
+                               url: "\(scheme)://\(display):\(port)" + (spec.kind == .https ? "/" : spec.kind == .crl ? "/crl/" : ""),
+                               certificate: spec.kind.usesTLS ? spec.certificate : "", clientAuth: tls ? .none : spec.clientAuth, clientChain: spec.clientChain,
+                               trust: tls ? [] : spec.trust, tls: tls ? "none" : "\(spec.minimumTLS.rawValue)–\(spec.maximumTLS.rawValue)",
+                               behaviour: spec.kind == .mqtt ? spec.mqtt.behaviour.rawValue : nil, zoo: spec.zoo?.rawValue)
     }
 }

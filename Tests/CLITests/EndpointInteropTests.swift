@@ -238,7 +238,7 @@ struct EndpointInteropTests {
         #expect(try Pkilab.run(["issue"], in: scratch.path).status == 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Pkilab.binary)
-        process.arguments = ["up", "--json", "--echo-port", "0", "--https-port", "0"]
+        process.arguments = ["up", "--json", "--echo-port", "0", "--https-port", "0", "--port", "crl=0", "--port", "sntp=0"]
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -252,7 +252,7 @@ struct EndpointInteropTests {
         let first = output.string.split(separator: "\n").first.map(String.init) ?? ""
         let ready = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
         let endpoints = ready?["endpoints"] as? [[String: Any]] ?? []
-        #expect(endpoints.map { $0["kind"] as? String } == ["echo", "mqtt", "https"], "\(first)")
+        #expect(endpoints.map { $0["kind"] as? String } == ["echo", "mqtt", "https", "crl", "sntp"], "\(first)")
         let port = endpoints.first?["port"] as? Int ?? 0
         _ = try Run.program("sh", ["-c", "sleep 1 | openssl s_client -connect 127.0.0.1:\(port) -CAfile ca/root.pem"], cwd: scratch.path, timeout: 30)
         while Date() < deadline && output.string.split(separator: "\n").count < 2 { usleep(20_000) }
@@ -316,7 +316,7 @@ struct EndpointInteropTests {
         #expect(lab.event(0)?.reason == "handshake_timeout", "\(String(describing: lab.event(0)))")
         #expect(FileManager.default.fileExists(atPath: lab.store + "/endpoints.json"))
         let ready = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: lab.store + "/endpoints.json"))) as? [String: Any]
-        #expect((ready?["endpoints"] as? [[String: Any]])?.count == 3)
+        #expect((ready?["endpoints"] as? [[String: Any]])?.count == 5, "echo, mqtt, https, crl, sntp")
         #expect((ready?["ca"] as? String)?.hasPrefix("/") == true, "paths are absolute, for CI")
         #expect(lab.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: lab.store + "/endpoints.json"))
@@ -332,7 +332,7 @@ struct EndpointInteropTests {
         defer { scratch.remove() }
         let first = try LabProcess(scratch: scratch)
         defer { first.stop() }
-        let second = try Pkilab.run(["up", "--echo-port", "\(first.echoPort)", "--https-port", "0"], in: scratch.path, timeout: 60)
+        let second = try Pkilab.run(["up", "--echo-port", "\(first.echoPort)", "--https-port", "0", "--port", "crl=0", "--port", "sntp=0"], in: scratch.path, timeout: 60)
         #expect(second.status == 69 && second.stderr.contains("could not start"), "\(second)")
     }
 }

@@ -8,14 +8,23 @@ public struct EndpointSpec: Sendable, Hashable {
         case https
         /// An MQTT 3.1.1/5.0 broker (mqtts://).
         case mqtt
+        /// Plain HTTP serving the authorities' CRLs at /crl/ (the URL in every certificate's CRL distribution point).
+        case crl
+        /// SNTP over UDP, so devices can set their clock offline (port 123 needs root or CAP_NET_BIND_SERVICE).
+        case sntp
 
         public var defaultPort: Int {
             switch self {
             case .echo: 7443
             case .https: 8443
             case .mqtt: 8883
+            case .crl: 8480
+            case .sntp: 123
             }
         }
+
+        /// Whether it speaks TLS (and so presents a certificate and checks clients).
+        public var usesTLS: Bool { [.echo, .https, .mqtt].contains(self) }
     }
 
     /// Whether a client must present a certificate.
@@ -71,6 +80,8 @@ public struct EndpointSpec: Sendable, Hashable {
     public var http2: Bool
     /// MQTT: the broker's behaviour, identity field and plain listener.
     public var mqtt: MQTTListenerSpec
+    /// Set for the zoo's bad servers: which one it is (it presents `ca/zoo/servers/NAME/`, not `certificate`).
+    public var zoo: ZooServer?
 
     public init(kind: Kind, name: String? = nil, bind: String = "127.0.0.1", port: Int? = nil, certificate: String,
                 clientAuth: ClientAuth = .require, trust: [String], clientChain: ClientChain = .complete,
@@ -91,5 +102,6 @@ public struct EndpointSpec: Sendable, Hashable {
         self.files = files
         self.http2 = http2
         self.mqtt = mqtt
+        self.zoo = nil
     }
 }

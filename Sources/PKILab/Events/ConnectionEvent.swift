@@ -34,6 +34,43 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
         }
     }
 
+    /// What a connection to one of the zoo's bad servers says about the device.
+    public struct ZooDetail: Sendable, Codable, Hashable {
+        /// The ``ZooServer`` raw value.
+        public var scenario: String
+        /// The ``ZooServer/Expectation`` raw value.
+        public var expected: String
+        /// The device completed the handshake: it accepted the server certificate.
+        public var completedHandshake: Bool
+        /// It then sent application data (bytes on the echo, an MQTT CONNECT on the broker).
+        public var sentData: Bool
+        public var verdict: ZooVerdict
+
+        public init(scenario: ZooServer, completedHandshake: Bool, sentData: Bool) {
+            self.scenario = scenario.rawValue
+            expected = scenario.expectation.rawValue
+            self.completedHandshake = completedHandshake
+            self.sentData = sentData
+            verdict = scenario.verdict(completedHandshake: completedHandshake)
+        }
+
+        /// The sentence an event about it starts with.
+        public static func explanation(_ scenario: ZooServer, completedHandshake: Bool, sentData: String?) -> String {
+            let verdict = scenario.verdict(completedHandshake: completedHandshake)
+            guard completedHandshake else {
+                return verdict == .wronglyRefused
+                    ? "the client refused the zoo's good server: it does not trust the lab root (is root.pem its CA file, and does it dial a name in the certificate?)"
+                    : "the client refused the \(scenario.rawValue) server, as it should (\(scenario.problem))"
+            }
+            let data = sentData.map { " and sent \($0)" } ?? ""
+            switch verdict {
+            case .wronglyAccepted: return "WRONGLY ACCEPTED: the client completed the handshake with the \(scenario.rawValue) server\(data): \(scenario.acceptanceMeans) (\(scenario.problem))"
+            case .noRevocationCheck: return "the client accepted the revoked server\(data): it does not check revocation (\(scenario.problem))"
+            default: return "the client completed the handshake with the \(scenario.rawValue) server\(data): \(scenario.acceptanceMeans)"
+            }
+        }
+    }
+
     /// The client certificate, as far as the endpoint saw it.
     public struct ClientCertificate: Sendable, Codable, Hashable {
         public var subject: String
@@ -84,6 +121,8 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
     public var detail: String?
     /// MQTT endpoints: the broker's side of the story.
     public var mqtt: MQTTDetail?
+    /// The zoo's bad servers: what the device did.
+    public var zoo: ZooDetail?
 
     public init(time: Date = Date(), endpoint: String, peer: String, outcome: Outcome, reason: String, explanation: String,
                 hint: String? = nil) {
@@ -105,6 +144,7 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
         self.notes = []
         self.detail = nil
         self.mqtt = nil
+        self.zoo = nil
     }
 
     /// The event as one JSON line (no trailing newline).

@@ -9,6 +9,8 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
     case wrongPurpose = "wrong_purpose"
     case brokenChain = "broken_chain"
     case nameConstraintViolation = "name_constraint_violation"
+    case revoked
+    case weakKey = "weak_key"
     case notATLSClient = "not_a_tls_client"
     case protocolVersion = "protocol_version"
     case noSharedCipher = "no_shared_cipher"
@@ -26,6 +28,8 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
         case .brokenChain: self = .brokenChain
         case .nameMismatch, .wrongPurpose: self = .wrongPurpose
         case .nameConstraintViolation: self = .nameConstraintViolation
+        case .revoked: self = .revoked
+        case .weakKey: self = .weakKey
         }
     }
 }

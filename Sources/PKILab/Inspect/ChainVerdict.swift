@@ -12,6 +12,10 @@ public struct ChainVerdict: Sendable, Codable, Hashable {
         case nameMismatch = "name_mismatch"
         case wrongPurpose = "wrong_purpose"
         case nameConstraintViolation = "name_constraint_violation"
+        /// On its authority's CRL.
+        case revoked
+        /// An RSA key under 2048 bits (which swift-certificates will not even load).
+        case weakKey = "weak_key"
     }
 
     public var valid: Bool

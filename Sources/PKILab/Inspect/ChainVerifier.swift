@@ -16,10 +16,13 @@ public struct ChainVerifier: Sendable {
 
     public var roots: [Certificate]
     public var intermediates: [Certificate]
+    /// The store's CRLs; nil to skip revocation checks.
+    public var revocation: RevocationChecker?
 
-    public init(roots: [Certificate], intermediates: [Certificate]) {
+    public init(roots: [Certificate], intermediates: [Certificate], revocation: RevocationChecker? = nil) {
         self.roots = roots
         self.intermediates = intermediates
+        self.revocation = revocation
     }
 
     /// Verifies `leaf`, using `presented` certificates (for example the rest of a fullchain.pem) as well as the
@@ -31,7 +34,7 @@ public struct ChainVerifier: Sendable {
         // checks below, which find the reason in words.
         let isAuthority = (try? leaf.extensions.basicConstraints).map { if case .isCertificateAuthority = $0 { return true } else { return false } } ?? false
         if !(purpose != nil && isAuthority), case .validCertificate(let chain) = await rfc5280(leaf, presented: presented, host: host, purpose: purpose, at: time) {
-            return Self.valid(leafName: leafName, leaf: leaf, chain: Array(chain), host: host, purpose: purpose)
+            return revoked(Array(chain), leafName: leafName) ?? Self.valid(leafName: leafName, leaf: leaf, chain: Array(chain), host: host, purpose: purpose)
         }
         // 1. A path to a root of the lab.
         var path = [leaf]
@@ -98,7 +101,7 @@ public struct ChainVerifier: Sendable {
         // 5. RFC 5280 as swift-certificates sees it.
         switch await rfc5280(leaf, presented: presented, host: host, purpose: purpose, at: time) {
         case .validCertificate:
-            return Self.valid(leafName: leafName, leaf: leaf, chain: path, host: host, purpose: purpose)
+            return revoked(path, leafName: leafName) ?? Self.valid(leafName: leafName, leaf: leaf, chain: path, host: host, purpose: purpose)
         case .couldNotValidate(let failures):
             let text = failures.first.map { Self.short($0.policyFailureReason.description) } ?? "no path to a trusted root"
             if text.lowercased().contains("subtree") || text.lowercased().contains("name constraint") {
@@ -112,6 +115,22 @@ public struct ChainVerifier: Sendable {
             ChainVerdict(valid: false, reason: reason, message: "\(leafName) is not valid: \(message)", hint: hint,
                          chain: path.map(\.subject.description))
         }
+    }
+
+    /// The verdict when a certificate on `chain` (leaf first, root last) is on its authority's CRL.
+    private func revoked(_ chain: [Certificate], leafName: String) -> ChainVerdict? {
+        guard let revocation, chain.count > 1 else { return nil }
+        for index in 0..<(chain.count - 1) {
+            guard let finding = revocation.finding(for: chain[index], issuer: chain[index + 1]) else { continue }
+            let who = index == 0 ? "it was" : "its authority \"\(chain[index].subject.commonName ?? chain[index].subject.description)\" was"
+            let why = finding.reason.map { " (\($0.rawValue))" } ?? ""
+            let number = finding.crlNumber.map { ", CRL number \($0)" } ?? ""
+            return ChainVerdict(valid: false, reason: .revoked,
+                                message: "\(leafName) is not valid: \(who) revoked on \(LabDate.humanWithTime(finding.revokedAt))\(why) by \"\(finding.authoritySubject)\"\(number)",
+                                hint: "if that was a mistake: pkilab unrevoke; otherwise give the device a new certificate (delete its folder under ca/ and run pkilab issue)",
+                                chain: chain.map(\.subject.description))
+        }
+        return nil
     }
 
     private func rfc5280(_ leaf: Certificate, presented: [Certificate], host: String?, purpose: Purpose?, at time: Date) async -> CertificateValidationResult {

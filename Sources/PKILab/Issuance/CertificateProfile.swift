@@ -20,6 +20,7 @@ public enum CertificateProfile {
             ski
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier ?? ski.keyIdentifier)
             if let nameConstraints { Critical(nameConstraints) }
+            if let url = spec.crlURL { try crlDistributionPoint(url) }
         }
     }
 
@@ -40,7 +41,24 @@ public enum CertificateProfile {
             san
             SubjectKeyIdentifier(hash: publicKey)
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier)
+            if let url = spec.crlURL { try crlDistributionPoint(url) }
         }
+    }
+
+    /// A CRL distribution points extension (RFC 5280 §4.2.1.13) with one full-name URI; swift-certificates has
+    /// no type for it.
+    public static func crlDistributionPoint(_ url: String) throws -> Certificate.Extension {
+        var coder = DER.Serializer()
+        try coder.appendConstructedNode(identifier: .sequence) { points in
+            try points.appendConstructedNode(identifier: .sequence) { point in
+                try point.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { name in
+                    try name.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { fullName in
+                        try fullName.serialize(GeneralName.uniformResourceIdentifier(url))
+                    }
+                }
+            }
+        }
+        return Certificate.Extension(oid: [2, 5, 29, 31], critical: false, value: coder.serializedBytes[...])
     }
 
     static func generalName(_ name: CertificateName) -> GeneralName {

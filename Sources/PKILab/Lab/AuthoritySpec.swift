@@ -13,6 +13,8 @@ public struct AuthoritySpec: Sendable, Hashable {
     public var nameConstraints: NameConstraintsSpec?
     /// Where it was declared, for error messages.
     public var location: SourceLocation
+    /// The CRL distribution point an intermediate carries: its parent's CRL (nil for a root).
+    public var crlURL: String?
 
     public init(name: String, parent: String?, subject: SubjectSpec, key: KeyAlgorithm, validity: ValiditySpec,
                 pathLength: Int?, nameConstraints: NameConstraintsSpec?, location: SourceLocation) {
@@ -24,6 +26,7 @@ public struct AuthoritySpec: Sendable, Hashable {
         self.pathLength = pathLength
         self.nameConstraints = nameConstraints
         self.location = location
+        self.crlURL = nil
     }
 
     public var isRoot: Bool { parent == nil }
@@ -36,6 +39,6 @@ public struct AuthoritySpec: Sendable, Hashable {
 
     /// Everything that goes into the certificate, for deciding whether it must be re-signed.
     public var specDigestText: String {
-        "\(identityDigestText) validity=\(validity) pathlen=\(pathLength.map(String.init) ?? "-") nc=\(nameConstraints?.description ?? "-")"
+        "\(identityDigestText) validity=\(validity) pathlen=\(pathLength.map(String.init) ?? "-") nc=\(nameConstraints?.description ?? "-")\(crlURL.map { " crl=\($0)" } ?? "")"
     }
 }

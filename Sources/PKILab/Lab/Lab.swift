@@ -15,9 +15,16 @@ public struct Lab: Sendable {
     /// Who may publish and subscribe where on the MQTT endpoints; nil when the lab has no `policy:` (then
     /// everything is allowed, and `pkilab up` says so).
     public var policy: BrokerPolicy?
+    /// The zoo's listeners, when the lab has a `zoo:` section (`pkilab up --zoo` adds the default).
+    public var zoo: ZooSpec?
+    /// The base URL of the CRLs, as every certificate's CRL distribution point names them (`URL/AUTHORITY.crl`).
+    public var crlBaseURL: String
 
     public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults,
-                endpoints: [EndpointSpec] = [], policy: BrokerPolicy? = nil) {
+                endpoints: [EndpointSpec] = [], policy: BrokerPolicy? = nil, zoo: ZooSpec? = nil,
+                crlBaseURL: String = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)/crl") {
+        self.zoo = zoo
+        self.crlBaseURL = crlBaseURL
         self.name = name
         self.file = file
         self.authorities = authorities

@@ -8,7 +8,9 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "zoo", "revocation"]
+    static let zooKeys = ["port", "mqtt_port", "bind"]
+    static let revocationKeys = ["url"]
     static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
     static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
                                "ciphers", "alpn", "files", "http2"]
@@ -48,6 +50,12 @@ struct LabBuilder {
             throw authoritiesNode.error(.missingKey, "the lab declares no authorities", hint: "add at least a root authority")
         }
         let ordered = try order(authorities, parentNodes: parentNodes)
+        for authority in ordered where authority.validity.clockless {
+            if let parent = authority.parent.flatMap({ name in ordered.first { $0.name == name } }), !parent.validity.clockless, let node = parentNodes[authority.name] {
+                throw node.error(.invalidValue, "authority \"\(authority.name)\" is clockless but its parent \"\(parent.name)\" is not: a device with a 1970 clock checks every certificate of the chain",
+                                 hint: "give validity: clockless to \"\(parent.name)\" too, or make \"\(authority.name)\" a root of its own")
+            }
+        }
 
         var certificates: [LeafSpec] = []
         if let certificatesNode = entry("certificates") {
@@ -62,8 +70,51 @@ struct LabBuilder {
         }
         let endpoints = try readEndpoints(entry("endpoints"), authorities: ordered, certificates: certificates)
         let policy = try entry("policy").map { node throws(LabFileError) in try readPolicy(node) }
-        return Lab(name: labName, file: reader.displayName, authorities: ordered, certificates: certificates, defaults: defaults,
-                   endpoints: endpoints, policy: policy)
+        let zoo = try entry("zoo").map { node throws(LabFileError) in try readZoo(node) } ?? nil
+        // Every certificate below a root names its issuer's CRL, served by the crl endpoint.
+        var crlBase = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)/crl"
+        if let crl = endpoints.first(where: { $0.kind == .crl }), crl.port != 0 {
+            let host = ["127.0.0.1", "0.0.0.0", "::", "::1"].contains(crl.bind) ? "localhost" : (crl.bind.contains(":") ? "[\(crl.bind)]" : crl.bind)
+            crlBase = "http://\(host):\(crl.port)/crl"
+        }
+        if let node = entry("revocation") {
+            for (key, value) in try node.mapping(allowed: Self.revocationKeys, what: "the revocation settings") where key == "url" {
+                let text = try value.string(what: "the base URL of the CRLs")
+                guard text.hasPrefix("http://"), URL(string: text)?.host != nil else {
+                    throw value.error(.invalidValue, "\"\(text)\" is not an http:// URL",
+                                      hint: "CRLs are fetched over plain HTTP (RFC 5280 §4.2.1.13), e.g. url: http://192.168.1.10:8480/crl")
+                }
+                crlBase = text.hasSuffix("/") ? String(text.dropLast()) : text
+            }
+        }
+        let withCRL = ordered.map { authority -> AuthoritySpec in
+            var authority = authority
+            authority.crlURL = authority.parent.map { "\(crlBase)/\($0).crl" }
+            return authority
+        }
+        certificates = certificates.map { leaf in
+            var leaf = leaf
+            leaf.crlURL = "\(crlBase)/\(leaf.issuer).crl"
+            return leaf
+        }
+        return Lab(name: labName, file: reader.displayName, authorities: withCRL, certificates: certificates, defaults: defaults,
+                   endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase)
+    }
+
+    // MARK: Zoo
+
+    /// `zoo: true`, `zoo: false`, or `zoo: { port: 9400, mqtt_port: 9500, bind: 127.0.0.1 }`.
+    private func readZoo(_ node: LabNode) throws(LabFileError) -> ZooSpec? {
+        if case .scalar = node.node { return try bool(node) ? ZooSpec() : nil }
+        var spec = ZooSpec()
+        for (key, value) in try node.mapping(allowed: Self.zooKeys, what: "the zoo's settings") {
+            switch key {
+            case "port": spec.port = try value.int(what: "the first zoo port", range: 0...(65535 - ZooServer.allCases.count))
+            case "mqtt_port": spec.mqttPort = try value.int(what: "the first zoo MQTT port", range: 0...(65535 - ZooServer.mqttVariants.count))
+            default: spec.bind = try bindAddress(value)
+            }
+        }
+        return spec
     }
 
     // MARK: Endpoints
@@ -118,7 +169,7 @@ struct LabBuilder {
         var spec = base
         var enabled = true
         if let endpointNode {
-            let allowed = Self.endpointKeys + (kind == .mqtt ? Self.mqttKeys : [])
+            let allowed = kind.usesTLS ? Self.endpointKeys + (kind == .mqtt ? Self.mqttKeys : []) : ["enabled", "port", "bind"]
             for (key, value) in try endpointNode.mapping(allowed: allowed, what: "an endpoint") {
                 switch key {
                 case "enabled": enabled = try bool(value)
@@ -371,6 +422,14 @@ struct LabBuilder {
             subject.fields["CN"] = primary ?? name
         }
         let validity = try readValidity(entries, default: defaults.leafValidity, owner: node)
+        if validity.clockless {
+            if let dated = ancestry.first(where: { !$0.validity.clockless }) {
+                throw (entry("validity") ?? node).error(.invalidValue,
+                    "\"\(name)\" is clockless but its authority \"\(dated.name)\" is not: a device with a 1970 clock checks every certificate of the chain",
+                    hint: "give validity: clockless to \(ancestry.filter { !$0.validity.clockless }.map { "\"\($0.name)\"" }.joined(separator: " and ")) too (a separate clockless root keeps the rest of the lab as it is)")
+            }
+            notices.append("validity: clockless: valid from 1970-01-01, so a device whose clock is unset accepts it. Use it only to tell a clock problem from a TLS problem, then set the clock (SNTP)")
+        }
         return LeafSpec(name: name, issuer: issuer, role: role, subject: subject, names: names, key: key,
                         validity: validity, notices: notices, location: node.keyLocation ?? node.location)
     }
@@ -480,6 +539,13 @@ struct LabBuilder {
 
     private func readValidity(_ entries: [(key: String, value: LabNode)], default fallback: LabDuration, owner: LabNode) throws(LabFileError) -> ValiditySpec {
         func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
+        if let node = entry("validity"), (try? node.string(what: "a validity"))?.lowercased() == "clockless" {
+            if let dated = entry("not_before") ?? entry("not_after") {
+                throw dated.error(.invalidValue, "validity: clockless sets both dates (1970-01-01 to 2049-12-31)",
+                                  hint: "remove not_before and not_after, or give a duration instead of clockless")
+            }
+            return .clockless(skew: defaults.skew)
+        }
         let durationValue = try entry("validity").map { node throws(LabFileError) in try duration(node) }
         let notBefore = try entry("not_before").map { node throws(LabFileError) in try date(node) }
         let notAfter = try entry("not_after").map { node throws(LabFileError) in try date(node) }

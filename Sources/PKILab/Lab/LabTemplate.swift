@@ -41,6 +41,8 @@ certificates:
   #   role: client
   #   not_before: 2020-01-01
   #   not_after: 2021-01-01
+  # (validity: clockless makes a certificate valid from 1970, for a device whose clock is unset; its
+  #  authorities need it too. Only to tell a clock problem from a TLS problem.)
 
 # Who may publish and subscribe where on the MQTT broker: each device in its own subtree, plus broadcast/
 # to listen to. A deny rule wins over any allow; what no rule allows is refused. Without policy: every
@@ -55,7 +57,8 @@ policy:
   #   identities: [device-002]
 
 # What `pkilab up` serves. Without this section: a TLS echo on 7443, HTTPS on 8443 and an MQTT broker on
-# 8883, on 127.0.0.1, presenting "server", requiring a client certificate under "root".
+# 8883, presenting "server" and requiring a client certificate under "root"; the CRLs over plain HTTP on
+# 8480 and SNTP on UDP 123 (when allowed to bind it). All on 127.0.0.1.
 # endpoints:
 #   bind: 127.0.0.1     # 0.0.0.0 to let boards on the LAN connect
 #   echo:  { port: 7443, client_auth: require, client_chain: complete }
@@ -63,6 +66,15 @@ policy:
 #   mqtt:  { port: 8883, behaviour: mosquitto, identity: cn }   # behaviour: aws | mosquitto; plain_port: 1883
 #   # or several MQTT listeners sharing one broker:
 #   # mqtt: [ { port: 8883 }, { name: mqtt-aws, port: 8884, behaviour: aws } ]
+#   crl:   { port: 8480 }   # every certificate's CRL distribution point names http://localhost:8480/crl/
+#   sntp:  { port: 123 }    # lwIP (ESP-IDF, ESP8266) always asks port 123
+
+# Certificates carry the URL of their issuer's CRL (pkilab revoke NAME updates it). For boards on the LAN:
+# revocation: { url: "http://192.168.1.10:8480/crl" }
+
+# The zoo: servers that are wrong on purpose (expired, wrong host, SHA-1, ...), one TLS echo each from port
+# 9400 and MQTT variants from 9500, so device code can prove it refuses them (pkilab zoo; pkilab up --zoo).
+# zoo: { port: 9400, mqtt_port: 9500 }
 
 """
 }

@@ -15,6 +15,8 @@ public struct LeafSpec: Sendable, Hashable {
     public var location: SourceLocation
     /// Set for certificates made by `pkilab fleet` rather than declared in `lab.yaml`.
     public var fleet: String?
+    /// The CRL distribution point it carries: its issuer's CRL.
+    public var crlURL: String?
 
     public init(name: String, issuer: String, role: LeafRole, subject: SubjectSpec, names: [CertificateName],
                 key: KeyAlgorithm, validity: ValiditySpec, notices: [String] = [], location: SourceLocation,
@@ -29,10 +31,17 @@ public struct LeafSpec: Sendable, Hashable {
         self.notices = notices
         self.location = location
         self.fleet = fleet
+        self.crlURL = nil
     }
 
     /// Everything that goes into the certificate, for deciding whether it must be reissued.
     public var specDigestText: String {
+        specDigestTextWithoutCRL + (crlURL.map { " crl=\($0)" } ?? "")
+    }
+
+    /// The digest text of stores made before certificates carried a CRL distribution point: a match means the
+    /// certificate only needs re-signing with the same key.
+    public var specDigestTextWithoutCRL: String {
         "leaf \(name) issuer=\(issuer) role=\(role.rawValue) key=\(key.rawValue) subject=\(subject) names=\(names.map(\.description).joined(separator: ",")) validity=\(validity)"
     }
 }

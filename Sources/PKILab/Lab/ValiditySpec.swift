@@ -12,12 +12,22 @@ public struct ValiditySpec: Sendable, Hashable, CustomStringConvertible {
     public var notAfter: Date?
     /// How far the start is back-dated when it is not explicit, so slightly slow clocks still accept it.
     public var skew: LabDuration
+    /// The opt-in `clockless` profile: valid from 1970-01-01T00:00:00Z, so a device whose clock was never set
+    /// (it believes it is 1970) accepts it. For telling a clock problem from a TLS problem; never the default.
+    public var clockless: Bool
 
-    public init(duration: LabDuration?, notBefore: Date? = nil, notAfter: Date? = nil, skew: LabDuration) {
+    public init(duration: LabDuration?, notBefore: Date? = nil, notAfter: Date? = nil, skew: LabDuration, clockless: Bool = false) {
         self.duration = duration
         self.notBefore = notBefore
         self.notAfter = notAfter
         self.skew = skew
+        self.clockless = clockless
+    }
+
+    /// The clockless window: from the Unix epoch to the last second UTCTime can hold (2049-12-31T23:59:59Z).
+    public static func clockless(skew: LabDuration) -> ValiditySpec {
+        ValiditySpec(duration: nil, notBefore: Date(timeIntervalSince1970: 0), notAfter: Date(timeIntervalSince1970: 2_524_607_999),
+                     skew: skew, clockless: true)
     }
 
     /// True when the validity is counted from the time of issuance (so it can be renewed when it runs out).
@@ -37,7 +47,7 @@ public struct ValiditySpec: Sendable, Hashable, CustomStringConvertible {
 
     /// A stable text for the spec digest.
     public var description: String {
-        var parts: [String] = []
+        var parts: [String] = clockless ? ["clockless"] : []
         if let duration { parts.append("for \(duration.text)") }
         if let notBefore { parts.append("from \(LabDate.iso(notBefore))") }
         if let notAfter { parts.append("until \(LabDate.iso(notAfter))") }

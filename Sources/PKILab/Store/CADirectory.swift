@@ -15,6 +15,10 @@ import Foundation
 ///   certs/NAME/fullchain.pem      cert.pem followed by chain.pem: what a server or device presents
 ///   fleet/FLEET/chain.pem         the chain shared by a fleet's devices
 ///   fleet/FLEET/NAME/{cert,key}.pem  one device of a fleet made by `pkilab fleet`
+///   crl/revocations.json          what is revoked, per authority, and each list's CRL number
+///   crl/AUTHORITY.crl             each authority's signed CRL (DER), and .crl.pem beside it
+///   crl/all.pem                   every CRL in PEM: Mosquitto crlfile, nginx ssl_crl, curl --crlfile
+///   zoo/                          the certificates that fail on purpose (pkilab zoo)
 /// ```
 public struct CADirectory: Sendable, Hashable {
     /// The store's folder.
@@ -33,6 +37,18 @@ public struct CADirectory: Sendable, Hashable {
     /// `pkilab export` writes `exports/NAME/FORMAT/` unless told otherwise.
     public var exportsFolder: String { "\(path)/exports" }
     public func folder(forExport name: String, format: String) -> String { "\(exportsFolder)/\(name)/\(format)" }
+
+    public var crlFolder: String { "\(path)/crl" }
+    public var revocationLedger: String { "\(crlFolder)/revocations.json" }
+    public var crlBundle: String { "\(crlFolder)/all.pem" }
+    public func crl(forAuthority name: String) -> String { "\(crlFolder)/\(name).crl" }
+    public func crlPEM(forAuthority name: String) -> String { "\(crlFolder)/\(name).crl.pem" }
+
+    public var zooFolder: String { "\(path)/zoo" }
+    public var zooManifest: String { "\(zooFolder)/zoo.json" }
+    public func folder(forZooServer name: String) -> String { "\(zooFolder)/servers/\(name)" }
+    public func folder(forZooClient name: String) -> String { "\(zooFolder)/clients/\(name)" }
+    public func folder(forZooAuthority name: String) -> String { "\(zooFolder)/authorities/\(name)" }
 
     public func folder(forAuthority name: String) -> String { "\(authoritiesFolder)/\(name)" }
     public func folder(forCertificate name: String) -> String { "\(certificatesFolder)/\(name)" }

@@ -32,9 +32,11 @@ public struct FleetSpec: Sendable, Hashable {
     public func members(lab: Lab) -> [LeafSpec] {
         let location = SourceLocation(file: "pkilab fleet", line: 0, column: 0, keyPath: name)
         return memberNames.map { member in
-            LeafSpec(name: member, issuer: issuer, role: .client, subject: SubjectSpec(fields: ["CN": member]),
-                     names: [.uri("urn:pkilab:\(LabBuilder.urnSafe(lab.name)):\(member)")], key: key,
-                     validity: validity, location: location, fleet: name)
+            var leaf = LeafSpec(name: member, issuer: issuer, role: .client, subject: SubjectSpec(fields: ["CN": member]),
+                                names: [.uri("urn:pkilab:\(LabBuilder.urnSafe(lab.name)):\(member)")], key: key,
+                                validity: validity, location: location, fleet: name)
+            leaf.crlURL = "\(lab.crlBaseURL)/\(issuer).crl"
+            return leaf
         }
     }
 }

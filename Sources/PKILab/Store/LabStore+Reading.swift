@@ -58,11 +58,26 @@ extension LabStore {
             guard let certificate = StoredPair(folder: directory.folder(forAuthority: authority.name)).certificate else { continue }
             if authority.isRoot { roots.append(certificate) } else { intermediates.append(certificate) }
         }
-        return ChainVerifier(roots: roots, intermediates: intermediates)
+        let stored = lab.authorities.compactMap { spec in
+            StoredPair(folder: directory.folder(forAuthority: spec.name)).certificate.map { (spec.name, $0) }
+        }
+        return ChainVerifier(roots: roots, intermediates: intermediates, revocation: RevocationChecker(directory: directory, authorities: stored))
     }
 
     /// The folder that holds `name`: an authority, a certificate, or a fleet member.
     public func folder(of name: String, in lab: Lab) throws(StoreError) -> (folder: String, kind: IssuanceIndex.Kind) {
+        if name.hasPrefix("zoo/") {
+            let client = String(name.dropFirst(4))
+            guard let scenario = ZooClient(rawValue: client) else {
+                throw StoreError(.notFound, "the zoo has no client \"\(client)\"",
+                                 hint: "the zoo's clients: \(ZooClient.allCases.map { "zoo/\($0.rawValue)" }.joined(separator: ", "))")
+            }
+            let folder = directory.folder(forZooClient: scenario.rawValue)
+            guard FileManager.default.fileExists(atPath: "\(folder)/cert.pem") else {
+                throw StoreError(.notFound, "the zoo has not been made in \"\(directory.path)\" yet", hint: "run pkilab zoo (or pkilab up --zoo) first")
+            }
+            return (folder, .leaf)
+        }
         if lab.authority(named: name) != nil { return (directory.folder(forAuthority: name), .authority) }
         if lab.certificates.contains(where: { $0.name == name }) { return (directory.folder(forCertificate: name), .leaf) }
         if let entry = try index()?.entries.last(where: { $0.name == name && $0.fleet != nil && $0.state == .active }) {

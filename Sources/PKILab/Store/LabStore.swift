@@ -34,7 +34,9 @@ public struct LabStore: Sendable {
         try run.planAuthorities()
         let leaves = lab.certificates + fleets.flatMap { $0.members(lab: lab) }
         try run.planLeaves(leaves, progress: progress)
-        return try run.write(fleets: fleets)
+        let report = try run.write(fleets: fleets)
+        try refreshRevocationLists(of: lab, now: now)
+        return report
     }
 
     /// The index as it is on disk (empty when the store has never been written).
@@ -194,7 +196,7 @@ struct StoreRun {
             let signedByParent = parent.map { certificate.isIssued(by: $0.certificate) } ?? (certificate.issuer == certificate.subject)
             if record == nil { return (.resigned, "it was not in the index", issued.privateKey) }
             if !signedByParent { return (.resigned, "its parent \"\(spec.parent ?? "")\" changed", issued.privateKey) }
-            if record!.specDigest != digest { return (.resigned, "its validity, path length or name constraints changed", issued.privateKey) }
+            if record!.specDigest != digest { return (.resigned, "its validity, path length, name constraints or CRL distribution point changed", issued.privateKey) }
             if spec.validity.isRelative && certificate.isNearExpiry(at: now) { return (.renewed, "it expires on \(LabDate.human(certificate.notValidAfter))", issued.privateKey) }
             return (.unchanged, nil, nil)
         }
@@ -215,7 +217,12 @@ struct StoreRun {
             let certificate = issued.certificate
             if KeyAlgorithm(certificate.publicKey) != spec.key { return (.reissued, "its key type changed to \(spec.key)", nil) }
             guard let record else { return (.resigned, "it was not in the index", issued.privateKey) }
-            if record.specDigest != digest { return (.reissued, "its entry in the lab changed", nil) }
+            if record.specDigest != digest {
+                if spec.crlURL != nil, record.specDigest == Self.digest(spec.specDigestTextWithoutCRL) {
+                    return (.resigned, "it gains a CRL distribution point (same key)", issued.privateKey)
+                }
+                return (.reissued, "its entry in the lab changed", nil)
+            }
             if !certificate.isIssued(by: issuer.certificate) { return (.resigned, "its authority \"\(spec.issuer)\" changed", issued.privateKey) }
             if spec.validity.isRelative && certificate.isNearExpiry(at: now) { return (.renewed, "it expires on \(LabDate.human(certificate.notValidAfter))", issued.privateKey) }
             return (.unchanged, nil, nil)

@@ -6,6 +6,8 @@ import PKILab
 /// One HTTP request served by the HTTPS endpoint, for the `pkilab up` log.
 public struct RequestRecord: Sendable {
     public var time: Date
+    /// The endpoint's name (`https`, `crl`).
+    public var endpoint: String
     public var peer: String
     public var client: String?
     public var tlsVersion: String?
@@ -33,7 +35,7 @@ enum HTTPSRoutes {
     static func router(lab: Lab, store: LabStore, endpoint: EndpointContext, filesFolder: String?,
                        requestLog: @escaping @Sendable (RequestRecord) -> Void) -> Router<LabRequestContext> {
         let router = Router(context: LabRequestContext.self)
-        router.add(middleware: RequestLogMiddleware(log: requestLog))
+        router.add(middleware: RequestLogMiddleware(endpoint: endpoint.spec.name, log: requestLog))
         if let filesFolder {
             router.add(middleware: FileMiddleware(filesFolder, urlBasePath: "/files", searchForIndexHtml: false))
         } else {
@@ -117,12 +119,13 @@ enum HTTPSRoutes {
 /// Reports every request, with the identity of the connection it came on.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = LabRequestContext
+    let endpoint: String
     let log: @Sendable (RequestRecord) -> Void
 
     func handle(_ request: Request, context: LabRequestContext, next: (Request, LabRequestContext) async throws -> Response) async throws -> Response {
         let event = await context.connection()
         func record(_ status: Int) {
-            log(RequestRecord(time: Date(), peer: event?.peer ?? "", client: event?.client?.commonName ?? event?.client?.subject,
+            log(RequestRecord(time: Date(), endpoint: endpoint, peer: event?.peer ?? LabTLSPipeline.peer(of: context.channel), client: event?.client?.commonName ?? event?.client?.subject,
                               tlsVersion: event?.tlsVersion, alpn: event?.alpn, method: request.method.rawValue, path: request.uri.path,
                               status: status))
         }

@@ -142,6 +142,16 @@ final class BrokerHub: Sendable {
             tls.reason = event.reason
             tls.explanation = event.explanation
             tls.hint = event.hint
+            if let zoo = tls.zoo, let scenario = ZooServer(rawValue: zoo.scenario) {
+                // A zoo listener: did the device, having accepted the bad server, send its CONNECT?
+                let sent = !["no_connect", "connect_timeout"].contains(event.reason)
+                tls.zoo?.sentData = sent
+                tls.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: true, sentData: sent ? "an MQTT CONNECT" : nil)
+                    + " — broker: " + event.explanation
+                if scenario.verdict(completedHandshake: true) == .wronglyAccepted {
+                    tls.hint = "fix the device's server check before it meets a real attacker: \(scenario.expectedBehaviour)"
+                }
+            }
             converted = tls
             outlet?.toldTLS = true
         } else {

@@ -93,14 +93,45 @@ final class ConnectionState: Sendable {
             event.resumed = resumed
             event.client = state.client
             event.notes = state.notes
+            if let scenario = endpoint.spec.zoo {
+                event.zoo = ConnectionEvent.ZooDetail(scenario: scenario, completedHandshake: accepted, sentData: false)
+                if !accepted {
+                    event.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: false, sentData: nil)
+                        + " — " + event.explanation
+                    if scenario.verdict(completedHandshake: false) != .wronglyRefused { event.hint = nil }
+                }
+            }
             // Only HTTPS routes read it back (/whoami); an idle echo connection keeps nothing it does not need.
             if accepted && endpoint.spec.kind == .https { state.accepted = event }
             state.hello = nil
+            // A zoo echo connection that completed tells its story once it is known whether the client sent data.
+            if accepted && endpoint.spec.zoo != nil && endpoint.spec.kind == .echo {
+                state.accepted = event
+                return nil
+            }
             // An accepted MQTT connection tells its story with its first MQTT event (CONNECT accepted or refused),
             // which carries these TLS details.
             if accepted && endpoint.spec.kind == .mqtt {
                 state.accepted = event
                 return nil
+            }
+            return event
+        }
+        if let event { endpoint.events.record(event) }
+    }
+
+    /// A zoo echo connection that completed its handshake: tells the story now that it is known whether the
+    /// client sent data (`sentBytes` > 0) before closing or while connected.
+    func finishZoo(sentBytes: Int) {
+        let event: ConnectionEvent? = info.withLock { state in
+            guard var event = state.accepted, let scenario = endpoint.spec.zoo, event.zoo != nil else { return nil }
+            state.accepted = nil
+            event.time = Date()
+            event.zoo?.sentData = sentBytes > 0
+            event.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: true,
+                                                                        sentData: sentBytes > 0 ? "\(sentBytes) bytes" : nil)
+            if scenario.verdict(completedHandshake: true) == .wronglyAccepted {
+                event.hint = "fix the device's server check before it meets a real attacker: \(scenario.expectedBehaviour)"
             }
             return event
         }
@@ -167,12 +198,27 @@ final class ConnectionState: Sendable {
 
     private func check(ders: [[UInt8]?], presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResultWithMetadata {
         let certificates = ders.compactMap { $0.flatMap { try? Certificate(derEncoded: $0) } }
+        if endpoint.spec.zoo != nil {
+            // The zoo tests the device, not its certificate: whatever it presents is let in.
+            if let leaf = certificates.first {
+                update { $0.client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: []) }
+            }
+            return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(presented)))
+        }
+        if let first = ders.first ?? nil, (try? Certificate(derEncoded: first)) == nil,
+           let skim = try? CertificateSkim(derEncoded: first), let bits = skim.rsaBits, bits < 2048 {
+            let name = skim.subject.commonName.map { "\"\($0)\"" } ?? "\"\(skim.subject)\""
+            reject(Rejection(reason: .weakKey,
+                             explanation: "the client's certificate \(name) (issued by \"\(skim.issuer.commonName ?? skim.issuer.description)\") has a \(bits)-bit RSA key; this endpoint requires at least 2048 bits, as AWS IoT and OpenSSL at security level 2 do",
+                             hint: "issue the device a new key: key: rsa-2048 or ec-p256 in lab.yaml, then pkilab issue"))
+            return .failed
+        }
         guard let leaf = certificates.first, certificates.count == ders.count else {
             reject(Rejection(reason: .brokenChain, explanation: "the client sent a certificate that cannot be parsed",
                              hint: "check the file the device loads: it should be the PEM or DER of cert.pem"))
             return .failed
         }
-        let verdict = await endpoint.verifier.verify(leaf, presented: Array(certificates.dropFirst()), purpose: .client)
+        let verdict = await endpoint.verifier.verify(leaf, presented: Array(certificates.dropFirst()), purpose: .client, at: endpoint.clock.now)
         let client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: verdict.chain)
         update { $0.client = client }
         let name = leaf.subject.commonName.map { "\"\($0)\"" } ?? "\"\(leaf.subject)\""
@@ -183,7 +229,7 @@ final class ConnectionState: Sendable {
             if reason == .unknownAuthority { hint = "this endpoint trusts client certificates under \(trusted); issue the device's certificate from the lab (pkilab ls)" }
             if reason == .wrongPurpose { hint = "a client needs a certificate with role: client (or both) in lab.yaml; this one is for servers" }
             if reason == .notYetValid {
-                hint = "the lab's clock says it is \(LabDate.humanWithTime(Date())); a certificate made where the clock was wrong (an unset device clock says 1970) starts in the future: check not_before in lab.yaml and the clocks, then re-issue it"
+                hint = "the lab's clock says it is \(LabDate.humanWithTime(endpoint.clock.now)); a certificate made where the clock was wrong (an unset device clock says 1970) starts in the future: check not_before in lab.yaml and the clocks, then re-issue it"
             }
             reject(Rejection(reason: reason, explanation: "the client's certificate " + verdict.message, hint: hint))
             return .failed

@@ -18,9 +18,12 @@ final class EndpointContext: Sendable {
     let rootBundle: String
     /// A client identity of the lab, for the hints' example commands (nil when the lab has none).
     let exampleClient: IdentityFiles?
+    /// The lab's validation clock: the machine's, moved by `--lab-clock-offset`.
+    let clock: ClockOffset
 
     init(spec: EndpointSpec, sslContext: NIOSSLContext, verifier: ChainVerifier, events: EventLog, handshakeTimeout: TimeAmount,
-         rootBundle: String, exampleClient: IdentityFiles?) throws {
+         rootBundle: String, exampleClient: IdentityFiles?, clock: ClockOffset = .zero) throws {
+        self.clock = clock
         self.rootBundle = DisplayPath.relative(rootBundle)
         self.exampleClient = exampleClient
         self.spec = spec
@@ -44,6 +47,7 @@ final class EndpointContext: Sendable {
         return switch spec.kind {
         case .https: "curl: add --cert \(path(client.fullchain)) --key \(path(client.key))"
         case .echo: "openssl s_client: add -cert \(path(client.cert)) -cert_chain \(path(client.chain)) -key \(path(client.key))"
+        case .crl, .sntp: "give the client a certificate with role: client from the lab"
         case .mqtt: "mosquitto_pub/sub: add --cert \(path(client.fullchain)) --key \(path(client.key)); paho: tls_set(certfile=\(path(client.fullchain)), keyfile=\(path(client.key)))"
         }
     }

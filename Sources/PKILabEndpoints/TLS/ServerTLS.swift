@@ -12,7 +12,7 @@ enum ServerTLS {
     }
 
     static func context(for spec: EndpointSpec, store: LabStore, trust: [Certificate], alpn: [String]) throws -> NIOSSLContext {
-        let folder = store.directory.folder(forCertificate: spec.certificate)
+        let folder = spec.zoo.map { store.directory.folder(forZooServer: $0.rawValue) } ?? store.directory.folder(forCertificate: spec.certificate)
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {

@@ -32,12 +32,7 @@ struct List: AsyncParsableCommand {
                 table.append([row.name, row.role, certificate.subject, names, certificate.key, String(expires), row.issuer ?? "(self)",
                               row.exports.joined(separator: ",")])
             }
-            let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
-            for (index, row) in table.enumerated() {
-                let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                let trimmed = line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-                Console.out(index == 0 ? Console.bold(trimmed) : trimmed)
-            }
+            Console.table(table)
             Console.out()
             Console.out("Store: \"\(Console.path(options.storePath))\". Details: pkilab show NAME")
         }

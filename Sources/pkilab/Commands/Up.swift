@@ -46,6 +46,21 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Print the ready information and then every event as JSON lines.")
     var json = false
 
+    @Flag(help: "Also serve the zoo: one TLS echo per deliberately bad server (and MQTT variants), as lab.yaml's zoo: section does.")
+    var zoo = false
+
+    @Option(help: ArgumentHelp("First port of the zoo's echo listeners (default 9400; 0 gives each a free port).", valueName: "port"))
+    var zooPort: Int?
+
+    @Option(help: ArgumentHelp("First port of the zoo's MQTT listeners (default 9500; 0 gives each a free port).", valueName: "port"))
+    var zooMqttPort: Int?
+
+    @Option(help: ArgumentHelp("Shift the time the SNTP server tells devices, e.g. +400d (a device then sees the server certificate as expired) or -30d.", valueName: "offset"))
+    var timeOffset: String = "0"
+
+    @Option(help: ArgumentHelp("Shift the clock the endpoints check client certificates with, e.g. +400d.", valueName: "offset"))
+    var labClockOffset: String = "0"
+
     func validate() throws {
         for port in [echoPort, httpsPort, mqttPort].compactMap({ $0 }) + namedPorts.values where !(0...65535).contains(port) {
             throw ValidationError("Please give ports from 0 to 65535.")
@@ -57,6 +72,12 @@ struct Up: AsyncParsableCommand {
             throw ValidationError("Please give --bind an IP address such as 127.0.0.1 or 0.0.0.0.")
         }
         guard (1...600).contains(handshakeTimeout) else { throw ValidationError("Please give a --handshake-timeout from 1 to 600 seconds.") }
+        for (flag, value) in [("--time-offset", timeOffset), ("--lab-clock-offset", labClockOffset)] where ClockOffset(parsing: value) == nil {
+            throw ValidationError("Please give \(flag) as a signed duration such as +400d, -30d or +12h (not \"\(value)\").")
+        }
+        for port in [zooPort, zooMqttPort].compactMap({ $0 }) where !(0...65500).contains(port) {
+            throw ValidationError("Please give zoo ports from 0 to 65500.")
+        }
     }
 
     func run() async throws {
@@ -67,13 +88,21 @@ struct Up: AsyncParsableCommand {
                 Console.err("Waiting for another pkilab run on \"\(Console.path(options.storePath))\" to finish…")
             })
             if !json { printIssuance(lab: lab, report: report) }
+            var zooSpec = lab.zoo ?? (zoo || zooPort != nil || zooMqttPort != nil ? ZooSpec() : nil)
+            if let port = zooPort { zooSpec?.port = port }
+            if let port = zooMqttPort { zooSpec?.mqttPort = port }
+            if zooSpec != nil {
+                let (_, made) = try store.prepareZoo(for: lab)
+                if made && !json { Console.out("Zoo: made the bad servers and bad clients in \"\(Console.path(store.directory.zooFolder))\".") }
+            }
             guard !lab.endpoints.isEmpty else {
                 Console.error("\(lab.file) has no endpoints to serve", hint: "add a certificate with role: server (the endpoints present it), or an endpoints: section")
                 throw ExitCode(ExitStatus.usage)
             }
             let json = self.json
             var overrides = namedPorts
-            let known = Set(lab.endpoints.flatMap { [$0.name, "\($0.name)-plain"] })
+            let known = Set(lab.endpoints.flatMap { [$0.name, "\($0.name)-plain"] }
+                            + ZooServer.allCases.map { "zoo-\($0.rawValue)" } + ZooServer.mqttVariants.map { "zoo-mqtt-\($0.rawValue)" })
             if let unknown = overrides.keys.sorted().first(where: { !known.contains($0) }) {
                 Console.error("--port \(unknown)=…: \(lab.file) has no endpoint named \"\(unknown)\"",
                               hint: "endpoints: \(lab.endpoints.map(\.name).joined(separator: ", "))")
@@ -89,7 +118,8 @@ struct Up: AsyncParsableCommand {
             do {
                 server = try LabServer(
                     lab: lab, store: store, labFolder: labFolder.isEmpty ? "." : labFolder, bind: bind, portOverrides: overrides,
-                    extraEventFiles: events.map { [$0] } ?? [], handshakeTimeout: handshakeTimeout,
+                    extraEventFiles: events.map { [$0] } ?? [], handshakeTimeout: handshakeTimeout, zoo: zooSpec,
+                    timeOffset: ClockOffset(parsing: timeOffset) ?? .zero, labClockOffset: ClockOffset(parsing: labClockOffset) ?? .zero,
                     onEvent: { event, line in Console.out(json ? line : EventPrinter.line(event)) },
                     onRequest: { request in if !json { Console.out(EventPrinter.line(request)) } })
                 ready = try await server.start()
@@ -142,7 +172,16 @@ struct Up: AsyncParsableCommand {
 
     private func printTable(lab: Lab, ready: ReadyLab) {
         var rows = [["ENDPOINT", "URL", "PRESENTS", "CLIENT AUTH", "TRUSTS", "TLS"]]
-        for endpoint in ready.endpoints {
+        for endpoint in ready.endpoints where endpoint.zoo == nil {
+            if endpoint.kind == .crl {
+                rows.append([endpoint.name, endpoint.url, "-", "none (plain HTTP: the CRLs)", "-", "none"])
+                continue
+            }
+            if endpoint.kind == .sntp {
+                let shifted = ready.timeOffset == "0" ? "" : ", time \(ready.timeOffset)"
+                rows.append([endpoint.name, "udp://\(endpoint.host):\(endpoint.port)", "-", "none (SNTP\(shifted))", "-", "none"])
+                continue
+            }
             let auth = endpoint.clientAuth == .none ? "none" : "\(endpoint.clientAuth.rawValue) (chain: \(endpoint.clientChain.rawValue))"
             let tls = endpoint.behaviour.map { "\(endpoint.tls), \($0)" } ?? endpoint.tls
             if endpoint.tls == "none" {
@@ -151,20 +190,19 @@ struct Up: AsyncParsableCommand {
             }
             rows.append([endpoint.name, endpoint.url, endpoint.certificate, auth, endpoint.trust.joined(separator: ", "), tls])
         }
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         Console.out()
-        for (index, row) in rows.enumerated() {
-            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-            Console.out(index == 0 ? Console.bold(line) : line)
-        }
+        Console.table(rows)
         Console.out()
         let device = ready.identities.first { $0.role == .client } ?? ready.identities.first { $0.role == .both }
         let ca = Console.path(ready.ca)
-        for endpoint in ready.endpoints {
+        for endpoint in ready.endpoints where endpoint.zoo == nil {
             let host = ["127.0.0.1", "0.0.0.0", "localhost"].contains(endpoint.host) ? "localhost" : endpoint.host
             guard let device else { break }
             switch endpoint.kind {
+            case .crl:
+                Console.out("CRLs:          curl -s \(endpoint.url)\(lab.authorities.last { !$0.isRoot }?.name ?? lab.authorities[0].name).crl | openssl crl -inform DER -noout -text   (pkilab revoke NAME updates them)")
+            case .sntp:
+                Console.out("SNTP:          ntpdate -q \(host)\(endpoint.port == 123 ? "" : "   (port \(endpoint.port): devices always ask 123)")")
             case .echo:
                 Console.out("Try the echo:  openssl s_client -connect \(host):\(endpoint.port) -CAfile \(ca) -cert \(Console.path(device.cert)) -cert_chain \(Console.path(device.chain)) -key \(Console.path(device.key)) -verify_return_error -quiet")
             case .https:
@@ -183,6 +221,16 @@ struct Up: AsyncParsableCommand {
             }
         }
         if let policy = ready.policy { Console.out("MQTT policy:   \(policy)") }
+        let zoo = ready.endpoints.filter { $0.zoo != nil }
+        if !zoo.isEmpty {
+            Console.out()
+            Console.out("Zoo (bad servers a device must refuse; pkilab zoo --json says what is wrong with each, pkilab zoo report what the device did):")
+            Console.out("  TLS:  " + zoo.filter { $0.kind == .echo }.map { "\($0.zoo!)=\($0.port)" }.joined(separator: " "))
+            Console.out("  MQTT: " + zoo.filter { $0.kind == .mqtt }.map { "\($0.zoo!)=\($0.port)" }.joined(separator: " "))
+            Console.out("  bad clients: pkilab probe URL --as zoo/NAME --expect reject, NAME one of \(ZooClient.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for notice in ready.notices { Console.out("Note: \(notice)") }
+        if ready.labClockOffset != "0" { Console.out("Note: the endpoints check client certificates as if it were \(LabDate.humanWithTime(ClockOffset(parsing: ready.labClockOffset)?.now ?? Date())) (--lab-clock-offset \(ready.labClockOffset)).") }
         Console.out()
         Console.out("Connections are logged below and in \"\(Console.path(ready.events))\". Ctrl-C stops.")
     }

@@ -68,4 +68,15 @@ enum Console {
             if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
     }
+
+    /// Prints rows as aligned columns, the first row (the header) in bold.
+    static func table(_ rows: [[String]]) {
+        guard let header = rows.first else { return }
+        let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for (index, row) in rows.enumerated() {
+            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            out(index == 0 ? bold(line) : line)
+        }
+    }
 }

@@ -21,7 +21,13 @@ enum EventPrinter {
         let prefix = "\(time(event.time)) \(event.endpoint.padding(toLength: 6, withPad: " ", startingAt: 0)) \(event.peer.padding(toLength: 22, withPad: " ", startingAt: 0))"
         let indent = String(repeating: " ", count: prefix.count + 1)
         var text: String
-        if let mqtt = event.mqtt {
+        if let zoo = event.zoo {
+            let mark = zoo.verdict.isFailure ? "✗ [\(zoo.verdict.rawValue)]" : zoo.verdict == .noRevocationCheck ? "! [no_revocation_check]" : "✓ [\(zoo.verdict.rawValue)]"
+            text = "\(prefix) \(mark) \(event.explanation)"
+            if let hint = event.hint { text += "\n\(indent)\(hint)" }
+        } else if event.endpoint == "sntp" {
+            text = "\(prefix) ✓ \(event.explanation)"
+        } else if let mqtt = event.mqtt {
             let mark = switch event.outcome {
             case .accepted: "✓"
             case .rejected: "✗ \(mqtt.closed ? "closed" : "refused") [\(event.reason)]:"
@@ -50,6 +56,6 @@ enum EventPrinter {
 
     static func line(_ request: RequestRecord) -> String {
         let who = request.client ?? "-"
-        return "\(time(request.time)) https  \(request.peer.padding(toLength: 22, withPad: " ", startingAt: 0))   \(who) \(request.method) \(request.path) \(request.status)"
+        return "\(time(request.time)) \(request.endpoint.padding(toLength: 6, withPad: " ", startingAt: 0)) \(request.peer.padding(toLength: 22, withPad: " ", startingAt: 0))   \(who) \(request.method) \(request.path) \(request.status)"
     }
 }

@@ -20,7 +20,8 @@ final class LabProcess: @unchecked Sendable {
     init(scratch: Scratch, arguments: [String] = []) throws {
         self.scratch = scratch
         process.executableURL = URL(fileURLWithPath: Pkilab.binary)
-        process.arguments = ["up", "--echo-port", "0", "--https-port", "0", "--mqtt-port", "0", "--handshake-timeout", "3"] + arguments
+        process.arguments = ["up", "--echo-port", "0", "--https-port", "0", "--mqtt-port", "0", "--port", "crl=0", "--port", "sntp=0",
+                             "--handshake-timeout", "3"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"

@@ -6,27 +6,40 @@ import PKILab
 import ServiceLifecycle
 import Synchronization
 
-/// The HTTPS endpoint: Hummingbird 2 over pkilab's TLS pipeline.
-final class HTTPSEndpoint: Sendable {
-    let context: EndpointContext
+/// A Hummingbird 2 endpoint: HTTPS over pkilab's TLS pipeline, or the plain-HTTP CRL endpoint.
+final class HTTPEndpoint: Sendable {
+    let spec: EndpointSpec
+    /// `https` or `http`, for the URL.
+    let scheme: String
     private let responder: RouterResponder<LabRequestContext>
+    private let makeServer: @Sendable () -> HTTPServerBuilder
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
+    /// The HTTPS endpoint.
     init(context: EndpointContext, router: Router<LabRequestContext>) {
-        self.context = context
+        spec = context.spec
+        scheme = "https"
         responder = router.buildResponder()
+        makeServer = { HTTPServerBuilder { responder in LabHTTPSChannel(endpoint: context, responder: responder) } }
+    }
+
+    /// A plain HTTP/1.1 endpoint.
+    init(plain spec: EndpointSpec, router: Router<LabRequestContext>) {
+        self.spec = spec
+        scheme = "http"
+        responder = router.buildResponder()
+        makeServer = { .http1() }
     }
 
     func start() async throws -> Int {
         let port = Mutex<Int?>(nil)
         let failure = Mutex<(any Error)?>(nil)
-        var logger = Logger(label: "pkilab.https")
+        var logger = Logger(label: "pkilab.\(scheme)")
         logger.logLevel = .critical
-        let context = self.context
         let app = Application(
             responder: responder,
-            server: HTTPServerBuilder { responder in LabHTTPSChannel(endpoint: context, responder: responder) },
-            configuration: .init(address: .hostname(context.spec.bind, port: context.spec.port), serverName: nil),
+            server: makeServer(),
+            configuration: .init(address: .hostname(spec.bind, port: spec.port), serverName: nil),
             onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } },
             logger: logger)
         var configuration = ServiceGroupConfiguration(services: [.init(service: app)], logger: logger)
@@ -44,7 +57,7 @@ final class HTTPSEndpoint: Sendable {
             if let error = failure.withLock({ $0 }) { throw error }
             try await Task.sleep(nanoseconds: 10_000_000)
         }
-        throw ServerTLS.Failure(description: "the https endpoint did not start listening within 10 seconds")
+        throw ServerTLS.Failure(description: "the \(spec.name) endpoint did not start listening within 10 seconds")
     }
 
     func shutdown() async {

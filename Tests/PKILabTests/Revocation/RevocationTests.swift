@@ -1,0 +1,107 @@
+import Foundation
+import PKILab
+import Testing
+import X509
+
+@Suite("Revocation: CRLs signed, read back, checked by the verifier")
+struct RevocationTests {
+    @Test("every authority gets a signed v2 CRL with a CRL number and next update, re-signed only when it must be")
+    func listsWritten() async throws {
+        try await TestLab.withTemporaryFolder { folder in
+            let lab = try TestLab.parse(TestLab.text())
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(lab)
+            for name in ["root", "issuing"] {
+                let der = try #require(FileManager.default.contents(atPath: store.directory.crl(forAuthority: name)))
+                let list = try CertificateRevocationList(derEncoded: Array(der))
+                let authority = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/authorities/\(name)/cert.pem", encoding: .utf8))
+                #expect(list.isSigned(by: authority))
+                #expect(list.number == 1 && list.entries.isEmpty)
+                #expect(try #require(list.nextUpdate).timeIntervalSince(list.thisUpdate) == LabStore.crlLifetime)
+            }
+            let other = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/authorities/root/cert.pem", encoding: .utf8))
+            let issuingList = try CertificateRevocationList(derEncoded: Array(FileManager.default.contents(atPath: store.directory.crl(forAuthority: "issuing"))!))
+            #expect(!issuingList.isSigned(by: other), "the root's key did not sign the issuing CRL")
+            let before = TestLab.snapshot(folder + "/ca/crl")
+            _ = try store.apply(lab)
+            #expect(TestLab.snapshot(folder + "/ca/crl") == before, "a second issue re-signs nothing")
+            // Past half its life, the list is re-signed with the next number.
+            _ = try store.apply(lab, now: Date().addingTimeInterval(LabStore.crlLifetime * 0.6))
+            let renewed = try CertificateRevocationList(derEncoded: Array(FileManager.default.contents(atPath: store.directory.crl(forAuthority: "issuing"))!))
+            #expect(renewed.number == 2)
+        }
+    }
+
+    @Test("revoke lists the current serial with its reason; the verifier then refuses it with reason revoked; unrevoke lifts it")
+    func revokeAndVerify() async throws {
+        try await TestLab.withTemporaryFolder { folder in
+            let lab = try TestLab.parse(TestLab.text())
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(lab)
+            let leaf = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/certs/device-001/cert.pem", encoding: .utf8))
+            #expect(await store.verifier(for: lab).verify(leaf, purpose: .client).valid)
+
+            let change = try store.revoke("device-001", reason: .keyCompromise, in: lab)
+            #expect(change.changed && change.authority == "issuing" && change.crlNumber == 2)
+            #expect(change.serial == leaf.serialNumber.hexString)
+            let list = try CertificateRevocationList(derEncoded: Array(FileManager.default.contents(atPath: change.crlPath)!))
+            let entry = try #require(list.entry(forSerial: leaf.serialNumber.bytes))
+            #expect(entry.reason == .keyCompromise)
+            let verdict = await store.verifier(for: lab).verify(leaf, purpose: .client)
+            #expect(!verdict.valid && verdict.reason == .revoked)
+            #expect(verdict.message.contains("revoked on") && verdict.message.contains("keyCompromise") && verdict.message.contains("CRL number 2"), "\(verdict.message)")
+            #expect(try !store.revoke("device-001", reason: .superseded, in: lab).changed, "revoking twice changes nothing")
+
+            #expect(try store.unrevoke("device-001", in: lab).crlNumber == 3)
+            #expect(await store.verifier(for: lab).verify(leaf, purpose: .client).valid)
+            #expect(try !store.unrevoke("device-001", in: lab).changed)
+        }
+    }
+
+    @Test("a revoked intermediate makes its leaves revoked; a root cannot be revoked; unknown names are named")
+    func authorities() async throws {
+        try await TestLab.withTemporaryFolder { folder in
+            let lab = try TestLab.parse(TestLab.text())
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(lab)
+            _ = try store.revoke("issuing", reason: .caCompromise, in: lab)
+            let leaf = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/certs/server/cert.pem", encoding: .utf8))
+            let verdict = await store.verifier(for: lab).verify(leaf, purpose: .server)
+            #expect(verdict.reason == .revoked && verdict.message.contains("its authority \"Test Issuing\" was revoked"), "\(verdict.message)")
+            #expect(throws: StoreError.self) { try store.revoke("root", reason: .unspecified, in: lab) }
+            #expect(throws: StoreError.self) { try store.revoke("nobody", reason: .unspecified, in: lab) }
+        }
+    }
+
+    @Test("certificates below a root carry their issuer's CRL URL; an older store gains it by re-signing with the same key")
+    func distributionPoint() async throws {
+        try await TestLab.withTemporaryFolder { folder in
+            let lab = try TestLab.parse(TestLab.text())
+            #expect(lab.certificates.allSatisfy { $0.crlURL == "http://localhost:8480/crl/issuing.crl" })
+            #expect(lab.authority(named: "issuing")?.crlURL == "http://localhost:8480/crl/root.crl")
+            #expect(lab.authority(named: "root")?.crlURL == nil)
+            let custom = try TestLab.parse(TestLab.text(extra: "revocation: { url: \"http://10.0.0.5:9000/lists/\" }"))
+            #expect(custom.certificates.first?.crlURL == "http://10.0.0.5:9000/lists/issuing.crl")
+
+            // A store made before CRL distribution points: the leaves are re-signed, keys kept.
+            var old = lab
+            old.certificates = old.certificates.map { var leaf = $0; leaf.crlURL = nil; return leaf }
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(old)
+            let key = try String(contentsOfFile: folder + "/ca/certs/device-001/key.pem", encoding: .utf8)
+            let report = try store.apply(lab)
+            let item = try #require(report.items.first { $0.name == "device-001" })
+            #expect(item.action == .resigned && item.reason?.contains("CRL distribution point") == true, "\(item)")
+            #expect(try String(contentsOfFile: folder + "/ca/certs/device-001/key.pem", encoding: .utf8) == key)
+        }
+    }
+
+    @Test("a revocation reason parses from its RFC name in any case")
+    func reasons() {
+        #expect(RevocationReason(parsing: "keyCompromise") == .keyCompromise)
+        #expect(RevocationReason(parsing: "key-compromise") == .keyCompromise)
+        #expect(RevocationReason(parsing: "CACOMPROMISE") == .caCompromise)
+        #expect(RevocationReason(parsing: "because") == nil)
+        #expect(RevocationReason.allCases.allSatisfy { RevocationReason(code: $0.code) == $0 })
+    }
+}
