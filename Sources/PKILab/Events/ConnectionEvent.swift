@@ -51,12 +51,12 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
             expected = scenario.expectation.rawValue
             self.completedHandshake = completedHandshake
             self.sentData = sentData
-            verdict = scenario.verdict(completedHandshake: completedHandshake)
+            verdict = scenario.verdict(completedHandshake: completedHandshake, sentData: sentData)
         }
 
         /// The sentence an event about it starts with.
         public static func explanation(_ scenario: ZooServer, completedHandshake: Bool, sentData: String?) -> String {
-            let verdict = scenario.verdict(completedHandshake: completedHandshake)
+            let verdict = scenario.verdict(completedHandshake: completedHandshake, sentData: sentData != nil)
             guard completedHandshake else {
                 return verdict == .wronglyRefused
                     ? "the client refused the zoo's good server: it does not trust the lab root (is root.pem its CA file, and does it dial a name in the certificate?)"
@@ -66,6 +66,7 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
             switch verdict {
             case .wronglyAccepted: return "WRONGLY ACCEPTED: the client completed the handshake with the \(scenario.rawValue) server\(data): \(scenario.acceptanceMeans) (\(scenario.problem))"
             case .noRevocationCheck: return "the client accepted the revoked server\(data): it does not check revocation (\(scenario.problem))"
+            case .handshakeOnly: return "the client completed the handshake with the \(scenario.rawValue) server but closed without sending anything: it may have refused it after the handshake (curl checks the name then), or had nothing to send (\(scenario.problem))"
             default: return "the client completed the handshake with the \(scenario.rawValue) server\(data): \(scenario.acceptanceMeans)"
             }
         }

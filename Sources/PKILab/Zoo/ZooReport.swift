@@ -32,7 +32,7 @@ public struct ZooReport: Sendable, Codable, Hashable {
             let listener = event.endpoint.hasPrefix("zoo-mqtt-") ? "mqtt" : "tls"
             grouped["\(listener)/\(zoo.scenario)", default: []].append(event)
         }
-        let severity: [ZooVerdict] = [.correct, .observed, .noRevocationCheck, .wronglyRefused, .wronglyAccepted]
+        let severity: [ZooVerdict] = [.correct, .observed, .handshakeOnly, .noRevocationCheck, .wronglyRefused, .wronglyAccepted]
         var rows: [Row] = []
         for listener in ["tls", "mqtt"] {
             for scenario in ZooServer.allCases {
@@ -42,7 +42,9 @@ public struct ZooReport: Sendable, Codable, Hashable {
                 let accepted = details.filter(\.completedHandshake).count
                 rows.append(Row(scenario: scenario.rawValue, listener: listener, connections: details.count, refused: details.count - accepted,
                                 accepted: accepted, sentData: details.filter(\.sentData).count, verdict: verdict,
-                                meaning: accepted > 0 ? scenario.acceptanceMeans : scenario.problem))
+                                meaning: verdict == .handshakeOnly
+                                    ? "completed the handshake but sent nothing before closing: did it refuse the server only then (curl checks the name after the handshake)?"
+                                    : accepted > 0 ? scenario.acceptanceMeans : scenario.problem))
             }
         }
         self.rows = rows

@@ -104,14 +104,16 @@ public enum ZooServer: String, Sendable, Codable, Hashable, CaseIterable {
         }
     }
 
-    /// The verdict on one connection: whether the device did what it should.
-    public func verdict(completedHandshake: Bool) -> ZooVerdict {
+    /// The verdict on one connection: whether the device did what it should. A client that completed the
+    /// handshake with a bad server but closed without sending anything may have refused it only then (curl checks
+    /// the host name after the handshake), so only sending data counts as accepting it.
+    public func verdict(completedHandshake: Bool, sentData: Bool) -> ZooVerdict {
         switch (expectation, completedHandshake) {
-        case (.accept, true), (.refuse, false), (.refuseIfCheckingRevocation, false): .correct
-        case (.accept, false): .wronglyRefused
-        case (.refuse, true): .wronglyAccepted
-        case (.refuseIfCheckingRevocation, true): .noRevocationCheck
-        case (.either, _): .observed
+        case (.either, _): return .observed
+        case (.accept, true), (.refuse, false), (.refuseIfCheckingRevocation, false): return .correct
+        case (.accept, false): return .wronglyRefused
+        case (.refuse, true): return sentData ? .wronglyAccepted : .handshakeOnly
+        case (.refuseIfCheckingRevocation, true): return sentData ? .noRevocationCheck : .handshakeOnly
         }
     }
 }
@@ -127,6 +129,9 @@ public enum ZooVerdict: String, Sendable, Codable, Hashable {
     case noRevocationCheck = "no_revocation_check"
     /// Either outcome is acceptable (long chain, huge certificate).
     case observed
+    /// It completed the handshake with a bad server and closed without sending anything: it may have refused the
+    /// server after the handshake (curl checks the name then), or had nothing to send.
+    case handshakeOnly = "handshake_only"
 
     /// Whether the report counts it as a failure.
     public var isFailure: Bool { self == .wronglyAccepted || self == .wronglyRefused }

@@ -20,7 +20,10 @@ struct LabRequestContext: RequestContext {
             if let handler = try? channel.pipeline.syncOperations.handler(type: TLSEventHandler.self) {
                 return handler.state.acceptedEvent
             }
-            guard let parent = channel.parent, let handler = try? parent.pipeline.syncOperations.handler(type: TLSEventHandler.self) else {
+            // An HTTP/2 stream's parent is its connection, on the same loop; a plain HTTP/1 connection's parent is
+            // the listening socket, elsewhere.
+            guard let parent = channel.parent, parent.eventLoop.inEventLoop,
+                  let handler = try? parent.pipeline.syncOperations.handler(type: TLSEventHandler.self) else {
                 return nil
             }
             return handler.state.acceptedEvent

@@ -145,10 +145,10 @@ final class BrokerHub: Sendable {
             if let zoo = tls.zoo, let scenario = ZooServer(rawValue: zoo.scenario) {
                 // A zoo listener: did the device, having accepted the bad server, send its CONNECT?
                 let sent = !["no_connect", "connect_timeout"].contains(event.reason)
-                tls.zoo?.sentData = sent
+                tls.zoo = ConnectionEvent.ZooDetail(scenario: scenario, completedHandshake: true, sentData: sent)
                 tls.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: true, sentData: sent ? "an MQTT CONNECT" : nil)
                     + " — broker: " + event.explanation
-                if scenario.verdict(completedHandshake: true) == .wronglyAccepted {
+                if tls.zoo?.verdict == .wronglyAccepted {
                     tls.hint = "fix the device's server check before it meets a real attacker: \(scenario.expectedBehaviour)"
                 }
             }

@@ -98,7 +98,7 @@ final class ConnectionState: Sendable {
                 if !accepted {
                     event.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: false, sentData: nil)
                         + " — " + event.explanation
-                    if scenario.verdict(completedHandshake: false) != .wronglyRefused { event.hint = nil }
+                    if scenario.verdict(completedHandshake: false, sentData: false) != .wronglyRefused { event.hint = nil }
                 }
             }
             // Only HTTPS routes read it back (/whoami); an idle echo connection keeps nothing it does not need.
@@ -127,10 +127,10 @@ final class ConnectionState: Sendable {
             guard var event = state.accepted, let scenario = endpoint.spec.zoo, event.zoo != nil else { return nil }
             state.accepted = nil
             event.time = Date()
-            event.zoo?.sentData = sentBytes > 0
+            event.zoo = ConnectionEvent.ZooDetail(scenario: scenario, completedHandshake: true, sentData: sentBytes > 0)
             event.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: true,
                                                                         sentData: sentBytes > 0 ? "\(sentBytes) bytes" : nil)
-            if scenario.verdict(completedHandshake: true) == .wronglyAccepted {
+            if event.zoo?.verdict == .wronglyAccepted {
                 event.hint = "fix the device's server check before it meets a real attacker: \(scenario.expectedBehaviour)"
             }
             return event

@@ -40,9 +40,9 @@ struct ClockTests {
 
     @Test("offsets read +400d, -30d, 12h and 0, and print back")
     func offsets() {
-        #expect(ClockOffset(parsing: "+400d")?.seconds == 400 * 86_400)
-        #expect(ClockOffset(parsing: "-30d")?.seconds == -30 * 86_400)
-        #expect(ClockOffset(parsing: "12h")?.seconds == 43_200)
+        #expect(ClockOffset(parsing: "+400d")?.seconds == Int64(400 * 86_400))
+        #expect(ClockOffset(parsing: "-30d")?.seconds == Int64(-30 * 86_400))
+        #expect(ClockOffset(parsing: "12h")?.seconds == Int64(43_200))
         #expect(ClockOffset(parsing: "0")?.isZero == true)
         #expect(ClockOffset(parsing: "tomorrow") == nil)
         #expect(ClockOffset(parsing: "+1d12h")?.description == "+1d12h")
