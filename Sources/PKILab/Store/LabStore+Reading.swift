@@ -16,6 +16,8 @@ public struct InventoryRow: Sendable, Codable {
     public var members: Int?
     /// Export formats present under `exports/NAME/` (`pkilab export`).
     public var exports: [String]
+    /// Its current certificate is on its authority's CRL (`pkilab revoke`).
+    public var revoked: Bool = false
 }
 
 extension LabStore {
@@ -46,6 +48,10 @@ extension LabStore {
                                      issuer: members.first?.issuer, folder: directory.folder(forFleet: fleet),
                                      certificate: first.flatMap { StoredPair(folder: $0).certificate.map(CertificateDescription.init) },
                                      members: members.count, exports: []))
+        }
+        let revoked = Set(((try? revocationLedger()) ?? RevocationLedger()).all.map(\.revoked.serial))
+        for index in rows.indices where rows[index].members == nil {
+            rows[index].revoked = rows[index].certificate.map { revoked.contains($0.serial) } ?? false
         }
         return rows
     }

@@ -19,7 +19,7 @@ struct Probe: AsyncParsableCommand {
     @Argument(help: "tls://HOST:PORT, https://HOST:PORT/PATH or mqtts://HOST:PORT.")
     var url: String
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("The lab identity to present (a certificate name), or none.", valueName: "name"))
+    @Option(name: .customLong("as"), help: ArgumentHelp("The lab identity to present: a certificate name, zoo/NAME (a bad client of pkilab zoo), or none.", valueName: "name"))
     var identity: String
 
     @Option(help: ArgumentHelp("ok: the connection must work; reject: it must be refused.", valueName: "ok|reject"))

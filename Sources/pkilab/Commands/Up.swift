@@ -9,10 +9,12 @@ import Glibc
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply lab.yaml (like issue), then serve its TLS echo, HTTPS and MQTT endpoints until Ctrl-C.",
+        abstract: "Apply lab.yaml (like issue), then serve its TLS echo, HTTPS and MQTT endpoints, its CRLs and SNTP until Ctrl-C.",
         discussion: """
             Every connection is one line here and one JSON line in ca/events.jsonl: accepted, or rejected with a \
-            reason code and what to do. When everything listens, a line starting "ready " is printed and \
+            reason code and what to do. --zoo adds the deliberately bad servers (pkilab zoo lists them). SNTP \
+            listens on UDP 123 when allowed to (root or CAP_NET_BIND_SERVICE), else pkilab up says so and serves \
+            the rest. When everything listens, a line starting "ready " is printed and \
             ca/endpoints.json is written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0). \
             Exit code 69 when an endpoint cannot start (for example, its port is in use).
             """)

@@ -3,14 +3,18 @@ import Testing
 
 @Suite("The endpoints section of lab.yaml")
 struct EndpointSpecTests {
-    @Test("without one: echo on 7443, HTTPS on 8443 and MQTT on 8883, on loopback, presenting the first server certificate, trusting the roots")
+    @Test("without one: echo on 7443, HTTPS on 8443, MQTT on 8883, CRLs on 8480 and SNTP on 123, on loopback, presenting the first server certificate, trusting the roots")
     func defaults() throws {
         let lab = try TestLab.parse(TestLab.text())
-        #expect(lab.endpoints.map(\.kind) == [.echo, .https, .mqtt])
-        #expect(lab.endpoints.map(\.port) == [7443, 8443, 8883])
-        #expect(lab.endpoints.last?.mqtt == MQTTListenerSpec(behaviour: .mosquitto, identity: .commonName))
-        #expect(lab.policy == nil)
+        #expect(lab.endpoints.map(\.kind) == [.echo, .https, .mqtt, .crl, .sntp])
+        #expect(lab.endpoints.map(\.port) == [7443, 8443, 8883, 8480, 123])
+        #expect(lab.endpoints.first { $0.kind == .mqtt }?.mqtt == MQTTListenerSpec(behaviour: .mosquitto, identity: .commonName))
+        #expect(lab.policy == nil && lab.zoo == nil)
+        #expect(lab.crlBaseURL == "http://localhost:8480/crl")
         for endpoint in lab.endpoints {
+            #expect(endpoint.bind == "127.0.0.1")
+        }
+        for endpoint in lab.endpoints where endpoint.kind.usesTLS {
             #expect(endpoint.bind == "127.0.0.1")
             #expect(endpoint.certificate == "server")
             #expect(endpoint.trust == ["root"])
@@ -27,6 +31,8 @@ struct EndpointSpecTests {
               echo: { port: 0, client_auth: optional, client_chain: require, tls_min: "1.0", tls_max: "1.2", ciphers: [ECDHE-ECDSA-AES128-GCM-SHA256], alpn: [mqtt] }
               https: { enabled: false }
               mqtt: { enabled: false }
+              crl: { enabled: false }
+              sntp: { enabled: false }
             """))
         #expect(lab.endpoints.count == 1)
         let echo = lab.endpoints[0]
@@ -44,13 +50,29 @@ struct EndpointSpecTests {
               mqtt:
                 - { port: 1884, plain_port: 1883 }
                 - { name: mqtt-aws, port: 8884, behaviour: aws, identity: san-uri, max_packet_size: 4096 }
+              crl: { port: 9080 }
+              sntp: { port: 1123, bind: 0.0.0.0 }
             """))
-        #expect(lab.endpoints.map(\.name) == ["mqtt", "mqtt-aws"])
+        #expect(lab.endpoints.map(\.name) == ["mqtt", "mqtt-aws", "crl", "sntp"])
+        #expect(lab.crlBaseURL == "http://localhost:9080/crl", "the CRL distribution point follows the crl endpoint's port")
+        #expect(lab.endpoints.last?.port == 1123 && lab.endpoints.last?.bind == "0.0.0.0")
         #expect(lab.endpoints[0].mqtt.plainPort == 1883 && lab.endpoints[0].mqtt.behaviour == .mosquitto)
         let aws = lab.endpoints[1].mqtt
         #expect(aws.behaviour == .aws && aws.identity == .sanURI && aws.maximumPacketSize == 4096)
         #expect(aws.configuration(name: "mqtt-aws").limits.maximumPacketSize == 4096)
         #expect(aws.configuration(name: "mqtt-aws").limits.maximumFiltersPerSubscribe == 8)
+    }
+
+    @Test("zoo: true, a mapping of ports, or false; a TLS key on the crl endpoint is refused")
+    func zoo() throws {
+        #expect(try TestLab.parse(TestLab.text(extra: "zoo: true")).zoo == ZooSpec())
+        #expect(try TestLab.parse(TestLab.text(extra: "zoo: false")).zoo == nil)
+        let custom = try #require(try TestLab.parse(TestLab.text(extra: "zoo: { port: 9600, mqtt_port: 0, bind: 0.0.0.0 }")).zoo)
+        #expect(custom.port(of: .expired) == 9601 && custom.mqttPort(of: .expired) == 0 && custom.mqttPort(of: .sha1Signature) == nil)
+        #expect(custom.bind == "0.0.0.0")
+        #expect(throws: LabFileError.self) { try TestLab.parse(TestLab.text(extra: "zoo: { ports: 9600 }")) }
+        #expect(throws: LabFileError.self) { try TestLab.parse(TestLab.text(extra: "endpoints:\n  crl: { client_auth: none }")) }
+        #expect(throws: LabFileError.self) { try TestLab.parse(TestLab.text(extra: "revocation: { url: ftp://x/crl }")) }
     }
 
     @Test("policy: rules with one or several actions and topics, identities, and where each was written")
