@@ -58,7 +58,7 @@ struct RevocationCLITests {
         #expect(reason.status == 64 && reason.stderr.contains("keyCompromise"), "\(reason)")
     }
 
-    @Test("A running lab refuses a device revoked while it runs on its next connection (echo, HTTPS, MQTT), serves the new CRL over HTTP, and lets it in again after unrevoke")
+    @Test("A running lab refuses a device revoked while it runs on its next connection (echo, HTTPS, MQTT), serves the new CRL over HTTP, answers openssl ocsp, and lets it in again after unrevoke")
     func live() throws {
         let scratch = try Scratch(lab: revocationLab)
         defer { scratch.remove() }
@@ -92,8 +92,24 @@ struct RevocationCLITests {
         let key = try Run.program("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(crl)/crl/..%2Fcerts%2Fdevice-001%2Fkey.pem"], cwd: scratch.path)
         #expect(key.stdout == "404", "nothing but CRLs: \(key)")
 
+        // OCSP, as openssl asks it (a nonce, SHA-1 and SHA-256 IDs), signed by the issuing authority itself.
+        func ocsp(_ certificate: String, issuer: String = "ca/authorities/issuing/cert.pem", digest: String = "-sha1") throws -> RunResult {
+            try Run.program("openssl", ["ocsp", "-issuer", issuer, digest, "-cert", certificate, "-url", "http://127.0.0.1:\(crl)/ocsp",
+                                        "-CAfile", "ca/root.pem"], cwd: scratch.path, timeout: 30)
+        }
+        let revokedAnswer = try ocsp("ca/certs/device-001/cert.pem", digest: "-sha256")
+        #expect(revokedAnswer.stderr.contains("Response verify OK") && revokedAnswer.stdout.contains("cert.pem: revoked")
+                && revokedAnswer.stdout.contains("Reason: keyCompromise") && !revokedAnswer.stderr.contains("nonce"), "\(revokedAnswer)")
+        let goodAnswer = try ocsp("ca/certs/device-002/cert.pem")
+        #expect(goodAnswer.stdout.contains("cert.pem: good"), "\(goodAnswer)")
+        let intermediate = try ocsp("ca/authorities/issuing/cert.pem", issuer: "ca/root.pem")
+        #expect(intermediate.stdout.contains("cert.pem: good"), "the root answers for its intermediate: \(intermediate)")
+        let aia = try Run.program("openssl", ["x509", "-in", "ca/certs/device-001/cert.pem", "-noout", "-ext", "authorityInfoAccess"], cwd: scratch.path)
+        #expect(aia.stdout.contains("OCSP - URI:http://localhost:8480/ocsp"), "\(aia)")
+
         #expect(try Pkilab.run(["unrevoke", "device-001"], in: scratch.path).status == 0)
         #expect(try lab.python(device)["same"] as? Bool == true, "let in again")
+        #expect(try ocsp("ca/certs/device-001/cert.pem").stdout.contains("cert.pem: good"))
     }
 
     @Test("Mosquitto 2 with the lab's crlfile refuses the revoked device and takes the other")

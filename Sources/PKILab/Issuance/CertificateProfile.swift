@@ -21,6 +21,7 @@ public enum CertificateProfile {
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier ?? ski.keyIdentifier)
             if let nameConstraints { Critical(nameConstraints) }
             if let url = spec.crlURL { try crlDistributionPoint(url) }
+            if let url = spec.ocspURL { ocsp(url) }
         }
     }
 
@@ -42,7 +43,13 @@ public enum CertificateProfile {
             SubjectKeyIdentifier(hash: publicKey)
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier)
             if let url = spec.crlURL { try crlDistributionPoint(url) }
+            if let url = spec.ocspURL { ocsp(url) }
         }
+    }
+
+    /// Authority information access naming the lab's OCSP responder.
+    public static func ocsp(_ url: String) -> AuthorityInformationAccess {
+        AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(url))])
     }
 
     /// A CRL distribution points extension (RFC 5280 §4.2.1.13) with one full-name URI; swift-certificates has

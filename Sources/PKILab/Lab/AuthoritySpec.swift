@@ -15,6 +15,8 @@ public struct AuthoritySpec: Sendable, Hashable {
     public var location: SourceLocation
     /// The CRL distribution point an intermediate carries: its parent's CRL (nil for a root).
     public var crlURL: String?
+    /// The OCSP responder an intermediate's authority information access names (nil for a root).
+    public var ocspURL: String?
 
     public init(name: String, parent: String?, subject: SubjectSpec, key: KeyAlgorithm, validity: ValiditySpec,
                 pathLength: Int?, nameConstraints: NameConstraintsSpec?, location: SourceLocation) {
@@ -27,6 +29,7 @@ public struct AuthoritySpec: Sendable, Hashable {
         self.nameConstraints = nameConstraints
         self.location = location
         self.crlURL = nil
+        self.ocspURL = nil
     }
 
     public var isRoot: Bool { parent == nil }
@@ -39,6 +42,6 @@ public struct AuthoritySpec: Sendable, Hashable {
 
     /// Everything that goes into the certificate, for deciding whether it must be re-signed.
     public var specDigestText: String {
-        "\(identityDigestText) validity=\(validity) pathlen=\(pathLength.map(String.init) ?? "-") nc=\(nameConstraints?.description ?? "-")\(crlURL.map { " crl=\($0)" } ?? "")"
+        "\(identityDigestText) validity=\(validity) pathlen=\(pathLength.map(String.init) ?? "-") nc=\(nameConstraints?.description ?? "-")\(crlURL.map { " crl=\($0)" } ?? "")\(ocspURL.map { " ocsp=\($0)" } ?? "")"
     }
 }

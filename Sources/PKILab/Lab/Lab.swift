@@ -19,12 +19,16 @@ public struct Lab: Sendable {
     public var zoo: ZooSpec?
     /// The base URL of the CRLs, as every certificate's CRL distribution point names them (`URL/AUTHORITY.crl`).
     public var crlBaseURL: String
+    /// The OCSP responder's URL, as every certificate's authority information access names it.
+    public var ocspURL: String
 
     public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults,
                 endpoints: [EndpointSpec] = [], policy: BrokerPolicy? = nil, zoo: ZooSpec? = nil,
-                crlBaseURL: String = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)/crl") {
+                crlBaseURL: String = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)/crl",
+                ocspURL: String = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)/ocsp") {
         self.zoo = zoo
         self.crlBaseURL = crlBaseURL
+        self.ocspURL = ocspURL
         self.name = name
         self.file = file
         self.authorities = authorities

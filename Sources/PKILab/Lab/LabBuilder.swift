@@ -10,7 +10,7 @@ struct LabBuilder {
 
     static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "zoo", "revocation"]
     static let zooKeys = ["port", "mqtt_port", "bind"]
-    static let revocationKeys = ["url"]
+    static let revocationKeys = ["url", "ocsp_url"]
     static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
     static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
                                "ciphers", "alpn", "files", "http2"]
@@ -72,33 +72,38 @@ struct LabBuilder {
         let policy = try entry("policy").map { node throws(LabFileError) in try readPolicy(node) }
         let zoo = try entry("zoo").map { node throws(LabFileError) in try readZoo(node) } ?? nil
         // Every certificate below a root names its issuer's CRL, served by the crl endpoint.
-        var crlBase = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)/crl"
+        var server = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)"
         if let crl = endpoints.first(where: { $0.kind == .crl }), crl.port != 0 {
             let host = ["127.0.0.1", "0.0.0.0", "::", "::1"].contains(crl.bind) ? "localhost" : (crl.bind.contains(":") ? "[\(crl.bind)]" : crl.bind)
-            crlBase = "http://\(host):\(crl.port)/crl"
+            server = "http://\(host):\(crl.port)"
         }
+        var crlBase = "\(server)/crl"
+        var ocspURL = "\(server)/ocsp"
         if let node = entry("revocation") {
-            for (key, value) in try node.mapping(allowed: Self.revocationKeys, what: "the revocation settings") where key == "url" {
-                let text = try value.string(what: "the base URL of the CRLs")
+            for (key, value) in try node.mapping(allowed: Self.revocationKeys, what: "the revocation settings") {
+                let text = try value.string(what: key == "url" ? "the base URL of the CRLs" : "the OCSP responder's URL")
                 guard text.hasPrefix("http://"), URL(string: text)?.host != nil else {
                     throw value.error(.invalidValue, "\"\(text)\" is not an http:// URL",
-                                      hint: "CRLs are fetched over plain HTTP (RFC 5280 §4.2.1.13), e.g. url: http://192.168.1.10:8480/crl")
+                                      hint: "CRLs and OCSP are fetched over plain HTTP (RFC 5280 §4.2.1.13, RFC 6960), e.g. url: http://192.168.1.10:8480/crl")
                 }
-                crlBase = text.hasSuffix("/") ? String(text.dropLast()) : text
+                let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+                if key == "url" { crlBase = trimmed } else { ocspURL = trimmed }
             }
         }
         let withCRL = ordered.map { authority -> AuthoritySpec in
             var authority = authority
             authority.crlURL = authority.parent.map { "\(crlBase)/\($0).crl" }
+            authority.ocspURL = authority.parent.map { _ in ocspURL }
             return authority
         }
         certificates = certificates.map { leaf in
             var leaf = leaf
             leaf.crlURL = "\(crlBase)/\(leaf.issuer).crl"
+            leaf.ocspURL = ocspURL
             return leaf
         }
         return Lab(name: labName, file: reader.displayName, authorities: withCRL, certificates: certificates, defaults: defaults,
-                   endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase)
+                   endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase, ocspURL: ocspURL)
     }
 
     // MARK: Zoo

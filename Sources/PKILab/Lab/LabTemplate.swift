@@ -66,11 +66,12 @@ policy:
 #   mqtt:  { port: 8883, behaviour: mosquitto, identity: cn }   # behaviour: aws | mosquitto; plain_port: 1883
 #   # or several MQTT listeners sharing one broker:
 #   # mqtt: [ { port: 8883 }, { name: mqtt-aws, port: 8884, behaviour: aws } ]
-#   crl:   { port: 8480 }   # every certificate's CRL distribution point names http://localhost:8480/crl/
+#   crl:   { port: 8480 }   # CRLs at http://localhost:8480/crl/, OCSP at /ocsp: the URLs in every certificate
 #   sntp:  { port: 123 }    # lwIP (ESP-IDF, ESP8266) always asks port 123
 
-# Certificates carry the URL of their issuer's CRL (pkilab revoke NAME updates it). For boards on the LAN:
-# revocation: { url: "http://192.168.1.10:8480/crl" }
+# Certificates carry the URLs of their issuer's CRL and of the OCSP responder (pkilab revoke NAME updates
+# both). For boards on the LAN:
+# revocation: { url: "http://192.168.1.10:8480/crl", ocsp_url: "http://192.168.1.10:8480/ocsp" }
 
 # The zoo: servers that are wrong on purpose (expired, wrong host, SHA-1, ...), one TLS echo each from port
 # 9400 and MQTT variants from 9500, so device code can prove it refuses them (pkilab zoo; pkilab up --zoo).

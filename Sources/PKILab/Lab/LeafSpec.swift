@@ -17,6 +17,8 @@ public struct LeafSpec: Sendable, Hashable {
     public var fleet: String?
     /// The CRL distribution point it carries: its issuer's CRL.
     public var crlURL: String?
+    /// The OCSP responder its authority information access names.
+    public var ocspURL: String?
 
     public init(name: String, issuer: String, role: LeafRole, subject: SubjectSpec, names: [CertificateName],
                 key: KeyAlgorithm, validity: ValiditySpec, notices: [String] = [], location: SourceLocation,
@@ -32,15 +34,16 @@ public struct LeafSpec: Sendable, Hashable {
         self.location = location
         self.fleet = fleet
         self.crlURL = nil
+        self.ocspURL = nil
     }
 
     /// Everything that goes into the certificate, for deciding whether it must be reissued.
     public var specDigestText: String {
-        specDigestTextWithoutCRL + (crlURL.map { " crl=\($0)" } ?? "")
+        specDigestTextWithoutCRL + (crlURL.map { " crl=\($0)" } ?? "") + (ocspURL.map { " ocsp=\($0)" } ?? "")
     }
 
-    /// The digest text of stores made before certificates carried a CRL distribution point: a match means the
-    /// certificate only needs re-signing with the same key.
+    /// The digest text of stores made before certificates carried a CRL distribution point and an OCSP URL: a
+    /// match means the certificate only needs re-signing with the same key.
     public var specDigestTextWithoutCRL: String {
         "leaf \(name) issuer=\(issuer) role=\(role.rawValue) key=\(key.rawValue) subject=\(subject) names=\(names.map(\.description).joined(separator: ",")) validity=\(validity)"
     }

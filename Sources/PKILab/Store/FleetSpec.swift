@@ -36,6 +36,7 @@ public struct FleetSpec: Sendable, Hashable {
                                 names: [.uri("urn:pkilab:\(LabBuilder.urnSafe(lab.name)):\(member)")], key: key,
                                 validity: validity, location: location, fleet: name)
             leaf.crlURL = "\(lab.crlBaseURL)/\(issuer).crl"
+            leaf.ocspURL = lab.ocspURL
             return leaf
         }
     }

@@ -218,8 +218,8 @@ struct StoreRun {
             if KeyAlgorithm(certificate.publicKey) != spec.key { return (.reissued, "its key type changed to \(spec.key)", nil) }
             guard let record else { return (.resigned, "it was not in the index", issued.privateKey) }
             if record.specDigest != digest {
-                if spec.crlURL != nil, record.specDigest == Self.digest(spec.specDigestTextWithoutCRL) {
-                    return (.resigned, "it gains a CRL distribution point (same key)", issued.privateKey)
+                if spec.crlURL != nil || spec.ocspURL != nil, record.specDigest == Self.digest(spec.specDigestTextWithoutCRL) {
+                    return (.resigned, "it gains a CRL distribution point and an OCSP URL (same key)", issued.privateKey)
                 }
                 return (.reissued, "its entry in the lab changed", nil)
             }

@@ -42,7 +42,8 @@ extension LabStore {
         let chain = lab.ancestry(of: issuerSpec.name).filter { !$0.isRoot }.compactMap {
             StoredPair(folder: directory.folder(forAuthority: $0.name)).certificate
         }
-        var maker = ZooMaker(directory: directory, now: now, issuer: issuer, issuerChain: chain, root: root, names: names)
+        var maker = ZooMaker(directory: directory, now: now, issuer: issuer, issuerChain: chain, root: root, names: names,
+                             crlURL: "\(lab.crlBaseURL)/\(issuerSpec.name).crl", ocspURL: lab.ocspURL)
         let servers: [ZooMaker.Made]
         let clients: [ZooMaker.Made]
         do {

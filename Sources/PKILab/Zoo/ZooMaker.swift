@@ -22,6 +22,10 @@ struct ZooMaker {
     let root: IssuedCertificate
     /// The names of the lab's server certificate.
     let names: [CertificateName]
+    /// What the issuer's certificates name as CRL distribution point and OCSP responder, so a device that
+    /// fetches them can find out about the revoked ones.
+    let crlURL: String
+    let ocspURL: String
 
     /// The serials the CRL must list: the `revoked` server and client.
     private(set) var revokedSerials: [(name: String, serial: String)] = []
@@ -105,7 +109,8 @@ struct ZooMaker {
             let template = try sign(cn: cn, key: key, signer: signer, window: window,
                                     extensions: try leafExtensions(names: names, usages: usages, key: key.publicKey,
                                                                    issuerKeyID: signer.certificate.keyIdentifier, extra: extra,
-                                                                   withSKI: scenario != .weakRSA1024))
+                                                                   withSKI: scenario != .weakRSA1024,
+                                                                   withRevocation: signer.certificate == issuer.certificate))
             var der = try template.derBytes
             var keyPEM = try key.serializeAsPEM().pemString + "\n"
             if scenario == .weakRSA1024 {
@@ -146,7 +151,8 @@ struct ZooMaker {
             let key = Self.newKey()
             let template = try sign(cn: "zoo-\(name)", key: key, signer: signer, window: window,
                                     extensions: try leafExtensions(names: names, usages: usages, key: key.publicKey,
-                                                                   issuerKeyID: signer?.certificate.keyIdentifier, withSKI: scenario != .weakKey))
+                                                                   issuerKeyID: signer?.certificate.keyIdentifier, withSKI: scenario != .weakKey,
+                                                                   withRevocation: signer?.certificate == issuer.certificate))
             var der = try template.derBytes
             var keyPEM = try key.serializeAsPEM().pemString + "\n"
             if scenario == .weakKey {
@@ -181,7 +187,8 @@ struct ZooMaker {
     }
 
     private func leafExtensions(names: [CertificateName], usages: [ExtendedKeyUsage.Usage], key: Certificate.PublicKey,
-                                issuerKeyID: ArraySlice<UInt8>?, extra: [Certificate.Extension] = [], withSKI: Bool = true) throws -> Certificate.Extensions {
+                                issuerKeyID: ArraySlice<UInt8>?, extra: [Certificate.Extension] = [], withSKI: Bool = true,
+                                withRevocation: Bool = false) throws -> Certificate.Extensions {
         let ski = SubjectKeyIdentifier(hash: key)
         var extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
@@ -191,6 +198,10 @@ struct ZooMaker {
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyID ?? ski.keyIdentifier)
         }
         if withSKI { try extensions.append(ski.makeCertificateExtension()) }
+        if withRevocation {
+            try extensions.append(CertificateProfile.crlDistributionPoint(crlURL))
+            try extensions.append(CertificateProfile.ocsp(ocspURL).makeCertificateExtension())
+        }
         for item in extra { try extensions.append(item) }
         return extensions
     }

@@ -4,7 +4,7 @@ import NIOCore
 import PKILab
 
 /// The routes of the plain-HTTP CRL endpoint: `/crl/NAME.crl` (DER, as CRL distribution points name them),
-/// `/crl/NAME.crl.pem`, `/crl/all.pem` and `/ca.pem`. Files are read on every request, so a `pkilab revoke`
+/// `/crl/NAME.crl.pem`, `/crl/all.pem`, the OCSP responder at `/ocsp`, and `/ca.pem`. Files are read on every request, so a `pkilab revoke`
 /// is visible at once. Nothing else of the store is reachable: no key, no index.
 enum CRLRoutes {
     static func router(lab: Lab, store: LabStore, endpoint: String, requestLog: @escaping @Sendable (RequestRecord) -> Void) -> Router<LabRequestContext> {
@@ -25,11 +25,27 @@ enum CRLRoutes {
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get("/crl") { _, _ in index(names: names, directory: directory) }
+        // OCSP (RFC 6960 appendix A): POST with the DER request as body, or GET with it base64-encoded in the path.
+        router.post("/ocsp") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            return ocsp(Array(buffer: body), lab: lab, store: store)
+        }
+        router.get("/ocsp/**") { request, _ -> Response in
+            let encoded = String(request.uri.path.dropFirst("/ocsp/".count)).removingPercentEncoding ?? ""
+            guard let der = Data(base64Encoded: encoded) else { return text(.badRequest, "the path after /ocsp/ is not a base64 OCSP request\n") }
+            return ocsp(Array(der), lab: lab, store: store)
+        }
         router.get("/ca.pem") { _, _ -> Response in
             guard let data = FileManager.default.contents(atPath: directory.rootBundle) else { return text(.notFound, "no root yet\n") }
             return Response(status: .ok, headers: [.contentType: "application/x-pem-file"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return router
+    }
+
+    static func ocsp(_ request: [UInt8], lab: Lab, store: LabStore) -> Response {
+        let answer = OCSPResponder(lab: lab, store: store).respond(to: request)
+        return Response(status: .ok, headers: [.contentType: "application/ocsp-response", .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: answer)))
     }
 
     static func index(names: [String], directory: CADirectory) -> Response {

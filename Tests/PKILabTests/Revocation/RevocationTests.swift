@@ -80,12 +80,13 @@ struct RevocationTests {
             #expect(lab.certificates.allSatisfy { $0.crlURL == "http://localhost:8480/crl/issuing.crl" })
             #expect(lab.authority(named: "issuing")?.crlURL == "http://localhost:8480/crl/root.crl")
             #expect(lab.authority(named: "root")?.crlURL == nil)
+            #expect(lab.certificates.allSatisfy { $0.ocspURL == "http://localhost:8480/ocsp" } && lab.authority(named: "issuing")?.ocspURL == "http://localhost:8480/ocsp")
             let custom = try TestLab.parse(TestLab.text(extra: "revocation: { url: \"http://10.0.0.5:9000/lists/\" }"))
             #expect(custom.certificates.first?.crlURL == "http://10.0.0.5:9000/lists/issuing.crl")
 
             // A store made before CRL distribution points: the leaves are re-signed, keys kept.
             var old = lab
-            old.certificates = old.certificates.map { var leaf = $0; leaf.crlURL = nil; return leaf }
+            old.certificates = old.certificates.map { var leaf = $0; leaf.crlURL = nil; leaf.ocspURL = nil; return leaf }
             let store = LabStore(path: folder + "/ca")
             _ = try store.apply(old)
             let key = try String(contentsOfFile: folder + "/ca/certs/device-001/key.pem", encoding: .utf8)
@@ -93,6 +94,23 @@ struct RevocationTests {
             let item = try #require(report.items.first { $0.name == "device-001" })
             #expect(item.action == .resigned && item.reason?.contains("CRL distribution point") == true, "\(item)")
             #expect(try String(contentsOfFile: folder + "/ca/certs/device-001/key.pem", encoding: .utf8) == key)
+        }
+    }
+
+    @Test("the OCSP responder: malformed requests get status 1; a request for a foreign authority's certificate gets 6")
+    func ocspStatus() async throws {
+        try await TestLab.withTemporaryFolder { folder in
+            let lab = try TestLab.parse(TestLab.text())
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(lab)
+            let responder = OCSPResponder(lab: lab, store: store)
+            #expect(responder.respond(to: [0x30, 0x00]) == [0x30, 0x03, 0x0A, 0x01, 0x01])
+            #expect(responder.respond(to: Array("junk".utf8)) == [0x30, 0x03, 0x0A, 0x01, 0x01])
+            // SEQ { SEQ { SEQ { SEQ { CertID: sha1, 20 zero bytes, 20 zero bytes, serial 1 } } } }
+            let certID: [UInt8] = [0x30, 0x38, 0x30, 0x07, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x04, 0x14] + [UInt8](repeating: 0, count: 20)
+                + [0x04, 0x14] + [UInt8](repeating: 0, count: 20) + [0x02, 0x01, 0x01]
+            let request: [UInt8] = [0x30, 0x40, 0x30, 0x3E, 0x30, 0x3C, 0x30, 0x3A] + certID
+            #expect(responder.respond(to: request) == [0x30, 0x03, 0x0A, 0x01, 0x06])
         }
     }
 
