@@ -222,7 +222,8 @@ public final class LabServer: Sendable {
         let store = self.store
         let lab = self.lab
         let renewal = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in
-            try? store.renewRevocationLists(of: lab)
+            // It may wait for the store's lock and syncs the disk: not on an event loop.
+            Task.detached { try? store.renewRevocationLists(of: lab) }
         }
         renewals.withLock { $0 = renewal }
         if let hub {

@@ -125,6 +125,9 @@ struct ZooCLITests {
         let curl = try Run.program("curl", ["-s", "--cacert", "ca/root.pem", "https://localhost:\(lab.ports["zoo-wrong-host"] ?? 0)/"], cwd: lab.scratch.path, timeout: 30)
         #expect(curl.status == 60, "curl: SSL certificate problem: \(curl)")
 
+        // A port check (connect, close) is no verdict on anything.
+        _ = try Run.program("python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(lab.ports["zoo-good"] ?? 0))).close()"])
+        #expect(lab.waitForEvent { $0.endpoint == "zoo-good" && $0.explanation.contains("without starting TLS") } != nil)
         let (strictRun, strictReport) = try report(lab, since: start)
         #expect(strictRun.status == 1, "OpenSSL accepted ca-as-leaf, so the report fails: \(strictRun)")
         #expect(strictReport["failures"] as? [String] == ["ca-as-leaf"], "\(strictReport)")

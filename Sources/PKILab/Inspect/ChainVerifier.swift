@@ -127,7 +127,9 @@ public struct ChainVerifier: Sendable {
             let number = finding.crlNumber.map { ", CRL number \($0)" } ?? ""
             return ChainVerdict(valid: false, reason: .revoked,
                                 message: "\(leafName) is not valid: \(who) revoked on \(LabDate.humanWithTime(finding.revokedAt))\(why) by \"\(finding.authoritySubject)\"\(number)",
-                                hint: "if that was a mistake: pkilab unrevoke; otherwise give the device a new certificate (delete its folder under ca/ and run pkilab issue)",
+                                hint: index == 0
+                                    ? "if that was a mistake: pkilab unrevoke; otherwise give the device a new certificate (delete its folder under ca/ and run pkilab issue)"
+                                    : "everything its revoked authority signed is refused: pkilab unrevoke that authority, or replace it (a new subject in lab.yaml, then pkilab issue --force) and reissue what is under it",
                                 chain: chain.map(\.subject.description))
         }
         return nil

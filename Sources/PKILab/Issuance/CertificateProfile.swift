@@ -47,6 +47,30 @@ public enum CertificateProfile {
         }
     }
 
+    /// The CRL distribution point and OCSP responder a certificate names (nil where it names none).
+    public static func revocationURLs(of certificate: Certificate) -> (crl: String?, ocsp: String?) {
+        var crl: String?
+        if let value = certificate.extensions[oid: [2, 5, 29, 31]]?.value, let root = try? DER.parse(Array(value)) {
+            func find(_ node: ASN1Node) -> String? {
+                if node.identifier == ASN1Identifier(tagWithNumber: 6, tagClass: .contextSpecific), case .primitive(let bytes) = node.content {
+                    return String(decoding: bytes, as: UTF8.self)
+                }
+                if case .constructed(let children) = node.content {
+                    for child in children { if let found = find(child) { return found } }
+                }
+                return nil
+            }
+            crl = find(root)
+        }
+        var ocsp: String?
+        if let access = (try? certificate.extensions.authorityInformationAccess) ?? nil {
+            for description in access where description.method == .ocspServer {
+                if case .uniformResourceIdentifier(let uri) = description.location { ocsp = uri; break }
+            }
+        }
+        return (crl, ocsp)
+    }
+
     /// Authority information access naming the lab's OCSP responder.
     public static func ocsp(_ url: String) -> AuthorityInformationAccess {
         AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(url))])

@@ -42,6 +42,6 @@ public struct AuthoritySpec: Sendable, Hashable {
 
     /// Everything that goes into the certificate, for deciding whether it must be re-signed.
     public var specDigestText: String {
-        "\(identityDigestText) validity=\(validity) pathlen=\(pathLength.map(String.init) ?? "-") nc=\(nameConstraints?.description ?? "-")\(crlURL.map { " crl=\($0)" } ?? "")\(ocspURL.map { " ocsp=\($0)" } ?? "")"
+        "\(identityDigestText) validity=\(validity) pathlen=\(pathLength.map(String.init) ?? "-") nc=\(nameConstraints?.description ?? "-")"
     }
 }

@@ -37,14 +37,10 @@ public struct LeafSpec: Sendable, Hashable {
         self.ocspURL = nil
     }
 
-    /// Everything that goes into the certificate, for deciding whether it must be reissued.
+    /// Everything that goes into the certificate, for deciding whether it must be reissued. The CRL and OCSP
+    /// URLs are not in it: a change of them re-signs the certificate with the same key (the store compares them
+    /// with the certificate's own).
     public var specDigestText: String {
-        specDigestTextWithoutCRL + (crlURL.map { " crl=\($0)" } ?? "") + (ocspURL.map { " ocsp=\($0)" } ?? "")
-    }
-
-    /// The digest text of stores made before certificates carried a CRL distribution point and an OCSP URL: a
-    /// match means the certificate only needs re-signing with the same key.
-    public var specDigestTextWithoutCRL: String {
         "leaf \(name) issuer=\(issuer) role=\(role.rawValue) key=\(key.rawValue) subject=\(subject) names=\(names.map(\.description).joined(separator: ",")) validity=\(validity)"
     }
 }

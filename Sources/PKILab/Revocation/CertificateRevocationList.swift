@@ -67,7 +67,8 @@ public struct CertificateRevocationList: Sendable, Hashable {
                         try list.appendConstructedNode(identifier: .sequence) { item in
                             item.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: entry.serial) }
                             try serializeTime(entry.revokedAt, into: &item)
-                            if let reason = entry.reason {
+                            // RFC 5280 §5.3.1: the reasonCode is left out rather than given as unspecified.
+                            if let reason = entry.reason, reason != .unspecified {
                                 try item.appendConstructedNode(identifier: .sequence) { extensions in
                                     try extensions.serialize(Certificate.Extension(oid: [2, 5, 29, 21], critical: false, value: [0x0A, 0x01, reason.code]))
                                 }

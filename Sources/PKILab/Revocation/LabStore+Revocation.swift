@@ -69,8 +69,12 @@ extension LabStore {
 
     /// Re-signs every CRL that is missing, was signed by an authority certificate since replaced, or has less
     /// than half its life left. Called by every `pkilab issue` and `pkilab up` (with the store's lock held).
-    func refreshRevocationLists(of lab: Lab, now: Date) throws(StoreError) {
+    /// Returns a notice when the ledger was missing although lists existed (every revocation is then lifted).
+    @discardableResult
+    func refreshRevocationLists(of lab: Lab, now: Date) throws(StoreError) -> String? {
+        let lost = !FileManager.default.fileExists(atPath: directory.revocationLedger) && FileManager.default.fileExists(atPath: directory.crlBundle)
         _ = try writeRevocationLists(of: lab, ledger: try revocationLedger(), resign: [], now: now)
+        return lost ? "\(directory.revocationLedger) was missing: the CRLs were re-signed with nothing revoked (restore it from a backup and run pkilab issue to revoke again)" : nil
     }
 
     /// ``refreshRevocationLists(of:now:)`` under the store's lock, for a running `pkilab up` (hourly).
@@ -120,7 +124,8 @@ extension LabStore {
             let existing = FileManager.default.contents(atPath: path).flatMap { try? CertificateRevocationList(derEncoded: Array($0)) }
             let stale = (state.nextUpdate ?? .distantPast).timeIntervalSince(now) < Self.crlLifetime / 2
             if resign.contains(spec.name) || existing == nil || state.signer != signer || stale {
-                state.crlNumber += 1
+                // The number only grows (RFC 5280 §5.2.3), even when the ledger was lost or lags the file.
+                state.crlNumber = max(state.crlNumber, existing?.number ?? 0) + 1
                 state.thisUpdate = now
                 state.nextUpdate = now.addingTimeInterval(Self.crlLifetime)
                 state.signer = signer
@@ -148,8 +153,12 @@ extension LabStore {
               || (FileManager.default.contents(atPath: directory.crlBundle).map { String(decoding: $0, as: UTF8.self) } != bundle) else {
             return ledger
         }
+        // The ledger moves into place before the lists it numbers, so a crash in between never leaves a list
+        // whose number the ledger does not know.
+        let written = FileBatch()
+        try written.stage(try ledger.encoded(), to: directory.revocationLedger, mode: 0o644)
+        try written.commit(syncing: directory.path)
         try batch.stage(bundle, to: directory.crlBundle, mode: 0o644)
-        try batch.stage(try ledger.encoded(), to: directory.revocationLedger, mode: 0o644)
         try batch.commit(syncing: directory.path)
         return ledger
     }

@@ -33,7 +33,9 @@ public final class RevocationChecker: Sendable {
 
     /// The revocation of `certificate` by `issuer`, if `issuer` is a lab authority and its CRL lists it.
     public func finding(for certificate: Certificate, issuer: Certificate) -> Finding? {
-        guard let authority = authorities.first(where: { $0.certificate == issuer }),
+        // By name and key, not the whole certificate: a device may still send an intermediate the lab has since
+        // re-signed with the same key.
+        guard let authority = authorities.first(where: { $0.certificate.subject == issuer.subject && $0.certificate.publicKey == issuer.publicKey }),
               let list = list(of: authority.name, issuer: issuer),
               let entry = list.entry(forSerial: certificate.serialNumber.bytes) else { return nil }
         return Finding(authority: authority.name, authoritySubject: issuer.subject.commonName ?? issuer.subject.description,
@@ -43,12 +45,13 @@ public final class RevocationChecker: Sendable {
     private func list(of name: String, issuer: Certificate) -> CertificateRevocationList? {
         let path = directory.crl(forAuthority: name)
         var info = stat()
+        let found = stat(path, &info) == 0
         #if canImport(Darwin)
         let modified = info.st_mtimespec
         #else
         let modified = info.st_mtim
         #endif
-        let stamp = stat(path, &info) == 0 ? [Int(info.st_ino), Int(info.st_size), Int(modified.tv_sec), Int(modified.tv_nsec)] : []
+        let stamp = found ? [Int(info.st_ino), Int(info.st_size), Int(modified.tv_sec), Int(modified.tv_nsec)] : []
         if let cached = cache.withLock({ $0[name] }), cached.stamp == stamp { return cached.list }
         let list = FileManager.default.contents(atPath: path)
             .flatMap { try? CertificateRevocationList(derEncoded: Array($0)) }

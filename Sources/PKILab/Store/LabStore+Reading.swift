@@ -18,6 +18,8 @@ public struct InventoryRow: Sendable, Codable {
     public var exports: [String]
     /// Its current certificate is on its authority's CRL (`pkilab revoke`).
     public var revoked: Bool = false
+    /// An authority above it is revoked.
+    public var authorityRevoked: Bool = false
 }
 
 extension LabStore {
@@ -52,6 +54,12 @@ extension LabStore {
         let revoked = Set(((try? revocationLedger()) ?? RevocationLedger()).all.map(\.revoked.serial))
         for index in rows.indices where rows[index].members == nil {
             rows[index].revoked = rows[index].certificate.map { revoked.contains($0.serial) } ?? false
+        }
+        // Below a revoked authority, everything is refused too.
+        var revokedAuthorities = Set(rows.filter { $0.kind == .authority && $0.revoked }.map(\.name))
+        for authority in lab.authorities where authority.parent.map(revokedAuthorities.contains) == true { revokedAuthorities.insert(authority.name) }
+        for index in rows.indices where !rows[index].revoked {
+            rows[index].authorityRevoked = rows[index].issuer.map(revokedAuthorities.contains) ?? false
         }
         return rows
     }

@@ -34,8 +34,8 @@ public struct LabStore: Sendable {
         try run.planAuthorities()
         let leaves = lab.certificates + fleets.flatMap { $0.members(lab: lab) }
         try run.planLeaves(leaves, progress: progress)
-        let report = try run.write(fleets: fleets)
-        try refreshRevocationLists(of: lab, now: now)
+        var report = try run.write(fleets: fleets)
+        if let notice = try refreshRevocationLists(of: lab, now: now) { report.notices.append(notice) }
         return report
     }
 
@@ -196,7 +196,8 @@ struct StoreRun {
             let signedByParent = parent.map { certificate.isIssued(by: $0.certificate) } ?? (certificate.issuer == certificate.subject)
             if record == nil { return (.resigned, "it was not in the index", issued.privateKey) }
             if !signedByParent { return (.resigned, "its parent \"\(spec.parent ?? "")\" changed", issued.privateKey) }
-            if record!.specDigest != digest { return (.resigned, "its validity, path length, name constraints or CRL distribution point changed", issued.privateKey) }
+            if record!.specDigest != digest { return (.resigned, "its validity, path length or name constraints changed", issued.privateKey) }
+            if let change = Self.revocationURLChange(certificate, crl: spec.crlURL, ocsp: spec.ocspURL) { return (.resigned, change, issued.privateKey) }
             if spec.validity.isRelative && certificate.isNearExpiry(at: now) { return (.renewed, "it expires on \(LabDate.human(certificate.notValidAfter))", issued.privateKey) }
             return (.unchanged, nil, nil)
         }
@@ -217,12 +218,8 @@ struct StoreRun {
             let certificate = issued.certificate
             if KeyAlgorithm(certificate.publicKey) != spec.key { return (.reissued, "its key type changed to \(spec.key)", nil) }
             guard let record else { return (.resigned, "it was not in the index", issued.privateKey) }
-            if record.specDigest != digest {
-                if spec.crlURL != nil || spec.ocspURL != nil, record.specDigest == Self.digest(spec.specDigestTextWithoutCRL) {
-                    return (.resigned, "it gains a CRL distribution point and an OCSP URL (same key)", issued.privateKey)
-                }
-                return (.reissued, "its entry in the lab changed", nil)
-            }
+            if record.specDigest != digest { return (.reissued, "its entry in the lab changed", nil) }
+            if let change = revocationURLChange(certificate, crl: spec.crlURL, ocsp: spec.ocspURL) { return (.resigned, change, issued.privateKey) }
             if !certificate.isIssued(by: issuer.certificate) { return (.resigned, "its authority \"\(spec.issuer)\" changed", issued.privateKey) }
             if spec.validity.isRelative && certificate.isNearExpiry(at: now) { return (.renewed, "it expires on \(LabDate.human(certificate.notValidAfter))", issued.privateKey) }
             return (.unchanged, nil, nil)
@@ -257,6 +254,14 @@ struct StoreRun {
             name: name, kind: kind, fleet: fleet, action: decision.action, reason: decision.reason, role: role,
             subject: certificate.subject.description, key: keyAlgorithm, names: names, notAfter: certificate.notValidAfter,
             issuerName: issuerName, folder: folder, serial: certificate.serialNumber.hexString, fingerprintSHA256: fingerprint))
+    }
+
+    /// Why a certificate must be re-signed (same key) for the CRL and OCSP URLs it should carry, or nil.
+    static func revocationURLChange(_ certificate: Certificate, crl: String?, ocsp: String?) -> String? {
+        let current = CertificateProfile.revocationURLs(of: certificate)
+        guard current.crl != crl || current.ocsp != ocsp else { return nil }
+        if current.crl == nil && current.ocsp == nil { return "it gains a CRL distribution point and an OCSP URL (same key)" }
+        return "its CRL and OCSP URLs become \(crl ?? "none") and \(ocsp ?? "none") (same key)"
     }
 
     static func digest(_ text: String) -> String {

@@ -56,15 +56,8 @@ extension LabStore {
         }
         let manifest = ZooManifest(madeAt: now, issuer: issuerSpec.name, issuerFingerprint: issuerFingerprint, rootFingerprint: rootFingerprint,
                                    servers: servers.map(\.item), clients: clients.map(\.item))
-        let batch = FileBatch()
-        for folder in [directory.zooFolder, "\(directory.zooFolder)/servers", "\(directory.zooFolder)/clients"] {
-            try FileBatch.makeFolder(folder)
-        }
-        try batch.stageFolders((servers + clients).map { ($0.files, $0.folder) })
-        try batch.stage(try manifest.encoded(), to: directory.zooManifest, mode: 0o644)
-        try batch.commit(syncing: directory.path)
-
-        // The revoked server and client replace the zoo's earlier ones on the CRL.
+        // The revoked server and client replace the zoo's earlier ones on the CRL: first, so that a crash before the
+        // zoo lands leaves at worst serials of certificates that never existed on the list (the next run remakes the zoo).
         var ledger = try revocationLedger()
         var touched: Set<String> = [issuerSpec.name]
         for (name, var state) in ledger.authorities where state.revoked.contains(where: \.zoo) {
@@ -76,6 +69,14 @@ extension LabStore {
         state.revoked += maker.revokedSerials.map { .init(name: $0.name, serial: $0.serial, reason: .keyCompromise, revokedAt: now, zoo: true) }
         ledger.authorities[issuerSpec.name] = state
         try writeRevocationLists(of: lab, ledger: ledger, resign: touched, now: now)
+        let batch = FileBatch()
+        for folder in [directory.zooFolder, "\(directory.zooFolder)/servers", "\(directory.zooFolder)/clients"] {
+            try FileBatch.makeFolder(folder)
+        }
+        try batch.stageFolders((servers + clients).map { ($0.files, $0.folder) })
+        try batch.stage(try manifest.encoded(), to: directory.zooManifest, mode: 0o644)
+        try batch.commit(syncing: directory.path)
+
         return (manifest, true)
     }
 }

@@ -12,17 +12,14 @@ enum CRLRoutes {
         router.add(middleware: RequestLogMiddleware(endpoint: endpoint, log: requestLog))
         let directory = store.directory
         let names = lab.authorities.map(\.name)
+        router.head("/crl/:file") { _, context -> Response in
+            let (response, size) = crl(context.parameters.get("file") ?? "", names: names, directory: directory)
+            var headers = response.headers
+            headers[.contentLength] = String(size)
+            return Response(status: response.status, headers: headers)
+        }
         router.get("/crl/:file") { _, context -> Response in
-            let file = context.parameters.get("file") ?? ""
-            let served: [String: (path: String, type: String)] = Dictionary(uniqueKeysWithValues: names.flatMap { name in
-                [("\(name).crl", (directory.crl(forAuthority: name), "application/pkix-crl")),
-                 ("\(name).crl.pem", (directory.crlPEM(forAuthority: name), "application/x-pem-file"))]
-            } + [("all.pem", (directory.crlBundle, "application/x-pem-file"))])
-            guard let (path, type) = served[file], let data = FileManager.default.contents(atPath: path) else {
-                return text(.notFound, "No CRL \"\(file)\" here. This lab's CRLs: \(names.map { "/crl/\($0).crl" }.joined(separator: ", ")), /crl/all.pem\n")
-            }
-            return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            crl(context.parameters.get("file") ?? "", names: names, directory: directory).response
         }
         router.get("/crl") { _, _ in index(names: names, directory: directory) }
         // OCSP (RFC 6960 appendix A): POST with the DER request as body, or GET with it base64-encoded in the path.
@@ -40,6 +37,19 @@ enum CRLRoutes {
             return Response(status: .ok, headers: [.contentType: "application/x-pem-file"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return router
+    }
+
+    /// One of the CRL files by its name under /crl/, and its size; 404 for anything else.
+    static func crl(_ file: String, names: [String], directory: CADirectory) -> (response: Response, size: Int) {
+        let served: [String: (path: String, type: String)] = Dictionary(uniqueKeysWithValues: names.flatMap { name in
+            [("\(name).crl", (directory.crl(forAuthority: name), "application/pkix-crl")),
+             ("\(name).crl.pem", (directory.crlPEM(forAuthority: name), "application/x-pem-file"))]
+        } + [("all.pem", (directory.crlBundle, "application/x-pem-file"))])
+        guard let (path, type) = served[file], let data = FileManager.default.contents(atPath: path) else {
+            let body = "No CRL \"\(file)\" here. This lab's CRLs: \(names.map { "/crl/\($0).crl" }.joined(separator: ", ")), /crl/all.pem\n"
+            return (text(.notFound, body), body.utf8.count)
+        }
+        return (Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(bytes: data))), data.count)
     }
 
     static func ocsp(_ request: [UInt8], lab: Lab, store: LabStore) -> Response {

@@ -21,8 +21,8 @@ final class SNTPServer: Sendable {
     /// Binds; returns the bound port.
     func start(group: any EventLoopGroup) async throws -> Int {
         let handler = SNTPHandler(endpoint: spec.name, offset: offset, events: events)
+        // No SO_REUSEADDR: on Linux it would let a second lab share the UDP port silently.
         let bound = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }

@@ -93,7 +93,11 @@ final class ConnectionState: Sendable {
             event.resumed = resumed
             event.client = state.client
             event.notes = state.notes
-            if let scenario = endpoint.spec.zoo {
+            if let scenario = endpoint.spec.zoo, !accepted && state.hello == nil {
+                // A port check (connect and close) or a client that is not TLS: no verdict on the device.
+                event.explanation = "the client closed the connection without starting TLS (a port check?); the zoo judges only TLS clients — " + event.explanation
+                event.hint = "point the device at this port (\(scenario.rawValue)): it should refuse the server"
+            } else if let scenario = endpoint.spec.zoo {
                 event.zoo = ConnectionEvent.ZooDetail(scenario: scenario, completedHandshake: accepted, sentData: false)
                 if !accepted {
                     event.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: false, sentData: nil)
@@ -228,8 +232,11 @@ final class ConnectionState: Sendable {
             var hint = verdict.hint
             if reason == .unknownAuthority { hint = "this endpoint trusts client certificates under \(trusted); issue the device's certificate from the lab (pkilab ls)" }
             if reason == .wrongPurpose { hint = "a client needs a certificate with role: client (or both) in lab.yaml; this one is for servers" }
+            if reason == .expired, !endpoint.clock.isZero {
+                hint = "the endpoints check with the lab's clock moved by \(endpoint.clock) (--lab-clock-offset): it is \(LabDate.humanWithTime(endpoint.clock.now)) for them; by this machine's clock the certificate may well be valid"
+            }
             if reason == .notYetValid {
-                hint = "the lab's clock says it is \(LabDate.humanWithTime(endpoint.clock.now)); a certificate made where the clock was wrong (an unset device clock says 1970) starts in the future: check not_before in lab.yaml and the clocks, then re-issue it"
+                hint = (endpoint.clock.isZero ? "" : "the endpoints' clock is moved by \(endpoint.clock) (--lab-clock-offset); ") + "the lab's clock says it is \(LabDate.humanWithTime(endpoint.clock.now)); a certificate made where the clock was wrong (an unset device clock says 1970) starts in the future: check not_before in lab.yaml and the clocks, then re-issue it"
             }
             reject(Rejection(reason: reason, explanation: "the client's certificate " + verdict.message, hint: hint))
             return .failed

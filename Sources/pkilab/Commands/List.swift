@@ -28,7 +28,7 @@ struct List: AsyncParsableCommand {
                 }
                 if let members = row.members { names = "\(members) devices" }
                 let expired = certificate.notAfter < Date()
-                let expires = LabDate.iso(certificate.notAfter).prefix(10) + (expired ? " (EXPIRED)" : "") + (row.revoked ? " (REVOKED)" : "")
+                let expires = LabDate.iso(certificate.notAfter).prefix(10) + (expired ? " (EXPIRED)" : "") + (row.revoked ? " (REVOKED)" : row.authorityRevoked ? " (CA REVOKED)" : "")
                 table.append([row.name, row.role, certificate.subject, names, certificate.key, String(expires), row.issuer ?? "(self)",
                               row.exports.joined(separator: ",")])
             }

@@ -27,6 +27,11 @@ struct Revoke: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.usage)
             }
             let lab = try options.loadLab()
+            if lab.authority(named: name)?.isRoot == true {
+                Console.error("\"\(name)\" is a root: no authority above it signs a CRL that could list it",
+                              hint: "to stop trusting it, remove it from the devices' trust store (or replace it: a new subject in lab.yaml, then pkilab issue --force)")
+                throw ExitCode(ExitStatus.usage)
+            }
             let change = try options.store.revoke(name, reason: reason, in: lab)
             guard change.changed else {
                 Console.out("\"\(name)\" (serial \(change.serial)) is already revoked since \(LabDate.humanWithTime(change.revokedAt ?? Date()))" +

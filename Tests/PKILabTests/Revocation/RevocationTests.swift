@@ -52,9 +52,15 @@ struct RevocationTests {
             #expect(verdict.message.contains("revoked on") && verdict.message.contains("keyCompromise") && verdict.message.contains("CRL number 2"), "\(verdict.message)")
             #expect(try !store.revoke("device-001", reason: .superseded, in: lab).changed, "revoking twice changes nothing")
 
-            #expect(try store.unrevoke("device-001", in: lab).crlNumber == 3)
-            #expect(await store.verifier(for: lab).verify(leaf, purpose: .client).valid)
-            #expect(try !store.unrevoke("device-001", in: lab).changed)
+            // A device that still sends the intermediate as it was before a same-key re-sign is refused too.
+            let oldIntermediate = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/authorities/issuing/cert.pem", encoding: .utf8))
+            let longer = try TestLab.parse(TestLab.text().replacingOccurrences(of: "validity: 10y, path_len: 0", with: "validity: 9y, path_len: 0"))
+            #expect(try store.apply(longer).items.contains { $0.name == "issuing" && $0.action == .resigned })
+            let stale = await store.verifier(for: longer).verify(leaf, presented: [oldIntermediate], purpose: .client)
+            #expect(stale.reason == .revoked, "\(stale.message)")
+            #expect(try store.unrevoke("device-001", in: longer).crlNumber == 4, "the re-sign of issuing gave the list number 3")
+            #expect(await store.verifier(for: longer).verify(leaf, purpose: .client).valid)
+            #expect(try !store.unrevoke("device-001", in: longer).changed)
         }
     }
 
@@ -94,6 +100,13 @@ struct RevocationTests {
             let item = try #require(report.items.first { $0.name == "device-001" })
             #expect(item.action == .resigned && item.reason?.contains("CRL distribution point") == true, "\(item)")
             #expect(try String(contentsOfFile: folder + "/ca/certs/device-001/key.pem", encoding: .utf8) == key)
+            #expect(try !store.apply(lab).changed)
+            // Moving the CRLs (boards on the LAN) re-signs everything below the root, keys kept.
+            let moved = try store.apply(custom)
+            #expect(moved.items.filter { $0.kind == .leaf }.allSatisfy { $0.action == .resigned }, "\(moved.items.map { ($0.name, $0.action) })")
+            #expect(try String(contentsOfFile: folder + "/ca/certs/device-001/key.pem", encoding: .utf8) == key)
+            let leaf = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/certs/device-001/cert.pem", encoding: .utf8))
+            #expect(CertificateProfile.revocationURLs(of: leaf) == ("http://10.0.0.5:9000/lists/issuing.crl", "http://localhost:8480/ocsp"))
         }
     }
 
@@ -111,6 +124,23 @@ struct RevocationTests {
                 + [0x04, 0x14] + [UInt8](repeating: 0, count: 20) + [0x02, 0x01, 0x01]
             let request: [UInt8] = [0x30, 0x40, 0x30, 0x3E, 0x30, 0x3C, 0x30, 0x3A] + certID
             #expect(responder.respond(to: request) == [0x30, 0x03, 0x0A, 0x01, 0x06])
+        }
+    }
+
+    @Test("the CRL number only grows, even when the ledger is lost; an unspecified reason leaves out the reasonCode")
+    func numbers() async throws {
+        try await TestLab.withTemporaryFolder { folder in
+            let lab = try TestLab.parse(TestLab.text())
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(lab)
+            _ = try store.revoke("device-001", reason: .unspecified, in: lab)
+            let list = try CertificateRevocationList(derEncoded: Array(FileManager.default.contents(atPath: store.directory.crl(forAuthority: "issuing"))!))
+            #expect(list.entries.count == 1 && list.entries.first?.reason == nil)
+            try FileManager.default.removeItem(atPath: store.directory.revocationLedger)
+            let report = try store.apply(lab)
+            #expect(report.notices.contains { $0.contains("was missing") }, "\(report.notices)")
+            let renumbered = try CertificateRevocationList(derEncoded: Array(FileManager.default.contents(atPath: store.directory.crl(forAuthority: "issuing"))!))
+            #expect(renumbered.number == 3 && renumbered.entries.isEmpty)
         }
     }
 
