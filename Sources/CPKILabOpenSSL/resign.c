@@ -29,10 +29,12 @@ long pkilab_x509_resign(const unsigned char *der, size_t der_size, const char *i
     EVP_PKEY *issuer_key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
     BIO_free(bio);
     EVP_PKEY *new_key = NULL;
-    const EVP_MD *md = EVP_get_digestbyname(digest);
+    // Ed25519 and Ed448 sign without a separate digest.
+    int pure = issuer_key && (EVP_PKEY_get_id(issuer_key) == EVP_PKEY_ED25519 || EVP_PKEY_get_id(issuer_key) == EVP_PKEY_ED448);
+    const EVP_MD *md = pure ? NULL : EVP_get_digestbyname(digest);
     *out = NULL;
     if (key_pem) *key_pem = NULL;
-    if (!cert || !issuer_key || !md) {
+    if (!cert || !issuer_key || (!md && !pure)) {
         resign_reason(error, error_size, !md ? "unknown digest" : "cannot read the certificate or the issuer key");
         goto done;
     }

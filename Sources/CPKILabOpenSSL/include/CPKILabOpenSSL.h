@@ -17,7 +17,7 @@ int pkilab_pkcs12_matches(const unsigned char *der, size_t der_size, const char 
 void pkilab_pkcs12_free(unsigned char *bytes);
 
 // Certificates swift-certificates will not sign, for the zoo: re-signs the DER certificate der with the PEM key
-// issuer_key_pem and the digest named digest ("sha1", "sha256"). When new_rsa_bits > 0 the certificate first gets
+// issuer_key_pem and the digest named digest ("sha1", "sha256"; ignored for an Ed25519 or Ed448 issuer key). When new_rsa_bits > 0 the certificate first gets
 // a new RSA key of that size (1024 for the zoo), whose PKCS#8 PEM is returned in *key_pem (free both with
 // pkilab_resign_free). Returns the new DER length and sets *out, or -1 with OpenSSL's reason in error.
 long pkilab_x509_resign(const unsigned char *der, size_t der_size, const char *issuer_key_pem, const char *digest, int new_rsa_bits,

@@ -43,6 +43,19 @@ struct ZooTests {
         }
     }
 
+    @Test("under an Ed25519 issuer the zoo is made too: SHA-1 comes from a P-256 intermediate of its own, the weak client is signed without a digest")
+    func ed25519() async throws {
+        try await TestLab.withTemporaryFolder { folder in
+            let lab = try TestLab.parse(TestLab.text(key: "ed25519"))
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(lab)
+            let (manifest, made) = try store.prepareZoo(for: lab)
+            #expect(made && manifest.servers.first { $0.name == "sha1-signature" }?.presented == 2)
+            let weak = try PEMDocument(pemString: String(contentsOfFile: store.directory.folder(forZooClient: "weak-key") + "/cert.pem", encoding: .utf8))
+            #expect(try CertificateSkim(derEncoded: weak.derBytes).rsaBits == 1024)
+        }
+    }
+
     @Test("the report counts each bad server, flags a wrong acceptance and a refused good server, and tolerates the either-way ones")
     func report() {
         func event(_ scenario: ZooServer, completed: Bool, endpoint: String? = nil) -> ConnectionEvent {
