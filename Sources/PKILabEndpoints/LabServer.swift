@@ -149,15 +149,11 @@ public final class LabServer: Sendable {
             switch spec.kind {
             case .crl, .sntp:
                 continue
-            case .echo where spec.zoo != nil:
+            case .echo:
+                let zoo = spec.zoo != nil
                 tcp.append(TCPEndpoint(spec: spec, scheme: "tls") { channel in
                     let state = try LabTLSPipeline.configure(channel, endpoint: context)
-                    try channel.pipeline.syncOperations.addHandler(ZooEchoHandler(state: state))
-                })
-            case .echo:
-                tcp.append(TCPEndpoint(spec: spec, scheme: "tls") { channel in
-                    _ = try LabTLSPipeline.configure(channel, endpoint: context)
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(zoo: zoo ? state : nil))
                 })
             case .https:
                 let files = spec.files.map { $0.hasPrefix("/") ? $0 : "\(labFolder)/\($0)" }

@@ -31,6 +31,16 @@ enum TestLab {
         return try await body(path)
     }
 
+    /// `text` parsed and applied to a fresh store in a temporary folder (`folder/ca`), removed when `body` returns.
+    static func withStore<T>(_ text: String = TestLab.text(), _ body: (Lab, LabStore, String) async throws -> T) async throws -> T {
+        try await withTemporaryFolder { folder in
+            let lab = try parse(text)
+            let store = LabStore(path: folder + "/ca")
+            _ = try store.apply(lab)
+            return try await body(lab, store, folder)
+        }
+    }
+
     /// The bytes of every file below `folder`, by relative path (for byte-identical comparisons).
     static func snapshot(_ folder: String) -> [String: Data] {
         var result: [String: Data] = [:]

@@ -29,26 +29,27 @@ extension LabStore {
     /// Revokes the current certificate of `name` (a leaf, a fleet member or an intermediate) and re-signs its
     /// authority's CRL.
     public func revoke(_ name: String, reason: RevocationReason, in lab: Lab, now: Date = Date()) throws(StoreError) -> RevocationChange {
-        try FileBatch.makeFolder(directory.path)
-        let lock = try StoreLock(path: directory.lockFile)
-        defer { withExtendedLifetime(lock) {} }
-        let (certificate, authority) = try revocable(name, in: lab)
-        var ledger = try revocationLedger()
-        let serial = certificate.serialNumber.hexString
-        var state = ledger.authorities[authority] ?? .init()
-        if let existing = state.revoked.first(where: { $0.serial == serial }) {
-            return RevocationChange(name: name, authority: authority, serial: serial, reason: existing.reason, revokedAt: existing.revokedAt,
-                                    changed: false, crlNumber: state.crlNumber, crlPath: directory.crl(forAuthority: authority))
+        try changeRevocation(of: name, in: lab, now: now) { revoked, serial in
+            if let existing = revoked.first(where: { $0.serial == serial }) { return (existing, false) }
+            let entry = RevocationLedger.Revoked(name: name, serial: serial, reason: reason, revokedAt: now)
+            revoked.append(entry)
+            return (entry, true)
         }
-        state.revoked.append(.init(name: name, serial: serial, reason: reason, revokedAt: now))
-        ledger.authorities[authority] = state
-        ledger = try writeRevocationLists(of: lab, ledger: ledger, resign: [authority], now: now)
-        return RevocationChange(name: name, authority: authority, serial: serial, reason: reason, revokedAt: now, changed: true,
-                                crlNumber: ledger.authorities[authority]?.crlNumber ?? 0, crlPath: directory.crl(forAuthority: authority))
     }
 
     /// Lifts the revocation of the current certificate of `name` and re-signs its authority's CRL.
     public func unrevoke(_ name: String, in lab: Lab, now: Date = Date()) throws(StoreError) -> RevocationChange {
+        try changeRevocation(of: name, in: lab, now: now) { revoked, serial in
+            guard let index = revoked.firstIndex(where: { $0.serial == serial }) else { return (nil, false) }
+            return (revoked.remove(at: index), true)
+        }
+    }
+
+    /// Under the store's lock: finds the certificate `name` stands for and its authority, lets `edit` change
+    /// that authority's revoked list (returning the entry concerned and whether it changed anything), and
+    /// re-signs the CRL when it did.
+    private func changeRevocation(of name: String, in lab: Lab, now: Date,
+                                  _ edit: (inout [RevocationLedger.Revoked], String) -> (entry: RevocationLedger.Revoked?, changed: Bool)) throws(StoreError) -> RevocationChange {
         try FileBatch.makeFolder(directory.path)
         let lock = try StoreLock(path: directory.lockFile)
         defer { withExtendedLifetime(lock) {} }
@@ -56,15 +57,14 @@ extension LabStore {
         var ledger = try revocationLedger()
         let serial = certificate.serialNumber.hexString
         var state = ledger.authorities[authority] ?? .init()
-        guard let index = state.revoked.firstIndex(where: { $0.serial == serial }) else {
-            return RevocationChange(name: name, authority: authority, serial: serial, reason: nil, revokedAt: nil, changed: false,
-                                    crlNumber: state.crlNumber, crlPath: directory.crl(forAuthority: authority))
+        let (entry, changed) = edit(&state.revoked, serial)
+        if changed {
+            ledger.authorities[authority] = state
+            ledger = try writeRevocationLists(of: lab, ledger: ledger, resign: [authority], now: now)
         }
-        let removed = state.revoked.remove(at: index)
-        ledger.authorities[authority] = state
-        ledger = try writeRevocationLists(of: lab, ledger: ledger, resign: [authority], now: now)
-        return RevocationChange(name: name, authority: authority, serial: serial, reason: removed.reason, revokedAt: removed.revokedAt,
-                                changed: true, crlNumber: ledger.authorities[authority]?.crlNumber ?? 0, crlPath: directory.crl(forAuthority: authority))
+        return RevocationChange(name: name, authority: authority, serial: serial, reason: entry?.reason, revokedAt: entry?.revokedAt,
+                                changed: changed, crlNumber: ledger.authorities[authority]?.crlNumber ?? 0,
+                                crlPath: directory.crl(forAuthority: authority))
     }
 
     /// Re-signs every CRL that is missing, was signed by an authority certificate since replaced, or has less
@@ -156,7 +156,7 @@ extension LabStore {
         // The ledger moves into place before the lists it numbers, so a crash in between never leaves a list
         // whose number the ledger does not know.
         let written = FileBatch()
-        try written.stage(try ledger.encoded(), to: directory.revocationLedger, mode: 0o644)
+        try written.stage(ledger.encoded(), to: directory.revocationLedger, mode: 0o644)
         try written.commit(syncing: directory.path)
         try batch.stage(bundle, to: directory.crlBundle, mode: 0o644)
         try batch.commit(syncing: directory.path)

@@ -54,25 +54,13 @@ public struct RevocationLedger: Codable, Sendable, Hashable {
     }
 
     static func load(from path: String) throws(StoreError) -> RevocationLedger {
-        guard let data = FileManager.default.contents(atPath: path) else { return RevocationLedger() }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        do {
-            return try decoder.decode(RevocationLedger.self, from: data)
-        } catch {
-            throw StoreError(.cannotRead, "\"\(path)\" cannot be read: \(error)",
-                             hint: "restore it from a backup, or delete it to start the revocation lists afresh (every revocation in it is then lifted)")
-        }
+        try StoreJSON.load(RevocationLedger.self, from: path) { error in
+            StoreError(.cannotRead, "\"\(path)\" cannot be read: \(error)",
+                       hint: "restore it from a backup, or delete it to start the revocation lists afresh (every revocation in it is then lifted)")
+        } ?? RevocationLedger()
     }
 
-    func encoded() throws(StoreError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            return Array(try encoder.encode(self)) + [0x0A]
-        } catch {
-            throw StoreError(.cannotWrite, "could not encode the revocation ledger: \(error)")
-        }
+    func encoded() -> [UInt8] {
+        StoreJSON.encoded(self)
     }
 }

@@ -54,30 +54,13 @@ public struct IssuanceIndex: Codable, Sendable, Equatable {
     }
 
     public static func load(from path: String) throws(StoreError) -> IssuanceIndex? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        do {
-            return try decoder.decode(IssuanceIndex.self, from: data)
-        } catch {
-            throw StoreError(.cannotRead, "\"\(path)\" is not a pkilab index: \(error)",
-                             hint: "move it away; the next run rebuilds it from the certificates in the store")
+        try StoreJSON.load(IssuanceIndex.self, from: path) { error in
+            StoreError(.cannotRead, "\"\(path)\" is not a pkilab index: \(error)",
+                       hint: "move it away; the next run rebuilds it from the certificates in the store")
         }
     }
 
     public func encoded() -> [UInt8] {
-        // Encoding plain values cannot fail.
-        Array((try? Self.encoder.encode(self)) ?? Data()) + [0x0A]
-    }
-
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
+        StoreJSON.encoded(self)
     }
 }

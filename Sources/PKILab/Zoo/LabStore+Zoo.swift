@@ -74,7 +74,7 @@ extension LabStore {
             try FileBatch.makeFolder(folder)
         }
         try batch.stageFolders((servers + clients).map { ($0.files, $0.folder) })
-        try batch.stage(try manifest.encoded(), to: directory.zooManifest, mode: 0o644)
+        try batch.stage(manifest.encoded(), to: directory.zooManifest, mode: 0o644)
         try batch.commit(syncing: directory.path)
 
         return (manifest, true)

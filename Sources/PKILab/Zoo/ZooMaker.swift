@@ -117,15 +117,12 @@ struct ZooMaker {
                                                                    issuerKeyID: signer.certificate.keyIdentifier, extra: extra,
                                                                    withSKI: scenario != .weakRSA1024,
                                                                    withRevocation: signer.certificate == issuer.certificate))
-            var der = try template.derBytes
-            var keyPEM = try key.serializeAsPEM().pemString + "\n"
-            if scenario == .weakRSA1024 {
-                let resigned = try OpenSSLResigner.resign(der, issuerKeyPEM: try signer.privateKeyPEM, digest: "sha256", newRSABits: 1024)
-                der = resigned.der
-                keyPEM = resigned.keyPEM ?? keyPEM
-            } else if scenario == .sha1Signature {
-                der = try OpenSSLResigner.resign(der, issuerKeyPEM: try signer.privateKeyPEM, digest: "sha1").der
+            let openSSL: (digest: String, rsaBits: Int)? = switch scenario {
+            case .weakRSA1024: ("sha256", 1024)
+            case .sha1Signature: ("sha1", 0)
+            default: nil
             }
+            let (der, keyPEM) = try finish(template, key: key, signer: signer, openSSL: openSSL)
             if scenario == .revoked { revokedSerials.append(("zoo-server/\(name)", template.serialNumber.hexString)) }
             made.append(try pack(folder: folder, name: name, leaf: der, keyPEM: keyPEM, chain: chain, template: template))
         }
@@ -159,13 +156,7 @@ struct ZooMaker {
                                     extensions: try leafExtensions(names: names, usages: usages, key: key.publicKey,
                                                                    issuerKeyID: signer?.certificate.keyIdentifier, withSKI: scenario != .weakKey,
                                                                    withRevocation: signer?.certificate == issuer.certificate))
-            var der = try template.derBytes
-            var keyPEM = try key.serializeAsPEM().pemString + "\n"
-            if scenario == .weakKey {
-                let resigned = try OpenSSLResigner.resign(der, issuerKeyPEM: try issuer.privateKeyPEM, digest: "sha256", newRSABits: 1024)
-                der = resigned.der
-                keyPEM = resigned.keyPEM ?? keyPEM
-            }
+            let (der, keyPEM) = try finish(template, key: key, signer: signer ?? issuer, openSSL: scenario == .weakKey ? ("sha256", 1024) : nil)
             if scenario == .revoked { revokedSerials.append(("zoo/\(name)", template.serialNumber.hexString)) }
             made.append(try pack(folder: folder, name: name, leaf: der, keyPEM: keyPEM, chain: chain, template: template))
         }
@@ -223,6 +214,17 @@ struct ZooMaker {
         return try Certificate(version: .v3, serialNumber: .random(), publicKey: key.publicKey, notValidBefore: window.0,
                                notValidAfter: window.1, issuer: signer?.certificate.subject ?? subject, subject: subject,
                                signatureAlgorithm: algorithm, extensions: extensions, issuerPrivateKey: signingKey)
+    }
+
+    /// The certificate as it will be written, with its key: re-signed by OpenSSL with `openSSL.digest` (and
+    /// first given an RSA key of `rsaBits`, when not 0) where swift-certificates will not sign it.
+    private func finish(_ template: Certificate, key: Certificate.PrivateKey, signer: IssuedCertificate,
+                        openSSL: (digest: String, rsaBits: Int)?) throws -> (der: [UInt8], keyPEM: String) {
+        let keyPEM = try key.serializeAsPEM().pemString + "\n"
+        guard let openSSL else { return (try template.derBytes, keyPEM) }
+        let resigned = try OpenSSLResigner.resign(try template.derBytes, issuerKeyPEM: try signer.privateKeyPEM, digest: openSSL.digest,
+                                                  newRSABits: openSSL.rsaBits)
+        return (resigned.der, resigned.keyPEM ?? keyPEM)
     }
 
     private func pack(folder: String, name: String, leaf: [UInt8], keyPEM: String, chain: [Certificate], template: Certificate? = nil) throws -> Made {

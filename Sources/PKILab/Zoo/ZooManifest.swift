@@ -29,20 +29,11 @@ public struct ZooManifest: Codable, Sendable, Hashable {
     public static let maximumAge: TimeInterval = 30 * 86_400
 
     static func load(from path: String) -> ZooManifest? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(ZooManifest.self, from: data)
+        // A damaged manifest only means the zoo is made again.
+        (try? StoreJSON.load(ZooManifest.self, from: path) { _ in StoreError(.cannotRead, path) }) ?? nil
     }
 
-    func encoded() throws(StoreError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            return Array(try encoder.encode(self)) + [0x0A]
-        } catch {
-            throw StoreError(.cannotWrite, "could not encode the zoo manifest: \(error)")
-        }
+    func encoded() -> [UInt8] {
+        StoreJSON.encoded(self)
     }
 }

@@ -7,10 +7,7 @@ import X509
 struct RevocationTests {
     @Test("every authority gets a signed v2 CRL with a CRL number and next update, re-signed only when it must be")
     func listsWritten() async throws {
-        try await TestLab.withTemporaryFolder { folder in
-            let lab = try TestLab.parse(TestLab.text())
-            let store = LabStore(path: folder + "/ca")
-            _ = try store.apply(lab)
+        try await TestLab.withStore { lab, store, folder in
             for name in ["root", "issuing"] {
                 let der = try #require(FileManager.default.contents(atPath: store.directory.crl(forAuthority: name)))
                 let list = try CertificateRevocationList(derEncoded: Array(der))
@@ -34,10 +31,7 @@ struct RevocationTests {
 
     @Test("revoke lists the current serial with its reason; the verifier then refuses it with reason revoked; unrevoke lifts it")
     func revokeAndVerify() async throws {
-        try await TestLab.withTemporaryFolder { folder in
-            let lab = try TestLab.parse(TestLab.text())
-            let store = LabStore(path: folder + "/ca")
-            _ = try store.apply(lab)
+        try await TestLab.withStore { lab, store, folder in
             let leaf = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/certs/device-001/cert.pem", encoding: .utf8))
             #expect(await store.verifier(for: lab).verify(leaf, purpose: .client).valid)
 
@@ -66,10 +60,7 @@ struct RevocationTests {
 
     @Test("a revoked intermediate makes its leaves revoked; a root cannot be revoked; unknown names are named")
     func authorities() async throws {
-        try await TestLab.withTemporaryFolder { folder in
-            let lab = try TestLab.parse(TestLab.text())
-            let store = LabStore(path: folder + "/ca")
-            _ = try store.apply(lab)
+        try await TestLab.withStore { lab, store, folder in
             _ = try store.revoke("issuing", reason: .caCompromise, in: lab)
             let leaf = try Certificate(pemEncoded: String(contentsOfFile: folder + "/ca/certs/server/cert.pem", encoding: .utf8))
             let verdict = await store.verifier(for: lab).verify(leaf, purpose: .server)
@@ -112,10 +103,7 @@ struct RevocationTests {
 
     @Test("the OCSP responder: malformed requests get status 1; a request for a foreign authority's certificate gets 6")
     func ocspStatus() async throws {
-        try await TestLab.withTemporaryFolder { folder in
-            let lab = try TestLab.parse(TestLab.text())
-            let store = LabStore(path: folder + "/ca")
-            _ = try store.apply(lab)
+        try await TestLab.withStore { lab, store, folder in
             let responder = OCSPResponder(lab: lab, store: store)
             #expect(responder.respond(to: [0x30, 0x00]) == [0x30, 0x03, 0x0A, 0x01, 0x01])
             #expect(responder.respond(to: Array("junk".utf8)) == [0x30, 0x03, 0x0A, 0x01, 0x01])
@@ -129,10 +117,7 @@ struct RevocationTests {
 
     @Test("the CRL number only grows, even when the ledger is lost; an unspecified reason leaves out the reasonCode")
     func numbers() async throws {
-        try await TestLab.withTemporaryFolder { folder in
-            let lab = try TestLab.parse(TestLab.text())
-            let store = LabStore(path: folder + "/ca")
-            _ = try store.apply(lab)
+        try await TestLab.withStore { lab, store, folder in
             _ = try store.revoke("device-001", reason: .unspecified, in: lab)
             let list = try CertificateRevocationList(derEncoded: Array(FileManager.default.contents(atPath: store.directory.crl(forAuthority: "issuing"))!))
             #expect(list.entries.count == 1 && list.entries.first?.reason == nil)

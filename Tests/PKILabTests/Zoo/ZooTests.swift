@@ -8,10 +8,7 @@ import X509
 struct ZooTests {
     @Test("the zoo is made once, with one thing wrong per certificate; it is remade when the lab's authority changes")
     func made() async throws {
-        try await TestLab.withTemporaryFolder { folder in
-            let lab = try TestLab.parse(TestLab.text())
-            let store = LabStore(path: folder + "/ca")
-            _ = try store.apply(lab)
+        try await TestLab.withStore { lab, store, folder in
             let (manifest, made) = try store.prepareZoo(for: lab)
             #expect(made && manifest.issuer == "issuing")
             #expect(manifest.servers.map(\.name) == ZooServer.allCases.map(\.rawValue))
@@ -45,10 +42,7 @@ struct ZooTests {
 
     @Test("under an Ed25519 issuer the zoo is made too: SHA-1 comes from a P-256 intermediate of its own, the weak client is signed without a digest")
     func ed25519() async throws {
-        try await TestLab.withTemporaryFolder { folder in
-            let lab = try TestLab.parse(TestLab.text(key: "ed25519"))
-            let store = LabStore(path: folder + "/ca")
-            _ = try store.apply(lab)
+        try await TestLab.withStore(TestLab.text(key: "ed25519")) { lab, store, folder in
             let (manifest, made) = try store.prepareZoo(for: lab)
             #expect(made && manifest.servers.first { $0.name == "sha1-signature" }?.presented == 2)
             let weak = try PEMDocument(pemString: String(contentsOfFile: store.directory.folder(forZooClient: "weak-key") + "/cert.pem", encoding: .utf8))
