@@ -117,7 +117,7 @@ struct RevocationCLITests {
         #expect(head.stdout.contains("200") && head.stdout.lowercased().contains("content-length"), "\(head)")
     }
 
-    @Test("Mosquitto 2 with the lab's crlfile refuses the revoked device and takes the other")
+    @Test("Mosquitto 2 with the lab's crlfile refuses the revoked device and takes the other; pkilab probe --as zoo/NAME shows it refuses every bad client")
     func mosquitto() throws {
         let executable = Run.available("mosquitto") ? "mosquitto" : "/usr/sbin/mosquitto"
         try #require(Run.available("mosquitto") || FileManager.default.isExecutableFile(atPath: executable),
@@ -126,6 +126,8 @@ struct RevocationCLITests {
         defer { scratch.remove() }
         #expect(try Pkilab.run(["issue"], in: scratch.path).status == 0)
         #expect(try Pkilab.run(["revoke", "device-001", "--reason", "keyCompromise"], in: scratch.path).status == 0)
+        // Mosquitto reads its crlfile at start: the zoo (whose revoked client is on the list) first.
+        #expect(try Pkilab.run(["zoo"], in: scratch.path).status == 0)
         let port = try freePort()
         try scratch.write("mosquitto.conf", """
             listener \(port) 127.0.0.1
@@ -157,6 +159,13 @@ struct RevocationCLITests {
         #expect(accepted.status == 0, "\(accepted)")
         let refused = try publish("device-001")
         #expect(refused.status != 0, "Mosquitto's OpenSSL checked the CRL: \(refused)")
+        // The zoo's bad clients against a broker that is not pkilab's, as a CI job would run them.
+        for client in ["expired", "not-yet-valid", "foreign-ca", "self-signed", "server-only-eku", "revoked", "weak-key"] {
+            let probe = try Pkilab.run(["probe", "mqtts://localhost:\(port)", "--as", "zoo/\(client)", "--expect", "reject"], in: scratch.path, timeout: 60)
+            #expect(probe.status == 0, "Mosquitto refuses zoo/\(client): \(probe)")
+        }
+        let good = try Pkilab.run(["probe", "mqtts://localhost:\(port)", "--as", "device-002"], in: scratch.path, timeout: 60)
+        #expect(good.status == 0, "\(good)")
     }
 }
 
