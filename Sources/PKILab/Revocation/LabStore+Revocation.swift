@@ -86,7 +86,14 @@ extension LabStore {
 
     /// The certificate `name` stands for, and the lab authority that signed it.
     private func revocable(_ name: String, in lab: Lab) throws(StoreError) -> (Certificate, String) {
-        let (folder, kind) = try self.folder(of: name, in: lab)
+        let folder: String, kind: IssuanceIndex.Kind
+        do {
+            (folder, kind) = try self.folder(of: name, in: lab)
+        } catch where error.code == .notFound && !name.hasPrefix("zoo/") {
+            let known = lab.authorities.filter { !$0.isRoot }.map(\.name) + lab.certificates.map(\.name)
+            throw StoreError(.notFound, "there is no certificate named \"\(name)\" in \(lab.file)",
+                             hint: "what can be revoked here: \(known.joined(separator: ", ")), and fleet members by their name")
+        }
         if kind == .authority, lab.authority(named: name)?.isRoot == true {
             throw StoreError(.notFound, "\"\(name)\" is a root: no authority above it signs a CRL that could list it",
                              hint: "to stop trusting it, remove it from the devices' trust store (or replace it with pkilab issue --force)")
