@@ -5,10 +5,14 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var name: String
     public var behaviour: BrokerBehaviour
     public var limits: BrokerLimits
+    /// How a SUBSCRIBE wider than the policy allows is judged.
+    public var subscriptionCheck: SubscriptionCheck
 
-    public init(name: String = "mqtt", behaviour: BrokerBehaviour = .mosquitto, limits: BrokerLimits? = nil) {
+    public init(name: String = "mqtt", behaviour: BrokerBehaviour = .mosquitto, limits: BrokerLimits? = nil,
+                subscriptionCheck: SubscriptionCheck = .refuse) {
         self.name = name
         self.behaviour = behaviour
         self.limits = limits ?? .defaults(for: behaviour)
+        self.subscriptionCheck = subscriptionCheck
     }
 }

@@ -47,8 +47,7 @@ extension BrokerCore {
                        hint: "give the client an id, or connect with clean session 1")
                 return
             }
-            assignedIDs += 1
-            clientID = "pkilab-\(assignedIDs)"
+            clientID = assignClientID()
             connections[id]?.clientID = clientID
         }
         if clientID.utf8.count > connection.limits.maximumClientIDLength {
@@ -61,6 +60,22 @@ extension BrokerCore {
             refuse(.notAuthorized, "client_id_mismatch",
                    "\(identity.name) connected with client id \"\(clientID)\"; AWS IoT requires the client id to be the thing name \"\(identity.name)\" (the certificate's identity)",
                    hint: "set the client id to \"\(identity.name)\", or give this device its own certificate")
+            return
+        }
+        // A session belongs to the identity that made it: another identity with the same client id would resume it,
+        // read its queue and push its owner off, so it is refused before anything of the session is touched.
+        if let existing = sessions[clientID], !existing.belongs(to: connection.identity) {
+            let online = existing.connection.flatMap { connections[$0] }.map { " (connected from \($0.peer))" } ?? " (offline, kept for it)"
+            let requester = connection.identity.map { "\($0.name) (certificate \($0.subject))" } ?? "a client without a certificate at \(connection.peer)"
+            refuse(.clientIdentifierNotValid, "client_id_in_use",
+                   "\(requester) asked for client id \"\(clientID)\", which belongs to the session of \(existing.ownerDescription)\(online); the broker refused the connection and left that session alone",
+                   hint: "give every device its own client id (the lab's policy templates use ${identity}); the id is free again once its owner ends the session (clean session, or expiry)")
+            return
+        }
+        if sessions[clientID] == nil, sessions.count >= quotas.maximumSessions {
+            refuse(.quotaExceeded, "session_limit",
+                   "the broker already holds \(sessions.count) sessions (connected clients and persistent sessions), its cap; \(connection.who) was refused",
+                   hint: "raise broker.max_sessions in lab.yaml, or let clients use clean sessions so theirs end with the connection")
             return
         }
         if let will = connect.will {
@@ -89,7 +104,7 @@ extension BrokerCore {
         if let range = connection.limits.keepAliveRange { keepAlive = min(max(keepAlive, range.lowerBound), range.upperBound) }
 
         // Session expiry: 3.1.1 clean session 0 keeps the session for ever; MQTT 5 says how long.
-        var expiry: UInt32 = v5 ? (connect.properties.sessionExpiryInterval ?? 0) : (connect.cleanSession ? 0 : UInt32.max)
+        var expiry: UInt32 = v5 ? (connect.properties.sessionExpiryInterval ?? 0) : (connect.cleanSession ? 0 : connection.limits.persistentSessionExpiry)
         if let maximum = connection.limits.maximumSessionExpiry { expiry = min(expiry, maximum) }
 
         // Take-over: a second connection with this client id closes the first ([MQTT-3.1.4-2]).
@@ -112,7 +127,9 @@ extension BrokerCore {
             removeSession(clientID)
         }
         let sessionPresent = sessions[clientID] != nil
-        var session = sessions[clientID] ?? Session(clientID: clientID)
+        var session = sessions[clientID] ?? Session(clientID: clientID, owner: connection.identity)
+        session.receive = policy?.receivePermission(identity: connection.identity, clientID: clientID)
+        session.receiveDenied = 0
         if session.pendingWill != nil {
             session.pendingWill = nil
             notes.append("its delayed will was cancelled by the reconnection ([MQTT-3.1.3-9])")
@@ -160,7 +177,7 @@ extension BrokerCore {
         if v5 {
             details.append(expiry == 0 ? "session ends with the connection" : "session expiry \(expiry == UInt32.max ? "never" : "\(expiry) s")")
         } else {
-            details.append(connect.cleanSession ? "clean session" : "persistent session")
+            details.append(connect.cleanSession ? "clean session" : "persistent session, kept \(expiry == UInt32.max ? "for ever" : "\(expiry) s") after it goes")
         }
         if sessionPresent {
             let waiting = session.inflight.count + session.queue.count
@@ -191,5 +208,20 @@ extension BrokerCore {
             if slashes > maximum { return "has \(slashes) slashes; this listener allows \(maximum)" }
         }
         return nil
+    }
+
+    /// A client id for a client that sent none: `auto-` and a random UUID, as Mosquitto does, so that nobody can
+    /// guess it, and never the id of a session that exists ([MQTT-3.1.3-6]).
+    func assignClientID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            bytes[6] = bytes[6] & 0x0F | 0x40
+            bytes[8] = bytes[8] & 0x3F | 0x80
+            let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+            let candidate = "auto-" + parts.joined(separator: "-")
+            if sessions[candidate] == nil { return candidate }
+        }
     }
 }

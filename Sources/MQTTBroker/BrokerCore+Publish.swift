@@ -96,6 +96,24 @@ extension BrokerCore {
             return
         }
 
+        if publish.retain, let problem = retainedLimitProblem(topic: topic, size: publish.payload.readableBytes) {
+            // MQTT 5 can say no (0x97); 3.1.1 cannot, so its message is dropped and acknowledged as usual.
+            let code: ReasonCode = v5 ? .quotaExceeded : .success
+            switch publish.qos {
+            case .atMostOnce: break
+            case .atLeastOnce: actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
+            case .exactlyOnce:
+                actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
+                if !v5 { sessions[clientID]?.receivedQoS2.insert(identifier) }
+            }
+            event(.refused, "retained_limit", "\(connection.who) published a retained message to \(topic), but \(problem); the message was dropped"
+                  + (v5 && publish.qos != .atMostOnce ? " and 0x97 (quota exceeded) sent" : ""),
+                  hint: problem.hasSuffix("bytes") ? "raise broker.max_retained_bytes in lab.yaml, or clear retained topics (publish an empty retained message)"
+                      : "raise broker.max_retained_messages in lab.yaml, or clear retained topics (publish an empty retained message)",
+                  on: connection, topic: topic, sentCode: publish.qos == .atMostOnce ? nil : code.rawValue, into: &actions)
+            return
+        }
+
         var incoming = publish
         incoming.topic = topic
         let message = ApplicationMessage(incoming, topic: topic, publisher: clientID, now: now)
@@ -147,10 +165,7 @@ extension BrokerCore {
     /// Delivers a message to every session with a matching subscription; returns how many sessions got it.
     @discardableResult
     mutating func route(_ message: ApplicationMessage, now: NIODeadline, into actions: inout [BrokerAction]) -> Int {
-        if message.retain {
-            // [MQTT-3.3.1-10/11]: an empty retained message clears the topic; a new one replaces it.
-            if message.payload.readableBytes == 0 { retained[message.topic] = nil } else { retained[message.topic] = message }
-        }
+        if message.retain { retain(message) }
         let topic = TopicLevels(message.topic)
         var matches: [String: (qos: QoS, retain: Bool, identifiers: [Int])] = [:]
         for (filter, entry) in filters where entry.levels.matches(topic: topic) {
@@ -167,13 +182,44 @@ extension BrokerCore {
         for (clientID, match) in matches {
             let outgoing = OutgoingMessage(message: message, qos: min(message.qos, match.qos), retain: match.retain,
                                            subscriptionIdentifiers: match.identifiers)
-            deliver(outgoing, to: clientID, now: now, into: &actions)
+            deliver(outgoing, to: clientID, topic: topic, now: now, into: &actions)
         }
         return matches.count
     }
 
-    /// Sends a message to a session now, or queues it (offline, or its in-flight window is full).
-    mutating func deliver(_ outgoing: OutgoingMessage, to clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) {
+    /// Keeps, replaces or clears a topic's retained message ([MQTT-3.3.1-10/11]: an empty one clears the topic).
+    /// A will past the caps is delivered but not kept (a PUBLISH past them was refused before it got here).
+    mutating func retain(_ message: ApplicationMessage) {
+        let size = message.payload.readableBytes
+        if size > 0, retainedLimitProblem(topic: message.topic, size: size) != nil { return }
+        if let old = retained.removeValue(forKey: message.topic) { retainedBytes -= old.payload.readableBytes + old.topic.utf8.count }
+        guard size > 0 else { return }
+        retained[message.topic] = message
+        retainedBytes += size + message.topic.utf8.count
+    }
+
+    /// Why keeping a retained message of `size` bytes on `topic` would break the broker's caps, or nil.
+    func retainedLimitProblem(topic: String, size: Int) -> String? {
+        guard size > 0 else { return nil }
+        let replaced = retained[topic].map { $0.payload.readableBytes + $0.topic.utf8.count } ?? 0
+        if retained[topic] == nil, retained.count >= quotas.maximumRetainedMessages {
+            return "the broker already keeps \(retained.count) retained messages, its cap"
+        }
+        let total = retainedBytes - replaced + size + topic.utf8.count
+        if total > quotas.maximumRetainedBytes {
+            return "keeping it would bring the retained messages to \(total) bytes, over the cap of \(quotas.maximumRetainedBytes) bytes"
+        }
+        return nil
+    }
+
+    /// Sends a message to a session now, or queues it (offline, or its in-flight window is full) — if the session's
+    /// owner may read `topic`: every delivery is checked against the policy, whatever subscription matched.
+    mutating func deliver(_ outgoing: OutgoingMessage, to clientID: String, topic: TopicLevels, now: NIODeadline,
+                          into actions: inout [BrokerAction]) {
+        if let permission = sessions[clientID]?.receive, !permission.permits(topic) {
+            refuseDelivery(outgoing.message.topic, to: clientID, into: &actions)
+            return
+        }
         let online = sessions[clientID]?.connection.flatMap { connections[$0] }.flatMap { $0.stage == .connected ? $0 : nil }
         if outgoing.qos == .atMostOnce {
             if let connection = online {
@@ -192,6 +238,18 @@ extension BrokerCore {
         if send(outgoing.packet(identifier: identifier, duplicate: false, version: connection.version, now: now), to: connection, into: &actions) {
             session.track(outgoing, identifier: identifier)
         }
+    }
+
+    /// Leaves a message out that the session's owner may not read; the first of a connection is an event.
+    mutating func refuseDelivery(_ topic: String, to clientID: String, into actions: inout [BrokerAction]) {
+        guard var session = sessions[clientID] else { return }
+        session.receiveDenied += 1
+        sessions[clientID]?.receiveDenied = session.receiveDenied
+        guard session.receiveDenied == 1, let id = session.connection, let connection = connections[id] else { return }
+        event(.refused, "receive_denied",
+              "\(connection.who) holds a subscription that matches \(topic), which the policy does not let it read; the message was left out, and so will be every other it may not read (as Mosquitto's read ACL and AWS IoT's iot:Receive do)",
+              hint: "subscribe to what the policy allows, or allow subscribe to this topic in policy: in lab.yaml", on: connection, topic: topic,
+              into: &actions)
     }
 
     /// Queues a QoS 1/2 message; when the queue is full the message is dropped, and the first drop of a run is an event.

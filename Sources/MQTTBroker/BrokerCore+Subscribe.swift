@@ -16,8 +16,10 @@ extension BrokerCore {
             if case .subscriptionIdentifier(let value) = $0 { return value } else { return nil }
         }.first
         var codes: [ReasonCode] = []
-        var retainedToSend: [OutgoingMessage] = []
+        var retainedToSend: [(OutgoingMessage, TopicLevels)] = []
         var accepted: [Subscription] = []
+        /// Filters of this SUBSCRIBE the session does not hold yet (they count against the subscription cap).
+        var added: Set<String> = []
         for subscription in subscribe.subscriptions {
             let filter = subscription.topicFilter
             func refuse(_ code: ReasonCode, _ reason: String, _ explanation: String, hint: String) {
@@ -67,9 +69,21 @@ extension BrokerCore {
                 refuse(.notAuthorized, "subscribe_denied", refusal.explanation, hint: refusal.hint)
                 continue
             }
+            let held = (sessions[clientID]?.subscriptions.count ?? 0) + added.count
+            if sessions[clientID]?.subscriptions[filter] == nil, !added.contains(filter), held >= limits.maximumSubscriptions {
+                let explanation = "\(connection.who) holds \(held) subscriptions, the cap of this listener (\(aws ? "AWS IoT allows 50 per connection" : "max_subscriptions")); \(filter) was refused"
+                let hint = aws ? "unsubscribe from something first, or use fewer, wider filters" : "unsubscribe from something first, or raise max_subscriptions on the mqtt listener in lab.yaml"
+                if aws {
+                    awsClose(id, "subscription_limit", explanation, hint: hint, topic: filter, now: now, into: &actions)
+                    return
+                }
+                refuse(.quotaExceeded, "subscription_limit", explanation, hint: hint)
+                continue
+            }
             var granted = subscription
             granted.qos = QoS(rawValue: min(subscription.qos.rawValue, limits.maximumQoS)) ?? .atMostOnce
             accepted.append(granted)
+            if sessions[clientID]?.subscriptions[filter] == nil { added.insert(filter) }
             codes.append(ReasonCode(rawValue: granted.qos.rawValue))
         }
         // Stored only once every filter passed: a SUBSCRIBE the aws behaviour refused leaves nothing behind.
@@ -87,15 +101,16 @@ extension BrokerCore {
             }
             if wanted {
                 let levels = TopicLevels(filter)
-                for message in retained.values.sorted(by: { $0.topic < $1.topic })
-                where levels.matches(topic: TopicLevels(message.topic)) && !message.isExpired(at: now) {
-                    retainedToSend.append(OutgoingMessage(message: message, qos: min(message.qos, granted.qos), retain: true,
-                                                          subscriptionIdentifiers: identifier.map { [$0] } ?? []))
+                for message in retained.values.sorted(by: { $0.topic < $1.topic }) where !message.isExpired(at: now) {
+                    let topic = TopicLevels(message.topic)
+                    guard levels.matches(topic: topic) else { continue }
+                    retainedToSend.append((OutgoingMessage(message: message, qos: min(message.qos, granted.qos), retain: true,
+                                                           subscriptionIdentifiers: identifier.map { [$0] } ?? []), topic))
                 }
             }
         }
         actions.append(.send(id, .subAck(SubAck(packetIdentifier: subscribe.packetIdentifier, reasonCodes: codes))))
-        for outgoing in retainedToSend { deliver(outgoing, to: clientID, now: now, into: &actions) }
+        for (outgoing, topic) in retainedToSend { deliver(outgoing, to: clientID, topic: topic, now: now, into: &actions) }
     }
 
     mutating func handleUnsubscribe(_ unsubscribe: Unsubscribe, on id: ConnectionID, into actions: inout [BrokerAction]) {

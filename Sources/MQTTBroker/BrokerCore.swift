@@ -6,18 +6,38 @@ import NIOCore
 /// clock (it passes `now`) and serialises calls.
 public struct BrokerCore: Sendable {
     /// nil: everything is allowed.
-    public let policy: BrokerPolicy?
+    public private(set) var policy: BrokerPolicy?
+    /// The caps across all listeners.
+    public let quotas: BrokerQuotas
     var connections: [ConnectionID: BrokerConnection] = [:]
     var sessions: [String: Session] = [:]
     /// Every subscribed filter, with the client ids holding it (so routing looks at filters, not sessions).
     var filters: [String: (levels: TopicLevels, clients: Set<String>)] = [:]
     var retained: [String: ApplicationMessage] = [:]
-    var assignedIDs: UInt64 = 0
+    /// Payload and topic bytes of ``retained``.
+    var retainedBytes = 0
     /// The earliest delayed will or session expiry, so ``tick(now:)`` is cheap when nothing is due.
     var nextDeadline: NIODeadline?
 
-    public init(policy: BrokerPolicy?) {
+    public init(policy: BrokerPolicy?, quotas: BrokerQuotas = BrokerQuotas()) {
         self.policy = policy
+        self.quotas = quotas
+    }
+
+    /// Puts a new policy in force for every session at once: what each may receive is compiled again, and queued
+    /// messages it may no longer read are dropped. Subscriptions stay; delivery checks every message anyway.
+    public mutating func replacePolicy(_ policy: BrokerPolicy?) {
+        self.policy = policy
+        for clientID in Array(sessions.keys) {
+            guard var session = sessions.removeValue(forKey: clientID) else { continue }
+            session.receive = policy?.receivePermission(identity: session.owner, clientID: clientID)
+            if let permission = session.receive {
+                let kept = session.queue.filter { permission.permits(TopicLevels($0.message.topic)) }
+                session.queue = CircularBuffer(kept)
+                session.queuedBytes = kept.reduce(0) { $0 + $1.message.payload.readableBytes + $1.message.topic.utf8.count }
+            }
+            sessions[clientID] = session
+        }
     }
 
     /// Counts, for `pkilab up` and tests.
@@ -210,7 +230,9 @@ public struct BrokerCore: Sendable {
     mutating func policyRefusal(_ action: PolicyRule.Action, _ target: String, on connection: BrokerConnection, clientID: String,
                                 now: NIODeadline, into actions: inout [BrokerAction]) -> (explanation: String, hint: String, closed: Bool)? {
         guard let policy else { return nil }
-        let decision = policy.decide(action, target, identity: connection.identity, clientID: clientID)
+        let decision = action == .subscribe
+            ? policy.decideSubscription(target, check: connection.listener.subscriptionCheck, identity: connection.identity, clientID: clientID)
+            : policy.decide(action, target, identity: connection.identity, clientID: clientID)
         guard !decision.allowed else { return nil }
         let verb = action == .publish ? "publish to" : "subscribe to"
         let explanation = "\(connection.who) tried to \(verb) \(target); \(decision.reason)"

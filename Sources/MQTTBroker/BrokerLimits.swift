@@ -31,6 +31,11 @@ public struct BrokerLimits: Sendable, Hashable {
     public var topicAliasMaximum: UInt16
     /// The highest QoS the listener supports.
     public var maximumQoS: UInt8
+    /// Subscriptions one session may hold (AWS IoT: 50 per connection; `max_subscriptions` in `lab.yaml`).
+    public var maximumSubscriptions: Int = 1_000
+    /// How long an MQTT 3.1.1 persistent session (clean session 0) outlives its connection, in seconds; MQTT 3.1.1
+    /// cannot say, so the broker decides (Mosquitto's `persistent_client_expiration`; `persistent_session_expiry`).
+    public var persistentSessionExpiry: UInt32 = 86_400
 
     public init(maximumPacketSize: Int, maximumPayload: Int? = nil, maximumTopicLength: Int? = nil, maximumTopicSlashes: Int? = nil,
                 maximumFiltersPerSubscribe: Int? = nil, maximumClientIDLength: Int = 65_535, keepAliveRange: ClosedRange<UInt16>? = nil,
@@ -59,8 +64,16 @@ public struct BrokerLimits: Sendable, Hashable {
             BrokerLimits(maximumPacketSize: 128 * 1024 + 65_536 + 16, maximumPayload: 128 * 1024, maximumTopicLength: 256,
                          maximumTopicSlashes: 7, maximumFiltersPerSubscribe: 8, maximumClientIDLength: 128,
                          keepAliveRange: 30...1200, keepAliveWhenZero: 1200, maximumSessionExpiry: 3600, maximumQoS: 1)
+                .with { $0.maximumSubscriptions = 50; $0.persistentSessionExpiry = 3600 }
         case .mosquitto:
             BrokerLimits(maximumPacketSize: 1024 * 1024)
         }
+    }
+
+    /// A copy with `change` applied.
+    func with(_ change: (inout BrokerLimits) -> Void) -> BrokerLimits {
+        var copy = self
+        change(&copy)
+        return copy
     }
 }

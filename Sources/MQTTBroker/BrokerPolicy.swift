@@ -45,7 +45,35 @@ public struct BrokerPolicy: Sendable {
         return Decision(allowed: false, reason: "policy allows \(list)")
     }
 
-    private func applies(_ rule: PolicyRule, to identity: ClientIdentity?) -> Bool {
+    /// The verdict on a SUBSCRIBE to `filter` under the listener's ``SubscriptionCheck``: `.refuse` is ``decide(_:_:identity:clientID:)``;
+    /// `.filter` grants a filter that shares a topic with some allow rule unless a deny rule covers all of it (what it
+    /// may not read is left out at delivery).
+    public func decideSubscription(_ filter: String, check: SubscriptionCheck, identity: ClientIdentity?, clientID: String) -> Decision {
+        guard check == .filter else { return decide(.subscribe, filter, identity: identity, clientID: clientID) }
+        let levels = TopicLevels(filter)
+        var allowedPatterns: [String] = []
+        var overlaps = false
+        for rule in rules where rule.actions.contains(.subscribe) && applies(rule, to: identity) {
+            for pattern in rule.topics {
+                guard let expanded = Self.expand(pattern, identity: identity, clientID: clientID) else { continue }
+                let ruleFilter = TopicLevels(expanded)
+                switch rule.effect {
+                case .deny where ruleFilter.covers(filter: levels):
+                    let origin = rule.origin.map { " (\($0))" } ?? ""
+                    return Decision(allowed: false, reason: "policy denies subscribe to \(expanded)\(origin)")
+                case .deny: break
+                case .allow:
+                    allowedPatterns.append(expanded)
+                    if ruleFilter.overlaps(filter: levels) { overlaps = true }
+                }
+            }
+        }
+        if overlaps { return Decision(allowed: true, reason: "") }
+        let list = allowedPatterns.isEmpty ? "no subscribe at all" : allowedPatterns.joined(separator: ", ")
+        return Decision(allowed: false, reason: "policy allows \(list), and none of it overlaps this filter")
+    }
+
+    func applies(_ rule: PolicyRule, to identity: ClientIdentity?) -> Bool {
         guard !rule.identities.isEmpty else { return true }
         guard let identity else { return false }
         return rule.identities.contains(identity.name) || identity.commonName.map(rule.identities.contains) == true

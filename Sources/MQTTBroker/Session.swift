@@ -19,7 +19,15 @@ struct Session: Sendable {
     }
 
     let clientID: String
+    /// The certificate identity that made the session (nil: a client without a certificate). Only it may resume
+    /// the session, see its queue or take over its connection.
+    let owner: ClientIdentity?
     var connection: ConnectionID?
+    /// What the policy lets the owner receive (nil: no policy), compiled at each CONNECT.
+    var receive: ReceivePermission?
+    /// Messages left out at delivery because the policy does not let the owner read them; the first of a
+    /// connection is an event.
+    var receiveDenied = 0
     var subscriptions: [String: Entry] = [:]
     /// Seconds the session outlives its connection; `UInt32.max` for ever.
     var expiryInterval: UInt32 = 0
@@ -39,8 +47,20 @@ struct Session: Sendable {
     private var nextIdentifier: UInt16 = 1
     private var nextOrder: UInt64 = 0
 
-    init(clientID: String) {
+    init(clientID: String, owner: ClientIdentity?) {
         self.clientID = clientID
+        self.owner = owner
+    }
+
+    /// Whether a connection with `identity` may use this session: the same certificate subject, or, for a session
+    /// made without a certificate, again no certificate.
+    func belongs(to identity: ClientIdentity?) -> Bool {
+        owner?.subject == identity?.subject
+    }
+
+    /// The owner as sentences name it.
+    var ownerDescription: String {
+        owner.map { "\($0.name) (certificate \($0.subject))" } ?? "a client without a certificate"
     }
 
     /// A packet identifier not in flight.

@@ -72,7 +72,7 @@ public struct ReasonCode: RawRepresentable, Sendable, Hashable, CustomStringConv
         case .success: .accepted
         case .unsupportedProtocolVersion: .unacceptableProtocolVersion
         case .clientIdentifierNotValid: .identifierRejected
-        case .serverUnavailable, .serverBusy, .serverShuttingDown: .serverUnavailable
+        case .serverUnavailable, .serverBusy, .serverShuttingDown, .quotaExceeded: .serverUnavailable
         case .badUserNameOrPassword, .badAuthenticationMethod: .badUserNameOrPassword
         case .notAuthorized, .banned: .notAuthorized
         default: nil

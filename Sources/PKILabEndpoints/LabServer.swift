@@ -125,7 +125,7 @@ public final class LabServer: Sendable {
                 specs.append(mqtt)
             }
         }
-        let hub = specs.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, events: events) : nil
+        let hub = specs.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, quotas: lab.brokerQuotas, events: events) : nil
         for var spec in specs {
             if let bind { spec.bind = bind }
             if let port = portOverrides[spec.name] { spec.port = port }

@@ -56,7 +56,7 @@ print(json.dumps(result))
 """#
 
 /// The first Python that has paho-mqtt (Debian's python3-paho-mqtt lives under /usr/bin/python3).
-private let pahoPython: String? = ["python3", "/usr/bin/python3"].first { python in
+let pahoPython: String? = ["python3", "/usr/bin/python3"].first { python in
     (try? Run.program(python, ["-c", "import paho.mqtt.client"], timeout: 20).status) == 0
 }
 

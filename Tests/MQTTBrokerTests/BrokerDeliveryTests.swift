@@ -21,7 +21,8 @@ struct BrokerDeliveryTests {
         let id = broker.connect("", version: .v5)
         guard case .connAck(let ack) = try #require(broker.take(id).first) else { Issue.record("no CONNACK"); return }
         #expect(ack.reasonCode == .success)
-        #expect(ack.properties.elements.contains(.assignedClientIdentifier("pkilab-1")))
+        let assigned = ack.properties.elements.compactMap { if case .assignedClientIdentifier(let id) = $0 { return id } else { return nil } }
+        #expect(assigned.count == 1 && assigned[0].hasPrefix("auto-") && assigned[0].count == 41)
         #expect(ack.properties.elements.contains(.receiveMaximum(100)))
         #expect(ack.properties.elements.contains(.sharedSubscriptionAvailable(false)))
     }

@@ -14,8 +14,8 @@ struct BrokerHarness {
     private var reported: Set<ConnectionID> = []
     var events: [BrokerEvent] = []
 
-    init(policy: BrokerPolicy? = nil) {
-        core = BrokerCore(policy: policy)
+    init(policy: BrokerPolicy? = nil, quotas: BrokerQuotas = BrokerQuotas()) {
+        core = BrokerCore(policy: policy, quotas: quotas)
     }
 
     static let mosquitto = BrokerConfiguration(name: "mqtt", behaviour: .mosquitto)

@@ -11,6 +11,12 @@ public struct MQTTListenerSpec: Sendable, Hashable {
     public var plainPort: Int?
     /// Overrides the behaviour's largest accepted packet, in bytes.
     public var maximumPacketSize: Int?
+    /// Overrides the behaviour's cap on subscriptions per session (`max_subscriptions`).
+    public var maximumSubscriptions: Int?
+    /// Overrides how long an MQTT 3.1.1 persistent session outlives its connection (`persistent_session_expiry`).
+    public var persistentSessionExpiry: UInt32?
+    /// How a SUBSCRIBE wider than the policy is judged (`subscriptions: refuse | filter`).
+    public var subscriptionCheck: SubscriptionCheck = .refuse
 
     public init(behaviour: BrokerBehaviour = .mosquitto, identity: IdentitySource = .commonName, plainPort: Int? = nil,
                 maximumPacketSize: Int? = nil) {
@@ -24,6 +30,8 @@ public struct MQTTListenerSpec: Sendable, Hashable {
     public func configuration(name: String) -> BrokerConfiguration {
         var limits = BrokerLimits.defaults(for: behaviour)
         if let maximumPacketSize { limits.maximumPacketSize = maximumPacketSize }
-        return BrokerConfiguration(name: name, behaviour: behaviour, limits: limits)
+        if let maximumSubscriptions { limits.maximumSubscriptions = maximumSubscriptions }
+        if let persistentSessionExpiry { limits.persistentSessionExpiry = persistentSessionExpiry }
+        return BrokerConfiguration(name: name, behaviour: behaviour, limits: limits, subscriptionCheck: subscriptionCheck)
     }
 }

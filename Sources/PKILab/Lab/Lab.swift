@@ -15,6 +15,8 @@ public struct Lab: Sendable {
     /// Who may publish and subscribe where on the MQTT endpoints; nil when the lab has no `policy:` (then
     /// everything is allowed, and `pkilab up` says so).
     public var policy: BrokerPolicy?
+    /// The MQTT broker's caps across its listeners (`broker:`).
+    public var brokerQuotas = BrokerQuotas()
     /// The zoo's listeners, when the lab has a `zoo:` section (`pkilab up --zoo` adds the default).
     public var zoo: ZooSpec?
     /// The base URL of the CRLs, as every certificate's CRL distribution point names them (`URL/AUTHORITY.crl`).

@@ -8,13 +8,15 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "zoo", "revocation"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "broker", "zoo", "revocation"]
+    static let brokerKeys = ["max_sessions", "max_retained_messages", "max_retained_bytes"]
     static let zooKeys = ["port", "mqtt_port", "bind"]
     static let revocationKeys = ["url", "ocsp_url"]
     static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
     static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
                                "ciphers", "alpn", "files", "http2"]
-    static let mqttKeys = ["name", "behaviour", "behavior", "identity", "plain_port", "max_packet_size"]
+    static let mqttKeys = ["name", "behaviour", "behavior", "identity", "plain_port", "max_packet_size", "max_subscriptions",
+                                "persistent_session_expiry", "subscriptions"]
     static let policyKeys = ["allow", "deny", "topics", "identities"]
     static let defaultsKeys = ["key", "validity", "authority_validity", "skew"]
     static let authorityKeys = ["parent", "subject", "key", "validity", "not_before", "not_after", "path_len", "name_constraints"]
@@ -102,8 +104,25 @@ struct LabBuilder {
             leaf.ocspURL = ocspURL
             return leaf
         }
-        return Lab(name: labName, file: reader.displayName, authorities: withCRL, certificates: certificates, defaults: defaults,
-                   endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase, ocspURL: ocspURL)
+        var lab = Lab(name: labName, file: reader.displayName, authorities: withCRL, certificates: certificates, defaults: defaults,
+                      endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase, ocspURL: ocspURL)
+        if let node = entry("broker") { lab.brokerQuotas = try readBroker(node) }
+        return lab
+    }
+
+    /// `broker: { max_sessions: 100000, max_retained_messages: 10000, max_retained_bytes: 67108864 }` — the caps the
+    /// MQTT listeners share.
+    private func readBroker(_ node: LabNode) throws(LabFileError) -> BrokerQuotas {
+        var quotas = BrokerQuotas()
+        for (key, value) in try node.mapping(allowed: Self.brokerKeys, what: "the broker's caps") {
+            switch key {
+            case "max_sessions": quotas.maximumSessions = try value.int(what: "a number of sessions", range: 1...10_000_000)
+            case "max_retained_messages": quotas.maximumRetainedMessages = try value.int(what: "a number of retained messages", range: 0...10_000_000)
+            case "max_retained_bytes": quotas.maximumRetainedBytes = try value.int(what: "a size in bytes", range: 0...(16 << 30))
+            default: preconditionFailure("mapping(allowed:) let through \(key)")
+            }
+        }
+        return quotas
     }
 
     // MARK: Zoo
@@ -219,7 +238,16 @@ struct LabBuilder {
                 case "behaviour", "behavior": spec.mqtt.behaviour = try choice(value, BrokerBehaviour.self)
                 case "identity": spec.mqtt.identity = try choice(value, IdentitySource.self)
                 case "plain_port": spec.mqtt.plainPort = try value.int(what: "a port for plain MQTT (no TLS)", range: 0...65535)
-                default: spec.mqtt.maximumPacketSize = try value.int(what: "a packet size in bytes", range: 64...268_304_384)
+                case "max_packet_size": spec.mqtt.maximumPacketSize = try value.int(what: "a packet size in bytes", range: 64...268_304_384)
+                case "max_subscriptions": spec.mqtt.maximumSubscriptions = try value.int(what: "a number of subscriptions per session", range: 1...1_000_000)
+                case "persistent_session_expiry":
+                    let seconds = try duration(value).seconds
+                    guard seconds <= Int64(UInt32.max - 1) else {
+                        throw value.error(.invalidValue, "\(seconds) s is longer than MQTT can say", hint: "use at most 136y")
+                    }
+                    spec.mqtt.persistentSessionExpiry = UInt32(seconds)
+                case "subscriptions": spec.mqtt.subscriptionCheck = try choice(value, SubscriptionCheck.self)
+                default: preconditionFailure("mapping(allowed:) let through \(key)")
                 }
             }
             if spec.minimumTLS > spec.maximumTLS {

@@ -64,10 +64,16 @@ policy:
 #   echo:  { port: 7443, client_auth: require, client_chain: complete }
 #   https: { port: 8443, files: firmware, tls_min: "1.2", tls_max: "1.3" }
 #   mqtt:  { port: 8883, behaviour: mosquitto, identity: cn }   # behaviour: aws | mosquitto; plain_port: 1883
+#   # subscriptions: refuse (default: a filter wider than the policy allows gets a SUBACK failure, as AWS IoT)
+#   #   | filter (Mosquitto: granted, and what the client may not read is left out at delivery);
+#   # max_subscriptions: 1000 (aws: 50) per session; persistent_session_expiry: 1d (aws: 1h) for MQTT 3.1.1
 #   # or several MQTT listeners sharing one broker:
 #   # mqtt: [ { port: 8883 }, { name: mqtt-aws, port: 8884, behaviour: aws } ]
 #   crl:   { port: 8480 }   # CRLs at http://localhost:8480/crl/, OCSP at /ocsp: the URLs in every certificate
 #   sntp:  { port: 123 }    # lwIP (ESP-IDF, ESP8266) always asks port 123
+
+# The MQTT broker's caps, shared by its listeners (each refusal names the key that raises it):
+# broker: { max_sessions: 100000, max_retained_messages: 10000, max_retained_bytes: 67108864 }
 
 # Certificates carry the URLs of their issuer's CRL and of the OCSP responder (pkilab revoke NAME updates
 # both). For boards on the LAN:

@@ -33,8 +33,8 @@ final class BrokerHub: Sendable {
     let events: EventLog
     let policyDescription: String
 
-    init(policy: BrokerPolicy?, events: EventLog) {
-        state = Mutex(State(core: BrokerCore(policy: policy)))
+    init(policy: BrokerPolicy?, quotas: BrokerQuotas = BrokerQuotas(), events: EventLog) {
+        state = Mutex(State(core: BrokerCore(policy: policy, quotas: quotas)))
         self.events = events
         policyDescription = policy.map { "\($0.rules.count) policy rule(s)" } ?? "no policy: every client may publish and subscribe anywhere"
     }

@@ -126,6 +126,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         let version = decoder.version ?? .v311
         var closing = false
+        // Bytes written since the last flush. A TLS handler holds written bytes until a flush, and the channel only
+        // becomes unwritable once they reach the socket: flushing every 256 KiB keeps the 4 MiB check below true
+        // for a long batch too (all of a topic tree's retained messages after one SUBSCRIBE).
+        var unflushed = 0
         for action in actions {
             switch action {
             case .send(_, let packet):
@@ -143,7 +147,12 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
                 }
                 var out = context.channel.allocator.buffer(capacity: 64)
                 packet.encode(into: &out, version: version)
+                unflushed += out.readableBytes
                 context.write(wrapOutboundOut(out), promise: nil)
+                if unflushed >= 256 * 1024 {
+                    context.flush()
+                    unflushed = 0
+                }
             case .close:
                 closing = true
             case .event:
