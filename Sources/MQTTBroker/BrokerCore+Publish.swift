@@ -77,14 +77,7 @@ extension BrokerCore {
         if let refusal = policyRefusal(.publish, topic, on: connection, clientID: clientID, now: now, into: &actions) {
             if refusal.closed { return }
             // Mosquitto: dropped. 3.1.1 cannot say no, so it is acknowledged as if delivered; MQTT 5 hears 0x87.
-            let code: ReasonCode = v5 ? .notAuthorized : .success
-            switch publish.qos {
-            case .atMostOnce: break
-            case .atLeastOnce: actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
-            case .exactlyOnce:
-                actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
-                if !v5 { sessions[clientID]?.receivedQoS2.insert(identifier) }
-            }
+            let code = acknowledgeDropped(publish, with: .notAuthorized, on: connection, into: &actions)
             let answer = switch publish.qos {
             case .atMostOnce: "the message was dropped"
             case .atLeastOnce: v5 ? "the message was dropped and PUBACK 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBACK was sent as usual"
@@ -98,14 +91,7 @@ extension BrokerCore {
 
         if publish.retain, let problem = retainedLimitProblem(topic: topic, size: publish.payload.readableBytes) {
             // MQTT 5 can say no (0x97); 3.1.1 cannot, so its message is dropped and acknowledged as usual.
-            let code: ReasonCode = v5 ? .quotaExceeded : .success
-            switch publish.qos {
-            case .atMostOnce: break
-            case .atLeastOnce: actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
-            case .exactlyOnce:
-                actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
-                if !v5 { sessions[clientID]?.receivedQoS2.insert(identifier) }
-            }
+            let code = acknowledgeDropped(publish, with: .quotaExceeded, on: connection, into: &actions)
             event(.refused, "retained_limit", "\(connection.who) published a retained message to \(topic), but \(problem); the message was dropped"
                   + (v5 && publish.qos != .atMostOnce ? " and 0x97 (quota exceeded) sent" : ""),
                   hint: problem.hasSuffix("bytes") ? "raise broker.max_retained_bytes in lab.yaml, or clear retained topics (publish an empty retained message)"
@@ -128,6 +114,23 @@ extension BrokerCore {
             let code: ReasonCode = v5 && delivered == 0 ? .noMatchingSubscribers : .success
             actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
         }
+    }
+
+    /// Answers a PUBLISH the broker dropped: MQTT 5 hears `refusal` in its PUBACK or PUBREC; MQTT 3.1.1 cannot be told,
+    /// so it is acknowledged as if delivered (and a QoS 2 flow is completed as usual). Returns the code sent.
+    mutating func acknowledgeDropped(_ publish: Publish, with refusal: ReasonCode, on connection: BrokerConnection,
+                                     into actions: inout [BrokerAction]) -> ReasonCode {
+        let v5 = connection.version == .v5
+        let code: ReasonCode = v5 ? refusal : .success
+        let identifier = publish.packetIdentifier ?? 0
+        switch publish.qos {
+        case .atMostOnce: break
+        case .atLeastOnce: actions.append(.send(connection.id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
+        case .exactlyOnce:
+            actions.append(.send(connection.id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
+            if !v5, let clientID = connection.clientID { sessions[clientID]?.receivedQoS2.insert(identifier) }
+        }
+        return code
     }
 
     mutating func handlePubRel(_ rel: PubRel, on id: ConnectionID, into actions: inout [BrokerAction]) {
