@@ -11,7 +11,7 @@ private let certificateSwapper = #"""
 import socket, ssl, sys, threading
 target, chain_file = int(sys.argv[1]), sys.argv[2]
 pems = open(chain_file).read().split("-----END CERTIFICATE-----")
-chain = [ssl.PEM_cert_to_DER_cert(p + "-----END CERTIFICATE-----\n") for p in pems if "BEGIN CERTIFICATE" in p]
+chain = [ssl.PEM_cert_to_DER_cert(p[p.index("-----BEGIN CERTIFICATE-----"):] + "-----END CERTIFICATE-----\n") for p in pems if "BEGIN CERTIFICATE" in p]
 def u24(n): return n.to_bytes(3, "big")
 body = b"".join(u24(len(c)) + c for c in chain)
 replacement = bytes([11]) + u24(len(body) + 3) + u24(len(body)) + body
@@ -77,7 +77,7 @@ struct ClientCertificateReasonTests {
             """], cwd: scratch.path)
         #expect(made.status == 0, "\(made)")
         let check = try Run.program("openssl", ["verify", "-CAfile", "ca/root.pem", "-untrusted", "ca/certs/device-001/chain.pem", "critical.pem"], cwd: scratch.path)
-        #expect(check.status != 0 && (check.stdout + check.stderr).contains("unsupported certificate extension"), "OpenSSL refuses it too: \(check)")
+        #expect(check.status != 0 && (check.stdout + check.stderr).contains("unhandled critical extension"), "OpenSSL refuses it too: \(check)")
 
         let python = try lab.python(["port": lab.echoPort, "ca": "ca/root.pem", "cert": "critical-full.pem", "key": "critical.key"])
         #expect(python["same"] == nil, "\(python)")
@@ -104,14 +104,21 @@ struct ClientCertificateReasonTests {
         defer { relay.stop() }
         #expect(relay.waitForLine { $0.hasPrefix("listening ") }, "\(relay.output.string)")
         let port = relay.lines.first { $0.hasPrefix("listening ") }.map { String($0.dropFirst(10)) } ?? "0"
-        let result = try Run.program("sh", ["-c", "(printf 'hello\\n'; sleep 1) | openssl s_client -connect 127.0.0.1:\(port) -servername localhost -CAfile ca/root.pem -tls1_2 -cert ca/certs/device-002/fullchain.pem -key ca/certs/device-002/key.pem"],
+        let result = try Run.program("sh", ["-c", "(printf 'hello\\n'; sleep 1) | openssl s_client -connect 127.0.0.1:\(port) -servername localhost -CAfile ca/root.pem -tls1_2 -cert ca/certs/device-002/cert.pem -cert_chain ca/certs/device-002/chain.pem -key ca/certs/device-002/key.pem"],
                                         cwd: scratch.path, timeout: 30)
         #expect(result.stderr.contains("alert decrypt error") || result.stderr.contains("alert"), "\(result)")
         let event = lab.waitForEvent { $0.endpoint == "echo" && $0.outcome == .rejected }
         #expect(event?.reason == "key_mismatch" && event?.client?.commonName == "device-001", "\(String(describing: event))")
         #expect(event?.explanation.contains("do not belong together") == true, "\(String(describing: event))")
-        // The same client with its own certificate is let in through the same kind of relay path (no swap needed).
-        let own = try lab.python(["port": lab.echoPort, "ca": "ca/root.pem", "cert": "ca/certs/device-002/fullchain.pem", "key": "ca/certs/device-002/key.pem", "tls": "1.2"])
-        #expect(own["same"] as? Bool == true, "\(own)")
+        // Through the same relay, given the very chain the client sends (so the swap changes no byte), the same
+        // client is let in: the refusal comes from the certificate not matching the key, not from the relay.
+        let honest = try Background("python3", ["-c", certificateSwapper, "\(lab.echoPort)", "ca/certs/device-002/fullchain.pem"], cwd: scratch.path)
+        defer { honest.stop() }
+        #expect(honest.waitForLine { $0.hasPrefix("listening ") }, "\(honest.output.string)")
+        let honestPort = honest.lines.first { $0.hasPrefix("listening ") }.map { String($0.dropFirst(10)) } ?? "0"
+        let own = try Run.program("sh", ["-c", "(printf 'hello\\n'; sleep 1) | openssl s_client -connect 127.0.0.1:\(honestPort) -servername localhost -CAfile ca/root.pem -tls1_2 -cert ca/certs/device-002/cert.pem -cert_chain ca/certs/device-002/chain.pem -key ca/certs/device-002/key.pem"],
+                                     cwd: scratch.path, timeout: 30)
+        #expect(own.stdout.contains("hello"), "\(own)")
+        #expect(lab.waitForEvent { $0.endpoint == "echo" && $0.reason == "ok" && $0.client?.commonName == "device-002" } != nil, "\(lab.events)")
     }
 }

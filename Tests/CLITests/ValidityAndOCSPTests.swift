@@ -86,11 +86,11 @@ struct ValidityAndOCSPTests {
 
         #expect(try Run.program("openssl", ["ocsp", "-issuer", issuing, "-cert", "ca/certs/device-001/cert.pem", "-no_nonce", "-reqout", "req.der"],
                                 cwd: scratch.path).status == 0)
-        for (size, expected) in [(33, "malformedRequest (0x1)"), (64, "malformedRequest (0x1)"), (32, "successful (0x0)")] {
+        for (size, expected) in [(33, "Responder Error: malformedrequest (1)"), (64, "Responder Error: malformedrequest (1)"), (32, "OCSP Response Status: successful (0x0)")] {
             let sent = try Run.program("python3", ["-c", nonceRequest, "\(size)", url], cwd: scratch.path, timeout: 30)
             #expect(sent.status == 0, "\(sent)")
             let text = try Run.program("openssl", ["ocsp", "-respin", "resp.der", "-resp_text", "-noverify"], cwd: scratch.path)
-            #expect(text.stdout.contains("OCSP Response Status: \(expected)"), "nonce of \(size) octets: \(text)")
+            #expect(text.stdout.contains(expected), "nonce of \(size) octets: \(text)")
             if size == 32 {
                 #expect(text.stdout.contains("OCSP Nonce") && text.stdout.contains("0102030405060708090A0B0C0D0E0F10"), "echoed: \(text)")
             }
