@@ -108,7 +108,7 @@ extension ConnectionState {
     static func resumedSessionRefusal(_ inner: Rejection) -> Rejection {
         Rejection(reason: .resumedSessionRefused,
                   explanation: "the client resumed a TLS session, but its certificate is no longer let in (\(inner.reason.rawValue)): \(inner.explanation); the connection was closed before any of its data was read",
-                  hint: "a resumed session is checked like a new connection. " + (inner.hint ?? "give the device a certificate this endpoint accepts"),
+                  hint: (inner.hint ?? "give the device a certificate this endpoint accepts") + " (a resumed session is checked again, like a new connection)",
                   detail: "certificate check on resumption: \(inner.reason.rawValue)")
     }
 }
