@@ -18,6 +18,15 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
     case handshakeTimeout = "handshake_timeout"
     case peerClosed = "peer_closed"
     case handshakeFailed = "handshake_failed"
+    /// A certificate (the leaf or an authority on its path) carries a critical extension the check does not
+    /// process; RFC 5280 §4.2 says to refuse it.
+    case unknownCriticalExtension = "unknown_critical_extension"
+    /// The client's signature over the handshake (CertificateVerify) does not verify with the public key of the
+    /// certificate it sent: the certificate and the private key it holds do not belong together.
+    case keyMismatch = "key_mismatch"
+    /// A resumed TLS session whose certificate no longer passes the check (revoked, expired, no longer
+    /// trusted since the session was made); the event's detail names the reason it fails now.
+    case resumedSessionRefused = "resumed_session_refused"
 
     /// The reason a certificate check gives for a client certificate.
     public init(_ reason: ChainVerdict.Reason) {
@@ -30,6 +39,7 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
         case .nameConstraintViolation: self = .nameConstraintViolation
         case .revoked: self = .revoked
         case .weakKey: self = .weakKey
+        case .unknownCriticalExtension: self = .unknownCriticalExtension
         }
     }
 }

@@ -16,6 +16,8 @@ public struct ChainVerdict: Sendable, Codable, Hashable {
         case revoked
         /// An RSA key under 2048 bits (which swift-certificates will not even load).
         case weakKey = "weak_key"
+        /// A critical extension the check does not process (RFC 5280 §4.2: such a certificate must be refused).
+        case unknownCriticalExtension = "unknown_critical_extension"
     }
 
     public var valid: Bool

@@ -98,7 +98,19 @@ public struct ChainVerifier: Sendable {
             }
         }
 
-        // 5. RFC 5280 as swift-certificates sees it.
+        // 5. Critical extensions nobody here processes (swift-certificates refuses them without a word).
+        let handled = Self.handledCriticalExtensions(host: host)
+        for certificate in path {
+            let unknown = certificate.extensions.filter { $0.critical && !handled.contains($0.oid) }.map { "\($0.oid)" }
+            guard !unknown.isEmpty else { continue }
+            let who = certificate == leaf ? "it has" : "its authority \"\(certificate.subject.commonName ?? certificate.subject.description)\" has"
+            let list = unknown.joined(separator: ", ")
+            return fail(.unknownCriticalExtension,
+                        "\(who) the critical extension\(unknown.count == 1 ? "" : "s") \(list), which this check does not process; RFC 5280 says to refuse a certificate with a critical extension the verifier does not know",
+                        hint: "issue it without that extension, or mark the extension non-critical (OpenSSL, Mosquitto and AWS IoT refuse it too)", path)
+        }
+
+        // 6. RFC 5280 as swift-certificates sees it.
         switch await rfc5280(leaf, presented: presented, host: host, purpose: purpose, at: time) {
         case .validCertificate:
             return revoked(path, leafName: leafName) ?? Self.valid(leafName: leafName, leaf: leaf, chain: path, host: host, purpose: purpose)
@@ -133,6 +145,15 @@ public struct ChainVerifier: Sendable {
                                 chain: chain.map(\.subject.description))
         }
         return nil
+    }
+
+    /// The critical extensions the RFC 5280 check below processes (the same policies as ``rfc5280``); any other
+    /// critical extension makes swift-certificates refuse the chain.
+    static func handledCriticalExtensions(host: String?) -> Set<ASN1ObjectIdentifier> {
+        var handled = RFC5280Policy(fixedExpiryValidationTime: Date()).verifyingCriticalExtensions
+            + ExtendedKeyUsagePolicy(required: nil).verifyingCriticalExtensions
+        if let host { handled += ServerIdentityPolicy(serverHostname: host, serverIP: nil).verifyingCriticalExtensions }
+        return Set(handled)
     }
 
     private func rfc5280(_ leaf: Certificate, presented: [Certificate], host: String?, purpose: Purpose?, at time: Date) async -> CertificateValidationResult {

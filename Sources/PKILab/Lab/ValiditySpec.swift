@@ -34,15 +34,23 @@ public struct ValiditySpec: Sendable, Hashable, CustomStringConvertible {
     public var isRelative: Bool { notBefore == nil && notAfter == nil }
 
     /// The concrete window for a certificate issued at `now`.
+    ///
+    /// The whole span (notAfter − notBefore) never exceeds the validity asked for: a certificate counted from
+    /// issuance starts ``skew`` before `now` and ends `duration` after that start, so an 825-day leaf is valid for
+    /// 825 days, not 825 days and an hour (Apple platforms refuse TLS server certificates valid for more than
+    /// 825 days). A validity shorter than twice the skew is back-dated by half of it, so it is still valid for
+    /// at least half its life when issued.
     public func window(issuedAt now: Date) -> (notBefore: Date, notAfter: Date) {
-        let start = notBefore ?? now.addingTimeInterval(-TimeInterval(skew.seconds))
-        let end: Date
-        if let notAfter {
-            end = notAfter
-        } else {
-            end = (notBefore ?? now).addingTimeInterval(TimeInterval(duration?.seconds ?? 0))
+        if let notBefore {
+            return (notBefore, notAfter ?? notBefore.addingTimeInterval(TimeInterval(duration?.seconds ?? 0)))
         }
-        return (start, end)
+        let skew = TimeInterval(self.skew.seconds)
+        guard let duration, notAfter == nil else {
+            return (now.addingTimeInterval(-skew), notAfter ?? now)
+        }
+        let life = TimeInterval(duration.seconds)
+        let start = now.addingTimeInterval(-min(skew, life / 2))
+        return (start, start.addingTimeInterval(life))
     }
 
     /// A stable text for the spec digest.

@@ -5,7 +5,8 @@ import X509
 
 /// An OCSP responder (RFC 6960) for a lab's authorities: each authority answers for the certificates it
 /// issued, from the same ledger as its CRL, and signs the answer itself (so no responder certificate is
-/// needed). SHA-1 and SHA-256 certificate IDs; a nonce is echoed.
+/// needed). SHA-1 and SHA-256 certificate IDs; a nonce of 1 to 32 octets is echoed (RFC 8954), a longer one is
+/// a malformed request.
 ///
 /// swift-certificates keeps its OCSP types internal, so requests and responses are read and written here
 /// with SwiftASN1.
@@ -61,24 +62,40 @@ public struct OCSPResponder: Sendable {
         self.issued = issued
     }
 
-    /// The DER OCSPResponse to `request`: `successful` with one signed answer per certificate ID,
-    /// `malformedRequest` when it cannot be read, `unauthorized` when no ID names an authority of this lab.
+    /// The DER OCSPResponse to `request`: `successful` with one signed answer per certificate ID;
+    /// `malformedRequest` when it cannot be read or its nonce is not 1 to 32 octets (RFC 8954); `unauthorized`
+    /// when its IDs do not all name one authority of this lab. Each authority signs its own answers (there is
+    /// no delegated responder), and a response carries one signature: a request about certificates of two
+    /// authorities (or of one outside the lab) cannot be answered authoritatively in one response (OpenSSL
+    /// would not verify it either), so it is refused as a whole rather than answered in part.
     public func respond(to request: [UInt8], now: Date = Date()) -> [UInt8] {
         guard let parsed = try? Self.parse(request), !parsed.ids.isEmpty else { return Self.status(1) }
+        if let nonce = parsed.nonce, !(1...Self.maximumNonceLength).contains(Self.nonceValueLength(nonce)) { return Self.status(1) }
         var signer: Authority?
         var answers: [(id: [UInt8], status: Status)] = []
         for id in parsed.ids {
-            guard let algorithm = id.algorithm, let authority = authorities.first(where: { $0.nameHash[algorithm] == id.nameHash && $0.keyHash[algorithm] == id.keyHash })
-            else { continue }
-            // One signature covers the response: IDs of another authority than the first are left out.
-            if signer == nil { signer = authority }
-            guard signer?.name == authority.name else { continue }
+            guard let algorithm = id.algorithm, let authority = authorities.first(where: { $0.nameHash[algorithm] == id.nameHash && $0.keyHash[algorithm] == id.keyHash }),
+                  signer == nil || signer?.name == authority.name
+            else { return Self.status(6) }
+            signer = authority
             answers.append((id.encoded, status(of: id.serial, authority: authority.name)))
         }
-        guard let signer, !answers.isEmpty, let response = try? Self.sign(answers, by: signer, nonce: parsed.nonce, now: now) else {
+        guard let signer, let response = try? Self.sign(answers, by: signer, nonce: parsed.nonce, now: now) else {
             return Self.status(6)
         }
         return response
+    }
+
+    /// RFC 8954: a nonce is 1 to 32 octets.
+    public static let maximumNonceLength = 32
+
+    /// The length of the nonce in a nonce extension (its DER, as the request carries it): the content of the
+    /// OCTET STRING inside extnValue, or (as some old clients send it) of extnValue itself.
+    static func nonceValueLength(_ extensionDER: [UInt8]) -> Int {
+        guard let parsed = try? Certificate.Extension(derEncoded: extensionDER) else { return 0 }
+        let value = Array(parsed.value)
+        if let inner = try? ASN1OctetString(derEncoded: value) { return inner.bytes.count }
+        return value.count
     }
 
     /// The status of `serial` (INTEGER content bytes) under `authority`.

@@ -31,13 +31,14 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
 
     /// A client that sends its last bytes and closes its side at once (`printf … | openssl s_client`) would
     /// otherwise be failed by the TLS handler while pkilab is still checking its certificate: once that check
-    /// has started, hold the half-close back until the handshake is over.
+    /// has started (or, for a resumed session, the check of its certificate again), hold the half-close back
+    /// until the handshake is over.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event, state.read({ $0.draining }) {
             context.close(promise: nil)
             return
         }
-        if case ChannelEvent.inputClosed = event, !handshakeOver, state.read({ $0.callbackRan }) {
+        if case ChannelEvent.inputClosed = event, !handshakeOver, state.read({ $0.callbackRan || $0.recheckingResumedSession }) {
             deferredInputClosed = true
             return
         }

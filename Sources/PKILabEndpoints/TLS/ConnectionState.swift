@@ -23,6 +23,8 @@ final class ConnectionState: Sendable {
         var client: ConnectionEvent.ClientCertificate?
         var notes: [String] = []
         var callbackRan = false
+        /// A resumed session's certificate is being checked again (the handshake is not over for the application).
+        var recheckingResumedSession = false
         /// Where pkilab's own check of the client certificate is.
         var verification = Verification.notStarted
         /// The connection ended while the check was still running: how it ended, to tell once the check is done.
@@ -158,9 +160,15 @@ final class ConnectionState: Sendable {
         _ = loop.assumeIsolated { loop in
             Task {
                 _ = loop
-                let result = await self.check(ders: ders, presented: presented)
-                self.verificationFinished(accepted: { if case .certificateVerified = result { return true } else { return false } }())
-                promise.succeed(result)
+                switch await self.judge(ders: ders, presented: presented, chainSent: true) {
+                case .accepted(let chain):
+                    self.verificationFinished(accepted: true)
+                    promise.succeed(.certificateVerified(VerificationMetadata(ValidatedCertificateChain(chain))))
+                case .refused(let rejection):
+                    self.reject(rejection)
+                    self.verificationFinished(accepted: false)
+                    promise.succeed(.failed)
+                }
             }
         }
     }
@@ -198,68 +206,6 @@ final class ConnectionState: Sendable {
 
     static func isHangUp(_ detail: String) -> Bool {
         ["EOF during handshake", "eofDuringHandshake", "Connection reset", "ECONNRESET", "Broken pipe", "EPIPE"].contains { detail.contains($0) }
-    }
-
-    private func check(ders: [[UInt8]?], presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResultWithMetadata {
-        let parsed = ders.map { $0.flatMap { try? Certificate(derEncoded: $0) } }
-        let certificates = parsed.compactMap { $0 }
-        if endpoint.spec.zoo != nil {
-            // The zoo tests the device, not its certificate: whatever it presents is let in.
-            if let leaf = certificates.first {
-                update { $0.client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: []) }
-            }
-            return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(presented)))
-        }
-        // swift-certificates will not load an RSA key under 2048 bits: read that one from the DER.
-        if let first = ders.first ?? nil, parsed.first == .some(nil),
-           let skim = try? CertificateSkim(derEncoded: first), let bits = skim.rsaBits, bits < 2048 {
-            let name = skim.subject.commonName.map { "\"\($0)\"" } ?? "\"\(skim.subject)\""
-            reject(Rejection(reason: .weakKey,
-                             explanation: "the client's certificate \(name) (issued by \"\(skim.issuer.commonName ?? skim.issuer.description)\") has a \(bits)-bit RSA key; this endpoint requires at least 2048 bits, as AWS IoT and OpenSSL at security level 2 do",
-                             hint: "issue the device a new key: key: rsa-2048 or ec-p256 in lab.yaml, then pkilab issue"))
-            return .failed
-        }
-        guard let leaf = certificates.first, certificates.count == ders.count else {
-            reject(Rejection(reason: .brokenChain, explanation: "the client sent a certificate that cannot be parsed",
-                             hint: "check the file the device loads: it should be the PEM or DER of cert.pem"))
-            return .failed
-        }
-        let verdict = await endpoint.verifier.verify(leaf, presented: Array(certificates.dropFirst()), purpose: .client, at: endpoint.clock.now)
-        let client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: verdict.chain)
-        update { $0.client = client }
-        let name = leaf.subject.commonName.map { "\"\($0)\"" } ?? "\"\(leaf.subject)\""
-        guard verdict.valid else {
-            let reason = RejectionReason(verdict.reason ?? .brokenChain)
-            let trusted = endpoint.verifier.roots.map { "\"\($0.subject.commonName ?? $0.subject.description)\"" }.joined(separator: ", ")
-            var hint = verdict.hint
-            if reason == .unknownAuthority { hint = "this endpoint trusts client certificates under \(trusted); issue the device's certificate from the lab (pkilab ls)" }
-            if reason == .wrongPurpose { hint = "a client needs a certificate with role: client (or both) in lab.yaml; this one is for servers" }
-            if reason == .expired, !endpoint.clock.isZero {
-                hint = "the endpoints check with the lab's clock moved by \(endpoint.clock) (--lab-clock-offset): it is \(LabDate.humanWithTime(endpoint.clock.now)) for them; by this machine's clock the certificate may well be valid"
-            }
-            if reason == .notYetValid {
-                hint = (endpoint.clock.isZero ? "" : "the endpoints' clock is moved by \(endpoint.clock) (--lab-clock-offset); ") + "the lab's clock says it is \(LabDate.humanWithTime(endpoint.clock.now)); a certificate made where the clock was wrong (an unset device clock says 1970) starts in the future: check not_before in lab.yaml and the clocks, then re-issue it"
-            }
-            reject(Rejection(reason: reason, explanation: "the client's certificate " + verdict.message, hint: hint))
-            return .failed
-        }
-        // Which authorities on the path did the client not send?
-        let sentSubjects = Set(certificates.dropFirst().map(\.subject.description))
-        let missing = verdict.chain.dropFirst().dropLast().filter { !sentSubjects.contains($0) }
-        if !missing.isEmpty {
-            let names = missing.compactMap { subject in endpoint.verifier.intermediates.first { $0.subject.description == subject } }
-                .map { "\"\($0.subject.commonName ?? $0.subject.description)\"" }.joined(separator: ", ")
-            if endpoint.spec.clientChain == .require {
-                reject(Rejection(reason: .missingIntermediate,
-                                 explanation: "the client sent \(name) without its intermediate \(names); this endpoint requires the whole chain, as Mosquitto with cafile = root does",
-                                 hint: "make the device send fullchain.pem (cert.pem followed by chain.pem), or set client_chain: complete"))
-                return .failed
-            }
-            update { $0.notes.append("the client sent no intermediate; pkilab completed the chain with \(names). A server that trusts only the root (Mosquitto with cafile = root) would refuse it: send fullchain.pem") }
-        }
-        var chain = presented
-        for subject in missing { if let certificate = endpoint.intermediatesBySubject[subject] { chain.append(certificate) } }
-        return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(chain)))
     }
 }
 

@@ -14,6 +14,16 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
     let state: ConnectionState
     private var timeout: Scheduled<Void>?
     private var completed = false
+    /// What arrived while a resumed session's certificate is checked again (nil when nothing is held back).
+    private var held: [Held]?
+    /// A resumed session was refused: nothing more the client sends is passed on while the TLS handler closes.
+    private var refused = false
+
+    private enum Held {
+        case read(NIOAny)
+        case readComplete
+        case event(Any)
+    }
 
     init(state: ConnectionState) {
         self.state = state
@@ -36,24 +46,37 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if refused { return }
+        if held != nil {
+            held!.append(.event(event))
+            return
+        }
         if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
             completed = true
-            timeout?.cancel()
             let sync = context.pipeline.syncOperations
             let version = (try? sync.nioSSL_tlsVersion()).flatMap { $0 }.map(Self.name)
             let peer = (try? sync.nioSSL_peerCertificate()) ?? nil
             let callbackRan = state.read { $0.callbackRan }
-            let resumed = !callbackRan && peer != nil
-            if resumed, let der = try? peer?.toDERBytes(), let leaf = try? Certificate(derEncoded: der) {
-                state.update {
-                    $0.client = ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: [])
-                    $0.notes.append("the session was resumed: the certificate was checked when the session was first made")
+            if !callbackRan, let peer {
+                // A resumed session: BoringSSL let it in on the strength of the first handshake. Check its
+                // certificate again, holding back everything the client sends (and the news that the handshake
+                // is done) until the check has spoken, so no application byte is acted upon before.
+                held = []
+                state.update { $0.recheckingResumedSession = true }
+                state.recheckResumedSession(peer, on: context.eventLoop).assumeIsolated().whenComplete { result in
+                    let refusal: ConnectionState.Rejection? = switch result {
+                    case .success(let refusal): refusal
+                    case .failure(let error): .init(reason: .resumedSessionRefused, explanation: "the certificate of a resumed session could not be checked again: \(error)", hint: nil)
+                    }
+                    self.resumptionChecked(context: context, event: event, version: version, alpn: negotiated, refusal: refusal)
                 }
+                return
             }
+            timeout?.cancel()
             if peer == nil && state.endpoint.spec.clientAuth == .optional {
                 state.update { $0.notes.append("no client certificate (client_auth: optional lets it in)") }
             }
-            state.emit(accepted: true, tlsVersion: version, alpn: negotiated, resumed: resumed)
+            state.emit(accepted: true, tlsVersion: version, alpn: negotiated, resumed: false)
             context.fireUserInboundEventTriggered(event)
             (try? context.pipeline.syncOperations.handler(type: ClientHelloSniffer.self))?.handshakeEnded()
             return
@@ -61,6 +84,55 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The resumed session's certificate has been checked again: let the connection through with what it held
+    /// back, or refuse it (nothing it sent reaches the application).
+    private func resumptionChecked(context: ChannelHandlerContext, event: Any, version: String?, alpn: String?, refusal: ConnectionState.Rejection?) {
+        timeout?.cancel()
+        if let refusal {
+            held = nil
+            refused = true
+            state.reject(refusal)
+            state.emit(accepted: false, tlsVersion: version, alpn: alpn, resumed: true)
+            context.close(promise: nil)
+            return
+        }
+        state.emit(accepted: true, tlsVersion: version, alpn: alpn, resumed: true)
+        guard context.channel.isActive, held != nil else {
+            held = nil
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+        (try? context.pipeline.syncOperations.handler(type: ClientHelloSniffer.self))?.handshakeEnded()
+        // What arrives while the held items are passed on joins the end of the queue, so the order stays.
+        while let next = held?.first {
+            held!.removeFirst()
+            switch next {
+            case .read(let data): context.fireChannelRead(data)
+            case .readComplete: context.fireChannelReadComplete()
+            case .event(let event): context.fireUserInboundEventTriggered(event)
+            }
+        }
+        held = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if refused { return }
+        if held != nil {
+            held!.append(.read(data))
+            return
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if refused { return }
+        if held != nil {
+            held!.append(.readComplete)
+            return
+        }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -76,6 +148,9 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
+        // Closed while a resumed session was being checked: the check still tells the story; nothing held is
+        // passed on.
+        held = nil
         if !completed {
             state.connectionEnded(.init(reason: .peerClosed, explanation: "the client closed the connection before the handshake finished",
                                         hint: "a client that does not trust the server sometimes just hangs up; check the device's log",
@@ -119,6 +194,13 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         if reasons.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") {
             return .init(reason: .noClientCertificate, explanation: "the client sent no certificate (this endpoint requires one)",
                          hint: state.endpoint.clientCertificateHint, detail: text)
+        }
+        if reasons.contains("BAD_SIGNATURE"), let client = state.read({ $0.client }) {
+            let name = client.commonName.map { "\"\($0)\"" } ?? "\"\(client.subject)\""
+            return .init(reason: .keyMismatch,
+                         explanation: "the client's certificate \(name) and the private key it signed the handshake with do not belong together: its signature (CertificateVerify) does not verify with the certificate's public key",
+                         hint: "give the client the key.pem from the same folder as its cert.pem (a certificate without its own key, such as another device's, is always refused)",
+                         detail: text)
         }
         let plaintextAlert = state.read { $0.clientAlert }
         if let alert = reasons.first(where: { $0.contains("_ALERT_") }).map({
