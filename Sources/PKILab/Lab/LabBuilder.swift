@@ -32,7 +32,7 @@ struct LabBuilder {
         let entries = try top.mapping(allowed: Self.topKeys, what: "a lab (with authorities: and certificates:)")
         func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
 
-        if let node = entry("lab") { labName = try node.string(what: "the lab's name") }
+        if let node = entry("lab") { labName = try readLabName(node) }
         if let node = entry("defaults") { try readDefaults(node) }
         guard let authoritiesNode = entry("authorities") else {
             throw top.error(.missingKey, "the lab declares no authorities",
@@ -495,8 +495,8 @@ struct LabBuilder {
             if key == "emailAddress", case .success(.email) = CertificateName.parse("email:" + text) {} else if key == "emailAddress" {
                 throw value.error(.invalidValue, "\"\(text)\" is not an e-mail address", hint: "write it like ops@lab.test")
             }
-            guard text.utf8.count <= 64 || key == "emailAddress" else {
-                throw value.error(.invalidValue, "the \(key) field is longer than the 64 characters X.509 allows", hint: "shorten it")
+            if let problem = LabText.subjectProblem(key, text) {
+                throw value.error(.invalidValue, problem, hint: "write it as plain text on one line, shorter if need be")
             }
             fields[key] = text
         }
@@ -601,8 +601,32 @@ struct LabBuilder {
         }
     }
 
+    /// The lab's name, checked: one line of at most ``LabText/maxLabName`` characters.
+    private func readLabName(_ node: LabNode) throws(LabFileError) -> String {
+        let text = try node.string(what: "the lab's name")
+        if let bad = LabText.firstControl(in: text) {
+            throw node.error(.invalidValue, "the lab's name holds \(LabText.describe(bad))", hint: "write it as plain text on one line, e.g. lab: home-lab")
+        }
+        guard text.unicodeScalars.count <= LabText.maxLabName else {
+            throw node.error(.invalidValue, "the lab's name is longer than \(LabText.maxLabName) characters", hint: "shorten it; it goes into every device's URI name")
+        }
+        return text
+    }
+
+    /// The lab's name as a URN segment: ASCII letters and digits (lower-cased) and "-" as they are, other
+    /// letters and digits percent-encoded (RFC 8141), anything else "-", so the URI stays an IA5String.
     static func urnSafe(_ text: String) -> String {
-        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+        var result = ""
+        for character in text.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber || character == "-" {
+                result.append(character)
+            } else if character.isLetter || character.isNumber {
+                result += character.utf8.map { "%" + String($0, radix: 16, uppercase: true) }.joined()
+            } else {
+                result.append("-")
+            }
+        }
+        return result
     }
 
     // MARK: Cross-section checks

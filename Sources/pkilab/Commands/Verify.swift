@@ -24,8 +24,9 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let lab = try options.loadLab()
-            let argument = try CertificateArgument(certificate, lab: lab, store: options.store)
-            let verdict = await options.store.verifier(for: lab).verify(
+            let store = try options.openStore(for: lab)
+            let argument = try CertificateArgument(certificate, lab: lab, store: store)
+            let verdict = await store.verifier(for: lab).verify(
                 argument.certificates[0], presented: Array(argument.certificates.dropFirst()), host: host, purpose: purpose)
             if json {
                 Console.json(verdict)
