@@ -92,7 +92,11 @@ public enum PasswordSource: Sendable, Hashable {
         var byte: UInt8 = 0
         var sawAnything = false
         while true {
-            let count = read(fd, &byte, 1)
+            #if canImport(Glibc)
+            let count = Glibc.read(fd, &byte, 1)
+            #else
+            let count = Darwin.read(fd, &byte, 1)
+            #endif
             if count < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))

@@ -8,7 +8,8 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "zoo", "revocation"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "zoo", "revocation", "events"]
+    static let eventsKeys = ["max_size", "keep"]
     static let zooKeys = ["port", "mqtt_port", "bind"]
     static let revocationKeys = ["url", "ocsp_url"]
     static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
@@ -102,8 +103,10 @@ struct LabBuilder {
             leaf.ocspURL = ocspURL
             return leaf
         }
-        return Lab(name: labName, file: reader.displayName, authorities: withCRL, certificates: certificates, defaults: defaults,
-                   endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase, ocspURL: ocspURL)
+        var lab = Lab(name: labName, file: reader.displayName, authorities: withCRL, certificates: certificates, defaults: defaults,
+                      endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase, ocspURL: ocspURL)
+        if let node = entry("events") { lab.events = try EventsSection.read(node) }
+        return lab
     }
 
     // MARK: Zoo
@@ -489,14 +492,14 @@ struct LabBuilder {
         var fields: [String: String] = [:]
         for (key, value) in try node.mapping(allowed: SubjectSpec.keys, what: "a subject") {
             let text = try value.string(what: "the \(key) field")
+            if let problem = LabText.subjectProblem(key, text) {
+                throw value.error(.invalidValue, problem, hint: "write it as plain text on one line, shorter if need be")
+            }
             if key == "C", !(text.count == 2 && text.allSatisfy({ $0.isASCII && $0.isLetter })) {
                 throw value.error(.invalidValue, "\"\(text)\" is not a two-letter country code", hint: "write it like DE, FR or US")
             }
             if key == "emailAddress", case .success(.email) = CertificateName.parse("email:" + text) {} else if key == "emailAddress" {
                 throw value.error(.invalidValue, "\"\(text)\" is not an e-mail address", hint: "write it like ops@lab.test")
-            }
-            if let problem = LabText.subjectProblem(key, text) {
-                throw value.error(.invalidValue, problem, hint: "write it as plain text on one line, shorter if need be")
             }
             fields[key] = text
         }

@@ -77,5 +77,9 @@ policy:
 # 9400 and MQTT variants from 9500, so device code can prove it refuses them (pkilab zoo; pkilab up --zoo).
 # zoo: { port: 9400, mqtt_port: 9500 }
 
+# The connection log ca/events.jsonl rotates when it reaches max_size: it becomes events.jsonl.1, the older
+# ones move up to .keep and the oldest is deleted. pkilab events reads them all, oldest first.
+# events: { max_size: 10MiB, keep: 5 }
+
 """
 }

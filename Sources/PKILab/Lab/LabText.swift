@@ -6,7 +6,7 @@
 /// URI, e-mail and DNS names are IA5String, so printable ASCII only.
 public enum LabText {
     /// The RFC 5280 upper bound of each subject attribute `lab.yaml` accepts.
-    public static let subjectBounds: [String: Int] = ["C": 2, "ST": 128, "L": 128, "O": 64, "OU": 64, "CN": 64, "emailAddress": 255]
+    public static let subjectBounds: [String: Int] = ["ST": 128, "L": 128, "O": 64, "OU": 64, "CN": 64, "emailAddress": 255]
     public static let maxURI = 2048
     public static let maxEmail = 320
     public static let maxLabName = 64

@@ -25,7 +25,8 @@ extension LabStore {
     /// commands that otherwise only read the store (`pkilab ls`, `verify`, `show`). Takes the store's lock only
     /// when something disagrees. Returns one line per list re-signed (empty when all agree).
     public func repairRevocationLists(of lab: Lab, now: Date = Date()) throws(StoreError) -> [String] {
-        guard !disagreeingRevocationLists(of: lab, ledger: try revocationLedger()).isEmpty else { return [] }
+        // An unreadable ledger is no truth to repair from: pkilab issue and revoke report it.
+        guard let ledger = try? revocationLedger(), !disagreeingRevocationLists(of: lab, ledger: ledger).isEmpty else { return [] }
         let lock = try StoreLock(path: directory.lockFile, timeout: 10)
         defer { withExtendedLifetime(lock) {} }
         return try resignDisagreeingLists(of: lab, now: now)

@@ -31,10 +31,11 @@ struct Verify: AsyncParsableCommand {
             if json {
                 Console.json(verdict)
             } else if verdict.valid {
-                Console.out(verdict.message + Console.symbol("✅"))
+                Console.out(TerminalText.escaped(verdict.message) + Console.symbol("✅"))
             } else {
-                Console.out(verdict.message + Console.symbol("❌"))
-                if let hint = verdict.hint { Console.out("  \(hint)") }
+                // The verdict quotes the certificate's subject, which may come from anywhere.
+                Console.out(TerminalText.escaped(verdict.message) + Console.symbol("❌"))
+                if let hint = verdict.hint { Console.out("  \(TerminalText.escaped(hint))") }
             }
             if !verdict.valid { throw ExitCode(ExitStatus.verificationFailed) }
         }

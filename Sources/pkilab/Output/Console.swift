@@ -56,7 +56,7 @@ enum Console {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+        if let data = try? encoder.encode(value) { print(terminalSafe(String(decoding: data, as: UTF8.self))) }
     }
 
     /// A path as the user would type it: relative to the working folder when inside it.

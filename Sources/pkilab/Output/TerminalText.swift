@@ -3,9 +3,11 @@
 /// visible escape, so a peer cannot forge a log line, move the cursor, recolour the screen, ring the bell or
 /// reorder what the operator reads.
 ///
-/// Escaped: C0 controls (`\n`, `\r`, `\t`, others as `\x1B`), DEL (`\x7F`), C1 controls (`\u{0085}`), and the
-/// Unicode line and paragraph separators and bidirectional controls (U+2028, U+2029, U+200E, U+200F, U+061C,
-/// U+202A–U+202E, U+2066–U+2069), as `\u{202E}`. Everything else, including non-Latin letters, is left as it is.
+/// Escaped: C0 controls (`\n`, `\r`, `\t`, others as `\x1B`), and DEL, the C1 controls, the Unicode line and
+/// paragraph separators and the bidirectional controls (U+007F, U+0080–U+009F, U+2028, U+2029, U+200E, U+200F,
+/// U+061C, U+202A–U+202E, U+2066–U+2069) as `\u202E`. Everything else, including non-Latin letters, is left as
+/// it is. The `\uXXXX` form is also a JSON escape for the same character, so a JSON line (whose C0 controls
+/// the encoder already escaped) stays valid JSON that decodes to the same text.
 enum TerminalText {
     /// `text` with every control character escaped; with `keepingNewlines`, a line feed stays a line feed
     /// (for whole messages whose own lines are meant to break; never for a single field).
@@ -37,8 +39,8 @@ enum TerminalText {
         case 0x0A: return "\\n"
         case 0x0D: return "\\r"
         case 0x09: return "\\t"
-        case 0x00...0x1F, 0x7F: return "\\x" + hex(scalar.value, digits: 2)
-        default: return "\\u{" + hex(scalar.value, digits: 4) + "}"
+        case 0x00...0x1F: return "\\x" + hex(scalar.value, digits: 2)
+        default: return "\\u" + hex(scalar.value, digits: 4)
         }
     }
 
