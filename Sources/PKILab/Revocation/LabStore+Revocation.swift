@@ -15,8 +15,8 @@ public struct RevocationChange: Sendable, Hashable {
     /// The number of the authority's CRL as it now is.
     public var crlNumber: Int
     public var crlPath: String
-    /// True when the authority's CRL disagreed with the ledger (a killed run) and was re-signed from it, so
-    /// the CRL now says what the ledger says even though the ledger itself did not change.
+    /// True when the authority's CRL files (DER, PEM or `all.pem`) disagreed with the ledger (a killed run) and
+    /// were rewritten from it, so they now say what the ledger says even though the ledger did not change.
     public var repairedList: Bool = false
     /// One line per CRL re-signed because it disagreed with the ledger (this authority's or another's).
     public var repairs: [String] = []
@@ -63,20 +63,25 @@ extension LabStore {
         // A list a killed run left out of step with the ledger is re-signed too, whether or not this edit changes
         // anything: "nothing changed" must mean the CRL already says so.
         let torn = Set(disagreeingRevocationLists(of: lab, ledger: ledger))
+        let bundleStale = !revocationBundleIsCurrent(of: lab)
         let serial = certificate.serialNumber.hexString
         var state = ledger.authorities[authority] ?? .init()
         let (entry, changed) = edit(&state.revoked, serial)
         if changed { ledger.authorities[authority] = state }
-        if changed || !torn.isEmpty {
+        if changed || !torn.isEmpty || bundleStale {
             ledger = try writeRevocationLists(of: lab, ledger: ledger, resign: torn.union(changed ? [authority] : []), now: now)
         }
-        let repairs = torn.sorted().map {
+        var repairs = torn.sorted().map {
             Self.repairNotice(authority: $0, crl: directory.crl(forAuthority: $0), ledger: directory.revocationLedger,
                               number: ledger.authorities[$0]?.crlNumber ?? 0)
         }
+        if bundleStale && torn.isEmpty {
+            repairs.append("\(DisplayPath.relative(directory.crlBundle)) did not hold the current CRLs (an earlier run was interrupted): rewrote it from them")
+        }
         return RevocationChange(name: name, authority: authority, serial: serial, reason: entry?.reason, revokedAt: entry?.revokedAt,
                                 changed: changed, crlNumber: ledger.authorities[authority]?.crlNumber ?? 0,
-                                crlPath: directory.crl(forAuthority: authority), repairedList: torn.contains(authority), repairs: repairs)
+                                crlPath: directory.crl(forAuthority: authority), repairedList: torn.contains(authority) || bundleStale,
+                                repairs: repairs)
     }
 
     /// Re-signs every CRL that is missing, disagrees with the ledger (a killed `revoke`), was signed by an

@@ -35,7 +35,7 @@ struct Revoke: AsyncParsableCommand {
             let change = try options.store.revoke(name, reason: reason, in: lab)
             for repair in change.repairs { Console.err("Note: \(repair).") }
             if !change.changed && change.repairedList {
-                Console.out("\"\(name)\" (serial \(change.serial)) was already revoked in the ledger, but \"\(change.authority)\"'s CRL did not list it: CRL number \(change.crlNumber) lists it now.")
+                Console.out("\"\(name)\" (serial \(change.serial)) was already revoked in the ledger, but the CRL files did not all list it: \"\(change.authority)\"'s CRL number \(change.crlNumber) lists it now.")
                 return
             }
             guard change.changed else {
@@ -65,7 +65,7 @@ struct Unrevoke: AsyncParsableCommand {
             let change = try options.store.unrevoke(name, in: lab)
             for repair in change.repairs { Console.err("Note: \(repair).") }
             if !change.changed && change.repairedList {
-                Console.out("\"\(name)\" (serial \(change.serial)) was not revoked in the ledger, but \"\(change.authority)\"'s CRL still listed it: CRL number \(change.crlNumber) leaves it out now.")
+                Console.out("\"\(name)\" (serial \(change.serial)) was not revoked in the ledger, but the CRL files still listed it: \"\(change.authority)\"'s CRL number \(change.crlNumber) leaves it out now.")
                 return
             }
             guard change.changed else {
