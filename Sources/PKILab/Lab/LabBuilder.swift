@@ -493,7 +493,7 @@ struct LabBuilder {
         for (key, value) in try node.mapping(allowed: SubjectSpec.keys, what: "a subject") {
             let text = try value.string(what: "the \(key) field")
             if let problem = LabText.subjectProblem(key, text) {
-                throw value.error(.invalidValue, problem, hint: "write it as plain text on one line, shorter if need be")
+                throw value.error(.invalidValue, problem.message, hint: problem.hint)
             }
             if key == "C", !(text.count == 2 && text.allSatisfy({ $0.isASCII && $0.isLetter })) {
                 throw value.error(.invalidValue, "\"\(text)\" is not a two-letter country code", hint: "write it like DE, FR or US")

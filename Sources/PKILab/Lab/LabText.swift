@@ -43,12 +43,16 @@ public enum LabText {
         }
     }
 
-    /// Why `text` cannot be a subject attribute `key`, or nil.
-    public static func subjectProblem(_ key: String, _ text: String) -> String? {
-        if let bad = firstControl(in: text) { return "the \(key) field holds \(describe(bad)), which has no place in a name" }
-        if key == "emailAddress", let bad = firstNonIA5(in: text) { return "the e-mail address holds \(describe(bad)); it must be ASCII (an IA5String)" }
+    /// Why `text` cannot be a subject attribute `key`, and what to do instead; nil when it can.
+    public static func subjectProblem(_ key: String, _ text: String) -> (message: String, hint: String)? {
+        if let bad = firstControl(in: text) {
+            return ("the \(key) field holds \(describe(bad)), which has no place in a name", "write it as plain text on one line")
+        }
+        if key == "emailAddress", let bad = firstNonIA5(in: text) {
+            return ("the e-mail address holds \(describe(bad)); it must be ASCII (an IA5String)", "write it like ops@lab.test")
+        }
         if let bound = subjectBounds[key], text.unicodeScalars.count > bound {
-            return "the \(key) field is longer than the \(bound) characters X.509 allows (RFC 5280)"
+            return ("the \(key) field is longer than the \(bound) characters X.509 allows (RFC 5280)", "shorten it to \(bound) characters or fewer")
         }
         return nil
     }
