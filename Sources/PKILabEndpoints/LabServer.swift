@@ -87,7 +87,7 @@ public final class LabServer: Sendable {
         let store = LabStore(path: (absolute as NSString).standardizingPath)
         self.store = store
         eventsPath = "\(store.directory.path)/events.jsonl"
-        events = try EventLog(paths: [eventsPath] + extraEventFiles, listener: onEvent)
+        events = try EventLog(paths: [eventsPath] + extraEventFiles, rotation: lab.events, listener: onEvent)
         let authorities = lab.authorities.compactMap { authority -> (AuthoritySpec, Certificate)? in
             guard let text = try? String(contentsOfFile: "\(store.directory.folder(forAuthority: authority.name))/cert.pem", encoding: .utf8),
                   let certificate = try? Certificate(pemEncoded: text) else { return nil }

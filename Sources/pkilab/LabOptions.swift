@@ -23,6 +23,14 @@ struct LabOptions: ParsableArguments {
 
     var store: LabStore { LabStore(path: storePath) }
 
+    /// The store, after re-signing any CRL a killed `revoke`/`unrevoke` left out of step with the ledger (one
+    /// `Note:` line on stderr per list), for the commands that otherwise only read it.
+    func openStore(for lab: Lab) throws -> LabStore {
+        let store = self.store
+        for repair in try store.repairRevocationLists(of: lab) { Console.err("Note: \(repair).") }
+        return store
+    }
+
     func loadLab() throws -> Lab {
         try LabFileReader(displayName: labPath).read(path: labPath)
     }

@@ -8,15 +8,28 @@ import Darwin
 
 /// Appends connection events as JSON lines to one or more files (`ca/events.jsonl`, `--events FILE`) and
 /// hands each to a listener (the console), in the order they happen.
+///
+/// The first file rotates by size (``EventRotation``); the others (`--events FILE`, which may be a pipe) are
+/// the user's and are only appended to. Rotating is a few renames under the same lock as the write, once
+/// every `maxSize` bytes: an event costs what it did, one `write` per file.
 public final class EventLog: Sendable {
-    private let descriptors: [Int32]
+    private struct State {
+        var encoder: JSONEncoder
+        var descriptors: [Int32]
+        /// Bytes in the first file, for rotation.
+        var size: Int
+    }
+
+    private let state: Mutex<State>
+    private let rotatedPath: String?
+    private let rotation: EventRotation?
     private let listener: @Sendable (ConnectionEvent, String) -> Void
-    /// One encoder, used under the lock (making one per event costs more than the rest of the logging).
-    private let encoder = Mutex(EventLog.makeEncoder())
 
     /// Opens (creating, 0644, appending) every path in `paths`.
-    /// - Parameter listener: gets each event and its JSON line, in order.
-    public init(paths: [String], listener: @escaping @Sendable (ConnectionEvent, String) -> Void) throws(StoreError) {
+    /// - Parameters:
+    ///   - rotation: how the first file rotates; nil to let it grow.
+    ///   - listener: gets each event and its JSON line, in order.
+    public init(paths: [String], rotation: EventRotation? = nil, listener: @escaping @Sendable (ConnectionEvent, String) -> Void) throws(StoreError) {
         var descriptors: [Int32] = []
         for path in paths {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -26,21 +39,47 @@ public final class EventLog: Sendable {
             }
             descriptors.append(fd)
         }
-        self.descriptors = descriptors
+        var info = stat()
+        let size = descriptors.first.map { fstat($0, &info) == 0 ? Int(info.st_size) : 0 } ?? 0
+        state = Mutex(State(encoder: EventLog.makeEncoder(), descriptors: descriptors, size: size))
+        rotatedPath = rotation == nil ? nil : paths.first
+        self.rotation = rotation
         self.listener = listener
     }
 
     deinit {
-        descriptors.forEach { close($0) }
+        state.withLock { $0.descriptors.forEach { close($0) } }
     }
 
     public func record(_ event: ConnectionEvent) {
-        encoder.withLock { encoder in
-            let json = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        state.withLock { state in
+            let json = (try? state.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             let line = Array((json + "\n").utf8)
-            for fd in descriptors { _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+            if let rotation, let path = rotatedPath, state.size > 0, state.size + line.count > rotation.maxSize {
+                Self.rotate(path, rotation: rotation, state: &state)
+            }
+            for fd in state.descriptors { _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+            state.size += line.count
             listener(event, json)
         }
+    }
+
+    /// `path.(keep-1)` → `path.keep`, …, `path` → `path.1`, and a new `path`. If the new file cannot be
+    /// opened, events keep going to the old one (now `path.1`) rather than being lost.
+    private static func rotate(_ path: String, rotation: EventRotation, state: inout State) {
+        if rotation.keep == 0 {
+            unlink(path)
+        } else {
+            for number in stride(from: rotation.keep - 1, through: 1, by: -1) {
+                rename(EventRotation.rotatedPath(path, number), EventRotation.rotatedPath(path, number + 1))
+            }
+            rename(path, EventRotation.rotatedPath(path, 1))
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        close(state.descriptors[0])
+        state.descriptors[0] = fd
+        state.size = 0
     }
 
     static func makeEncoder() -> JSONEncoder {

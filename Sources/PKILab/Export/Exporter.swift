@@ -129,11 +129,7 @@ public enum Exporter {
                    PKCS12File.matches(existing, password: password, material: material) { continue }
             }
             let parent = (path as NSString).deletingLastPathComponent
-            do {
-                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            } catch {
-                throw StoreError(.cannotWrite, "cannot create \"\(DisplayPath.relative(parent))\": \(error.localizedDescription)")
-            }
+            try FileBatch.makeFolder(parent)
             try batch.stage(file.bytes, to: path, mode: file.mode)
             changed.append(file)
         }

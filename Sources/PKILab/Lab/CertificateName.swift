@@ -120,6 +120,13 @@ public enum CertificateName: Sendable, Hashable, CustomStringConvertible {
 
     private static func parseURI(_ text: String) -> Result<CertificateName, ParseFailure> {
         let hint = "URIs look like spiffe://lab.test/device-001 or urn:pkilab:device-001"
+        if let bad = LabText.firstNonIA5(in: text) {
+            return .failure(.init(message: "the URI holds \(LabText.describe(bad)); a URI name is ASCII without spaces (an IA5String)",
+                                  hint: "percent-encode anything else (%C3%BC for ü), e.g. urn:pkilab:k%C3%BCche"))
+        }
+        guard text.count <= LabText.maxURI else {
+            return .failure(.init(message: "the URI is longer than the \(LabText.maxURI) characters pkilab allows", hint: "shorten it; devices keep certificates in a few kilobytes"))
+        }
         guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
             return .failure(.init(message: "\"\(text)\" is not a URI (no scheme)", hint: hint))
         }
@@ -132,6 +139,13 @@ public enum CertificateName: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func parseEmail(_ text: String) -> Result<CertificateName, ParseFailure> {
+        if let bad = LabText.firstNonIA5(in: text) {
+            return .failure(.init(message: "the e-mail address holds \(LabText.describe(bad)); an e-mail name is ASCII (an IA5String)",
+                                  hint: "write it like ops@lab.test (internationalised addresses are not supported in certificates here)"))
+        }
+        guard text.count <= LabText.maxEmail else {
+            return .failure(.init(message: "the e-mail address is longer than the \(LabText.maxEmail) characters an address may have", hint: "shorten it"))
+        }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, case .success = parseDNS(String(parts[1])), !text.contains(" ") else {
             return .failure(.init(message: "\"\(text)\" is not a valid e-mail address", hint: "e-mail names look like ops@lab.test"))

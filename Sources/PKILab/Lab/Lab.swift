@@ -23,6 +23,8 @@ public struct Lab: Sendable {
     public var crlBaseURL: String
     /// The OCSP responder's URL, as every certificate's authority information access names it.
     public var ocspURL: String
+    /// How `ca/events.jsonl` rotates (`events: { max_size: 10MiB, keep: 5 }`).
+    public var events: EventRotation = .standard
 
     public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults,
                 endpoints: [EndpointSpec] = [], policy: BrokerPolicy? = nil, zoo: ZooSpec? = nil,

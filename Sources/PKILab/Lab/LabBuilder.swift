@@ -8,8 +8,9 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "broker", "zoo", "revocation"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "broker", "zoo", "revocation", "events"]
     static let brokerKeys = ["max_sessions", "max_retained_messages", "max_retained_bytes"]
+    static let eventsKeys = ["max_size", "keep"]
     static let zooKeys = ["port", "mqtt_port", "bind"]
     static let revocationKeys = ["url", "ocsp_url"]
     static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
@@ -34,7 +35,7 @@ struct LabBuilder {
         let entries = try top.mapping(allowed: Self.topKeys, what: "a lab (with authorities: and certificates:)")
         func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
 
-        if let node = entry("lab") { labName = try node.string(what: "the lab's name") }
+        if let node = entry("lab") { labName = try readLabName(node) }
         if let node = entry("defaults") { try readDefaults(node) }
         guard let authoritiesNode = entry("authorities") else {
             throw top.error(.missingKey, "the lab declares no authorities",
@@ -106,23 +107,9 @@ struct LabBuilder {
         }
         var lab = Lab(name: labName, file: reader.displayName, authorities: withCRL, certificates: certificates, defaults: defaults,
                       endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase, ocspURL: ocspURL)
-        if let node = entry("broker") { lab.brokerQuotas = try readBroker(node) }
+        if let node = entry("broker") { lab.brokerQuotas = try BrokerSection.read(node) }
+        if let node = entry("events") { lab.events = try EventsSection.read(node) }
         return lab
-    }
-
-    /// `broker: { max_sessions: 100000, max_retained_messages: 10000, max_retained_bytes: 67108864 }` — the caps the
-    /// MQTT listeners share.
-    private func readBroker(_ node: LabNode) throws(LabFileError) -> BrokerQuotas {
-        var quotas = BrokerQuotas()
-        for (key, value) in try node.mapping(allowed: Self.brokerKeys, what: "the broker's caps") {
-            switch key {
-            case "max_sessions": quotas.maximumSessions = try value.int(what: "a number of sessions", range: 1...10_000_000)
-            case "max_retained_messages": quotas.maximumRetainedMessages = try value.int(what: "a number of retained messages", range: 0...10_000_000)
-            case "max_retained_bytes": quotas.maximumRetainedBytes = try value.int(what: "a size in bytes", range: 0...(16 << 30))
-            default: preconditionFailure("mapping(allowed:) let through \(key)")
-            }
-        }
-        return quotas
     }
 
     // MARK: Zoo
@@ -517,14 +504,14 @@ struct LabBuilder {
         var fields: [String: String] = [:]
         for (key, value) in try node.mapping(allowed: SubjectSpec.keys, what: "a subject") {
             let text = try value.string(what: "the \(key) field")
+            if let problem = LabText.subjectProblem(key, text) {
+                throw value.error(.invalidValue, problem.message, hint: problem.hint)
+            }
             if key == "C", !(text.count == 2 && text.allSatisfy({ $0.isASCII && $0.isLetter })) {
                 throw value.error(.invalidValue, "\"\(text)\" is not a two-letter country code", hint: "write it like DE, FR or US")
             }
             if key == "emailAddress", case .success(.email) = CertificateName.parse("email:" + text) {} else if key == "emailAddress" {
                 throw value.error(.invalidValue, "\"\(text)\" is not an e-mail address", hint: "write it like ops@lab.test")
-            }
-            guard text.utf8.count <= 64 || key == "emailAddress" else {
-                throw value.error(.invalidValue, "the \(key) field is longer than the 64 characters X.509 allows", hint: "shorten it")
             }
             fields[key] = text
         }
@@ -627,10 +614,6 @@ struct LabBuilder {
             throw node.keyError(.invalidName, "\"\(name)\" cannot be used as a name",
                              hint: "names become folder names in ca/: use letters, digits, \".\", \"-\" and \"_\" (up to 64, not starting with \".\")")
         }
-    }
-
-    static func urnSafe(_ text: String) -> String {
-        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
     }
 
     // MARK: Cross-section checks

@@ -73,7 +73,7 @@ policy:
 #   sntp:  { port: 123 }    # lwIP (ESP-IDF, ESP8266) always asks port 123
 
 # The MQTT broker's caps, shared by its listeners (each refusal names the key that raises it):
-# broker: { max_sessions: 100000, max_retained_messages: 10000, max_retained_bytes: 67108864 }
+# broker: { max_sessions: 100000, max_retained_messages: 10000, max_retained_bytes: 64MiB }
 
 # Certificates carry the URLs of their issuer's CRL and of the OCSP responder (pkilab revoke NAME updates
 # both). For boards on the LAN:
@@ -82,6 +82,10 @@ policy:
 # The zoo: servers that are wrong on purpose (expired, wrong host, SHA-1, ...), one TLS echo each from port
 # 9400 and MQTT variants from 9500, so device code can prove it refuses them (pkilab zoo; pkilab up --zoo).
 # zoo: { port: 9400, mqtt_port: 9500 }
+
+# The connection log ca/events.jsonl rotates when it reaches max_size: it becomes events.jsonl.1, the older
+# ones move up to .keep and the oldest is deleted. pkilab events reads them all, oldest first.
+# events: { max_size: 10MiB, keep: 5 }
 
 """
 }

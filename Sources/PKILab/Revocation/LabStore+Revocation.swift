@@ -15,6 +15,11 @@ public struct RevocationChange: Sendable, Hashable {
     /// The number of the authority's CRL as it now is.
     public var crlNumber: Int
     public var crlPath: String
+    /// True when the authority's CRL files (DER, PEM or `all.pem`) disagreed with the ledger (a killed run) and
+    /// were rewritten from it, so they now say what the ledger says even though the ledger did not change.
+    public var repairedList: Bool = false
+    /// One line per CRL re-signed because it disagreed with the ledger (this authority's or another's).
+    public var repairs: [String] = []
 }
 
 extension LabStore {
@@ -55,26 +60,44 @@ extension LabStore {
         defer { withExtendedLifetime(lock) {} }
         let (certificate, authority) = try revocable(name, in: lab)
         var ledger = try revocationLedger()
+        // A list a killed run left out of step with the ledger is re-signed too, whether or not this edit changes
+        // anything: "nothing changed" must mean the CRL already says so.
+        let torn = Set(disagreeingRevocationLists(of: lab, ledger: ledger))
+        let bundleStale = !revocationBundleIsCurrent(of: lab)
         let serial = certificate.serialNumber.hexString
         var state = ledger.authorities[authority] ?? .init()
         let (entry, changed) = edit(&state.revoked, serial)
-        if changed {
-            ledger.authorities[authority] = state
-            ledger = try writeRevocationLists(of: lab, ledger: ledger, resign: [authority], now: now)
+        if changed { ledger.authorities[authority] = state }
+        if changed || !torn.isEmpty || bundleStale {
+            ledger = try writeRevocationLists(of: lab, ledger: ledger, resign: torn.union(changed ? [authority] : []), now: now)
+        }
+        var repairs = torn.sorted().map {
+            Self.repairNotice(authority: $0, crl: directory.crl(forAuthority: $0), ledger: directory.revocationLedger,
+                              number: ledger.authorities[$0]?.crlNumber ?? 0)
+        }
+        if bundleStale && torn.isEmpty {
+            repairs.append("\(DisplayPath.relative(directory.crlBundle)) did not hold the current CRLs (an earlier run was interrupted): rewrote it from them")
         }
         return RevocationChange(name: name, authority: authority, serial: serial, reason: entry?.reason, revokedAt: entry?.revokedAt,
                                 changed: changed, crlNumber: ledger.authorities[authority]?.crlNumber ?? 0,
-                                crlPath: directory.crl(forAuthority: authority))
+                                crlPath: directory.crl(forAuthority: authority), repairedList: torn.contains(authority) || bundleStale,
+                                repairs: repairs)
     }
 
-    /// Re-signs every CRL that is missing, was signed by an authority certificate since replaced, or has less
-    /// than half its life left. Called by every `pkilab issue` and `pkilab up` (with the store's lock held).
-    /// Returns a notice when the ledger was missing although lists existed (every revocation is then lifted).
+    /// Re-signs every CRL that is missing, disagrees with the ledger (a killed `revoke`), was signed by an
+    /// authority certificate since replaced, or has less than half its life left. Called by every `pkilab issue`
+    /// and `pkilab up` (with the store's lock held). Returns a notice when the ledger was missing although lists
+    /// existed (every revocation is then lifted), and one per list repaired from the ledger.
     @discardableResult
-    func refreshRevocationLists(of lab: Lab, now: Date) throws(StoreError) -> String? {
+    func refreshRevocationLists(of lab: Lab, now: Date) throws(StoreError) -> [String] {
         let lost = !FileManager.default.fileExists(atPath: directory.revocationLedger) && FileManager.default.fileExists(atPath: directory.crlBundle)
+        if lost {
+            _ = try writeRevocationLists(of: lab, ledger: try revocationLedger(), resign: [], now: now)
+            return ["\(directory.revocationLedger) was missing: the CRLs were re-signed with nothing revoked (restore it from a backup and run pkilab issue to revoke again)"]
+        }
+        let repairs = try resignDisagreeingLists(of: lab, now: now)
         _ = try writeRevocationLists(of: lab, ledger: try revocationLedger(), resign: [], now: now)
-        return lost ? "\(directory.revocationLedger) was missing: the CRLs were re-signed with nothing revoked (restore it from a backup and run pkilab issue to revoke again)" : nil
+        return repairs
     }
 
     /// ``refreshRevocationLists(of:now:)`` under the store's lock, for a running `pkilab up` (hourly).

@@ -149,7 +149,8 @@ public final class FileBatch {
         }
     }
 
-    /// Creates `path` and its parents with mode 0700 if they do not exist.
+    /// Creates `path` and every missing parent with mode 0700, whatever the umask: each folder it creates is
+    /// `chmod`ed explicitly after `mkdir`. Folders that already exist are left as they are.
     public static func makeFolder(_ path: String) throws(StoreError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -158,11 +159,10 @@ public final class FileBatch {
             }
             return
         }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw failure("create the folder", path)
-        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeFolder(parent) }
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw failure("create the folder", path) }
+        guard chmod(path, 0o700) == 0 else { throw failure("set permissions on", path) }
     }
 
     private static func writeFile(_ bytes: [UInt8], to path: String, mode: mode_t, reportAs target: String) throws(StoreError) {

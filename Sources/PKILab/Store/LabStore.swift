@@ -2,6 +2,11 @@ import Crypto
 import Foundation
 import SwiftASN1
 import X509
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Brings a certificate store in line with a lab: issues what is missing, reissues what changed, repairs
 /// what an interrupted run left half-done, and leaves everything else byte for byte as it was.
@@ -25,7 +30,19 @@ public struct LabStore: Sendable {
     ///   - progress: called with (done, total) while fleet members are issued.
     public func apply(_ lab: Lab, fleets: [FleetSpec] = [], force: Bool = false, now: Date = Date(),
                       waiting: () -> Void = {}, progress: (@Sendable (Int, Int) -> Void)? = nil) throws(StoreError) -> ApplyReport {
+        let created = !FileManager.default.fileExists(atPath: directory.path)
         try FileBatch.makeFolder(directory.path)
+        do {
+            return try applyLocked(lab, fleets: fleets, force: force, now: now, waiting: waiting, progress: progress)
+        } catch {
+            // A first run that failed leaves no empty store behind (rmdir removes only an empty folder).
+            if created { rmdir(directory.path) }
+            throw error
+        }
+    }
+
+    private func applyLocked(_ lab: Lab, fleets: [FleetSpec], force: Bool, now: Date, waiting: () -> Void,
+                             progress: (@Sendable (Int, Int) -> Void)?) throws(StoreError) -> ApplyReport {
         let lock = try StoreLock(path: directory.lockFile, waiting: waiting)
         defer { withExtendedLifetime(lock) {} }
         FileBatch.removeLeftovers(in: directory.path)
@@ -35,7 +52,7 @@ public struct LabStore: Sendable {
         let leaves = lab.certificates + fleets.flatMap { $0.members(lab: lab) }
         try run.planLeaves(leaves, progress: progress)
         var report = try run.write(fleets: fleets)
-        if let notice = try refreshRevocationLists(of: lab, now: now) { report.notices.append(notice) }
+        report.notices += try refreshRevocationLists(of: lab, now: now)
         return report
     }
 

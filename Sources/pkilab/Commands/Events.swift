@@ -1,9 +1,18 @@
 import ArgumentParser
 import Foundation
 import PKILab
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Events: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Read the connection events of the lab's endpoints (ca/events.jsonl).")
+    static let configuration = CommandConfiguration(
+        abstract: "Read the connection events of the lab's endpoints (ca/events.jsonl).",
+        discussion: """
+            The log rotates by size (lab.yaml events: { max_size: 10MiB, keep: 5 }): the older events are in \
+            ca/events.jsonl.1 (the most recent) to .5, and this reads them all, oldest first. With --follow it \
+            keeps reading across rotations.
+            """)
 
     @OptionGroup var options: LabOptions
 
@@ -16,33 +25,90 @@ struct Events: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let path = "\(options.storePath)/events.jsonl"
-            var offset: UInt64 = 0
-            if !FileManager.default.fileExists(atPath: path) && !follow {
+            let files = EventRotation.files(at: path)
+            if files.isEmpty && !follow {
                 Console.out("No events yet: \"\(Console.path(path))\" appears once \"pkilab up\" has seen a connection.")
                 return
             }
-            repeat {
-                if let handle = FileHandle(forReadingAtPath: path) {
-                    try? handle.seek(toOffset: offset)
-                    let data = handle.readDataToEndOfFile()
-                    try? handle.close()
-                    if let end = data.lastIndex(of: 0x0A) {
-                        let complete = data[data.startIndex...end]
-                        offset += UInt64(complete.count)
-                        for line in String(decoding: complete, as: UTF8.self).split(separator: "\n") {
-                            if json {
-                                Console.out(String(line))
-                            } else if let event = ConnectionEvent.decode(jsonLine: String(line)) {
-                                Console.out(EventPrinter.line(event))
-                            }
+            // The rotated files are complete: print them whole, then read the current one (and follow it).
+            for file in files where file != path { printWhole(file) }
+            var current = FileHandle(forReadingAtPath: path).map { LineReader(handle: $0) }
+            current?.readAvailable(emit)
+            while follow {
+                fflush(nil)
+                try await Task.sleep(nanoseconds: 200_000_000)
+                current?.readAvailable(emit)
+                // Rotated since the last look: the old file is read to its end, then any file rotated after it
+                // (if it rotated more than once meanwhile), then the new one from its start.
+                if current == nil || current?.isStale(path) == true, let fresh = FileHandle(forReadingAtPath: path) {
+                    if var old = current {
+                        old.readAvailable(emit)
+                        old.finish(emit)
+                        let chain = EventRotation.files(at: path).dropLast()
+                        if let index = chain.firstIndex(where: { old.isFile($0) }) {
+                            for file in chain[chain.index(after: index)...] { printWhole(file) }
                         }
+                        try? old.handle.close()
                     }
+                    current = LineReader(handle: fresh)
+                    current?.readAvailable(emit)
                 }
-                if follow {
-                    fflush(nil)
-                    try await Task.sleep(nanoseconds: 200_000_000)
-                }
-            } while follow
+            }
         }
+    }
+
+    private func printWhole(_ file: String) {
+        guard let handle = FileHandle(forReadingAtPath: file) else { return }
+        var reader = LineReader(handle: handle)
+        reader.readAvailable(emit)
+        reader.finish(emit)
+        try? handle.close()
+    }
+
+    private func emit(_ line: Substring) {
+        if json {
+            Console.out(String(line))
+        } else if let event = ConnectionEvent.decode(jsonLine: String(line)) {
+            Console.out(EventPrinter.line(event))
+        }
+    }
+}
+
+/// Whole lines from an open event file, as it grows; a line written halfway is kept until its end arrives.
+private struct LineReader {
+    let handle: FileHandle
+    private var pending = Data()
+
+    init(handle: FileHandle) {
+        self.handle = handle
+    }
+
+    /// Hands over every complete line that has arrived since the last call.
+    mutating func readAvailable(_ body: (Substring) -> Void) {
+        pending.append(handle.readDataToEndOfFile())
+        guard let end = pending.lastIndex(of: 0x0A) else { return }
+        let complete = pending[pending.startIndex...end]
+        for line in String(decoding: complete, as: UTF8.self).split(separator: "\n") { body(line) }
+        pending = Data(pending[pending.index(after: end)...])
+    }
+
+    /// Hands over a last line without its line break, if the file ended in one.
+    mutating func finish(_ body: (Substring) -> Void) {
+        if !pending.isEmpty { body(Substring(String(decoding: pending, as: UTF8.self))) }
+        pending.removeAll()
+    }
+
+    /// The path no longer names the file being read (it was rotated away).
+    func isStale(_ path: String) -> Bool {
+        var named = stat()
+        guard stat(path, &named) == 0 else { return false }
+        return !isFile(path)
+    }
+
+    /// `path` names the file being read.
+    func isFile(_ path: String) -> Bool {
+        var open = stat(), named = stat()
+        guard fstat(handle.fileDescriptor, &open) == 0, stat(path, &named) == 0 else { return false }
+        return open.st_ino == named.st_ino && open.st_dev == named.st_dev
     }
 }

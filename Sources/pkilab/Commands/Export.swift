@@ -28,7 +28,8 @@ struct Export: AsyncParsableCommand {
     @Flag(help: "der: write private.der as PKCS#8 instead of SEC1 / PKCS#1.")
     var pkcs8 = false
 
-    @Option(help: "p12: the password.")
+    @Option(help: ArgumentHelp("p12: the password, as openssl -passout takes it: env:VAR, file:PATH, fd:N, stdin (or -), pass:TEXT. Plain TEXT still works but, like pass:, is visible to other users in the process list.",
+                               valueName: "source"))
     var password: String?
 
     @Flag(help: "p12: 3DES with a SHA-1 MAC, for older Java, Android and macOS.")
@@ -63,13 +64,14 @@ struct Export: AsyncParsableCommand {
                 Console.error("\"\(idfVersion)\" is not an ESP-IDF version", hint: "write it like 4.4, 5.3.2 or 5.4")
                 throw ExitCode(ExitStatus.usage)
             }
+            let secret = try format == .p12 ? readPassword() : nil
             let lab = try options.loadLab()
             let store = options.store
             let material = try ExportMaterial(store: store, lab: lab, name: name)
             var settings = ExportOptions()
             settings.traditional = traditional
             settings.pkcs8 = pkcs8
-            settings.password = password
+            settings.password = secret
             settings.legacy = legacy
             settings.bundleLayout = layout
             settings.idfVersion = idfVersion
@@ -88,6 +90,26 @@ struct Export: AsyncParsableCommand {
                 Console.out("  \(mark) \(file.path.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(file.bytes.count).leftPadded(6)) bytes  \(file.about)")
             }
             Console.out("For: \(format.usedBy). README.txt says what is where.")
+        }
+    }
+}
+
+extension Export {
+    /// The p12 password from `--password SOURCE`; a missing password, variable or file is a usage error (exit 64).
+    private func readPassword() throws -> String {
+        guard let password else {
+            Console.error("a PKCS#12 file needs a password", hint: "add --password env:VAR, file:PATH or stdin (use --legacy for old Java, Android and macOS)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        do {
+            let source = try PasswordSource(parsing: password)
+            if source.isOnCommandLine {
+                Console.err("Note: a password on the command line can be read by other users of this machine while pkilab runs (ps, /proc/PID/cmdline); --password env:VAR, file:PATH or stdin keep it out of sight.")
+            }
+            return try source.read()
+        } catch {
+            Console.error(error.message, hint: error.hint)
+            throw ExitCode(ExitStatus.usage)
         }
     }
 }

@@ -13,7 +13,7 @@ struct List: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let lab = try options.loadLab()
-            let rows = try options.store.inventory(of: lab)
+            let rows = try options.openStore(for: lab).inventory(of: lab)
             if json { Console.json(rows); return }
             var table: [[String]] = [["NAME", "ROLE", "SUBJECT", "NAMES", "KEY", "EXPIRES", "ISSUER", "EXPORTS"]]
             for row in rows {

@@ -119,18 +119,18 @@ struct Probe: AsyncParsableCommand {
     private func print(_ report: Report) {
         Console.out("\(report.url) as \(report.identity):")
         if report.serverChain.isEmpty {
-            Console.out("  TLS:        failed: \(report.error ?? "no certificate from the server")")
+            Console.out("  TLS:        failed: \(TerminalText.escaped(report.error ?? "no certificate from the server"))")
         } else {
             Console.out("  TLS:        \(report.tlsVersion ?? "?") \(report.cipher ?? "")" + (report.alpn.map { ", ALPN \($0)" } ?? "") + (report.resumed ? ", session resumption works" : ", no session resumption"))
-            Console.out("  server:     \(report.serverChain.joined(separator: " ← "))")
-            Console.out("  trust:      lab root: \(report.trustedByLab ? "trusted, and the name matches" : "NOT trusted: \(report.labVerdict)"); system store: \(report.trustedBySystem ? "trusted" : "not trusted")")
+            Console.out("  server:     \(report.serverChain.map { TerminalText.escaped($0) }.joined(separator: " ← "))")
+            Console.out("  trust:      lab root: \(report.trustedByLab ? "trusted, and the name matches" : "NOT trusted: \(TerminalText.escaped(report.labVerdict))"); system store: \(report.trustedBySystem ? "trusted" : "not trusted")")
             Console.out("  client cert: " + (report.askedForClientCertificate
-                ? "requested" + (report.acceptedCANames.isEmpty ? "" : "; accepted CAs: \(report.acceptedCANames.joined(separator: "; "))")
+                ? "requested" + (report.acceptedCANames.isEmpty ? "" : "; accepted CAs: \(report.acceptedCANames.map { TerminalText.escaped($0) }.joined(separator: "; "))")
                 : "not requested"))
-            if let error = report.error { Console.out("  refused:    \(error)") }
+            if let error = report.error { Console.out("  refused:    \(TerminalText.escaped(error))") }
         }
         if let status = report.httpStatus { Console.out("  HTTP:       \(status)") }
-        if let mqtt = report.mqttResult { Console.out("  MQTT:       \(mqtt)") }
+        if let mqtt = report.mqttResult { Console.out("  MQTT:       \(TerminalText.escaped(mqtt))") }
         let verdict = report.ok ? "ok" : "rejected"
         Console.out("Result: \(verdict) (expected \(report.expected))" + (report.ok == (report.expected == "ok") ? "" : " — NOT as expected"))
     }

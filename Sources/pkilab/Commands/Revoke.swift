@@ -33,6 +33,11 @@ struct Revoke: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.usage)
             }
             let change = try options.store.revoke(name, reason: reason, in: lab)
+            for repair in change.repairs { Console.err("Note: \(repair).") }
+            if !change.changed && change.repairedList {
+                Console.out("\"\(name)\" (serial \(change.serial)) was already revoked in the ledger, but the CRL files did not all list it: \"\(change.authority)\"'s CRL number \(change.crlNumber) lists it now.")
+                return
+            }
             guard change.changed else {
                 Console.out("\"\(name)\" (serial \(change.serial)) is already revoked since \(LabDate.humanWithTime(change.revokedAt ?? Date()))" +
                             " (\(change.reason?.rawValue ?? "unspecified")); nothing changed.")
@@ -58,6 +63,11 @@ struct Unrevoke: AsyncParsableCommand {
         try await reportingErrors {
             let lab = try options.loadLab()
             let change = try options.store.unrevoke(name, in: lab)
+            for repair in change.repairs { Console.err("Note: \(repair).") }
+            if !change.changed && change.repairedList {
+                Console.out("\"\(name)\" (serial \(change.serial)) was not revoked in the ledger, but the CRL files still listed it: \"\(change.authority)\"'s CRL number \(change.crlNumber) leaves it out now.")
+                return
+            }
             guard change.changed else {
                 Console.out("\"\(name)\" (serial \(change.serial)) is not revoked; nothing changed.")
                 return

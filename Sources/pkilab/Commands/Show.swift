@@ -23,7 +23,7 @@ struct Show: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let lab = try options.loadLab()
-            let store = options.store
+            let store = try options.openStore(for: lab)
             let argument = try CertificateArgument(certificate, lab: lab, store: store)
             let leaf = argument.certificates[0]
             let description = CertificateDescription(leaf)

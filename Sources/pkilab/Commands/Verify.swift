@@ -24,16 +24,18 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let lab = try options.loadLab()
-            let argument = try CertificateArgument(certificate, lab: lab, store: options.store)
-            let verdict = await options.store.verifier(for: lab).verify(
+            let store = try options.openStore(for: lab)
+            let argument = try CertificateArgument(certificate, lab: lab, store: store)
+            let verdict = await store.verifier(for: lab).verify(
                 argument.certificates[0], presented: Array(argument.certificates.dropFirst()), host: host, purpose: purpose)
             if json {
                 Console.json(verdict)
             } else if verdict.valid {
-                Console.out(verdict.message + Console.symbol("✅"))
+                Console.out(TerminalText.escaped(verdict.message) + Console.symbol("✅"))
             } else {
-                Console.out(verdict.message + Console.symbol("❌"))
-                if let hint = verdict.hint { Console.out("  \(hint)") }
+                // The verdict quotes the certificate's subject, which may come from anywhere.
+                Console.out(TerminalText.escaped(verdict.message) + Console.symbol("❌"))
+                if let hint = verdict.hint { Console.out("  \(TerminalText.escaped(hint))") }
             }
             if !verdict.valid { throw ExitCode(ExitStatus.verificationFailed) }
         }

@@ -137,7 +137,9 @@ struct ZooReportCommand: AsyncParsableCommand {
                 }
                 sinceDate = date
             }
-            let paths = events.isEmpty ? ["\(options.storePath)/events.jsonl"] : events
+            let stored = "\(options.storePath)/events.jsonl"
+            let rotated = EventRotation.files(at: stored)
+            let paths = !events.isEmpty ? events : rotated.isEmpty ? [stored] : rotated
             let report = ZooReport(events: ZooReport.events(from: paths, since: sinceDate, peer: peer))
             if json {
                 Console.json(report)

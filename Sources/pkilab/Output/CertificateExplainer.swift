@@ -9,8 +9,10 @@ struct CertificateExplainer {
     let folder: String?
 
     func print() {
+        // The certificate may come from anywhere (pkilab show FILE): every value from it is escaped.
+        let e = { (text: String) in TerminalText.escaped(text) }
         let d = description
-        let name = d.commonName ?? d.subject
+        let name = e(d.commonName ?? d.subject)
         let kind: String
         if d.isAuthority {
             kind = d.selfSigned ? "a root certificate authority" : "an intermediate certificate authority"
@@ -24,15 +26,15 @@ struct CertificateExplainer {
         }
         Console.out(Console.bold("\"\(name)\" is \(kind)."))
         Console.out()
-        Console.out("  Subject      \(d.subject)")
-        Console.out("  Issued by    \(d.selfSigned ? "itself (self-signed)" : d.issuer)")
+        Console.out("  Subject      \(e(d.subject))")
+        Console.out("  Issued by    \(d.selfSigned ? "itself (self-signed)" : e(d.issuer))")
         Console.out("  Valid        \(LabDate.human(d.notBefore)) to \(LabDate.human(d.notAfter)) (\(remaining(d.notAfter)))")
         Console.out("  Key          \(d.key), signed with \(d.signatureAlgorithm)")
         if d.isAuthority {
             Console.out("  Authority    may sign " + (d.pathLength.map { $0 == 0 ? "end-entity certificates only (path length 0)" : "up to \($0) more authorit\($0 == 1 ? "y" : "ies") below it" } ?? "certificates and authorities without limit"))
             if let nc = d.nameConstraints { Console.out("  Constraints  \(nc) (critical: some device stacks refuse this)") }
         } else {
-            Console.out("  Valid for    " + (d.names.isEmpty ? "(no names)" : d.names.joined(separator: ", ")))
+            Console.out("  Valid for    " + (d.names.isEmpty ? "(no names)" : d.names.map(e).joined(separator: ", ")))
             if d.names.contains(where: { $0.hasPrefix("IP:") }) {
                 let copies = d.names.filter { $0.hasPrefix("IP:") }.filter { ip in d.names.contains("DNS:" + ip.dropFirst(3)) }
                 if !copies.isEmpty { Console.out("               (IP addresses also as DNS names, which ESP32/ESP8266 stacks match)") }
@@ -45,7 +47,7 @@ struct CertificateExplainer {
             Console.out()
             Console.out("  Chain        \(name)")
             for link in chain {
-                Console.out("               ↳ \(link.commonName ?? link.subject)\(link.selfSigned ? " (root, the trust anchor)" : "") — until \(LabDate.human(link.notAfter))")
+                Console.out("               ↳ \(e(link.commonName ?? link.subject))\(link.selfSigned ? " (root, the trust anchor)" : "") — until \(LabDate.human(link.notAfter))")
             }
         }
         if let folder {
@@ -53,8 +55,8 @@ struct CertificateExplainer {
             Console.out("  Files        \(Console.path(folder))/cert.pem, key.pem" + (d.isAuthority ? "" : ", chain.pem, fullchain.pem"))
         }
         Console.out()
-        Console.out(verdict.message + Console.symbol(verdict.valid ? "✅" : "❌"))
-        if let hint = verdict.hint { Console.out("  \(hint)") }
+        Console.out(e(verdict.message) + Console.symbol(verdict.valid ? "✅" : "❌"))
+        if let hint = verdict.hint { Console.out("  \(e(hint))") }
     }
 
     private func remaining(_ date: Date) -> String {

@@ -8,6 +8,10 @@ import Darwin
 
 /// The only place that writes to the terminal. Symbols and colour only when stderr/stdout is a terminal and
 /// `NO_COLOR` is not set.
+///
+/// Everything printed passes through ``TerminalText`` (line feeds kept): whatever a printer forgot to escape
+/// field by field, no control character from a certificate, client id or topic reaches the terminal raw. The
+/// only escape sequences written are ``bold(_:)``'s own.
 enum Console {
     static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
@@ -15,12 +19,22 @@ enum Console {
 
     /// Prints a line and flushes, so `pkilab up`'s lines reach a pipe (CI waiting for "ready") at once.
     static func out(_ text: String = "") {
-        print(text)
+        print(terminalSafe(text))
         fflush(nil)
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((terminalSafe(text) + "\n").utf8))
+    }
+
+    private static let boldOn = "\u{1B}[1m", boldOff = "\u{1B}[0m"
+
+    /// `text` with every control character escaped except line feeds and ``bold(_:)``'s two sequences.
+    static func terminalSafe(_ text: String) -> String {
+        guard decorate, text.contains("\u{1B}") else { return TerminalText.escaped(text, keepingNewlines: true) }
+        return text.components(separatedBy: boldOn).map { part in
+            part.components(separatedBy: boldOff).map { TerminalText.escaped($0, keepingNewlines: true) }.joined(separator: boldOff)
+        }.joined(separator: boldOn)
     }
 
     /// `Error: what happened` and, indented below it, what to do.
@@ -32,14 +46,17 @@ enum Console {
 
     static func symbol(_ glyph: String) -> String { decorate ? " \(glyph)" : "" }
 
-    static func bold(_ text: String) -> String { decorate ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    /// `text` in bold on a terminal; its own control characters are escaped first.
+    static func bold(_ text: String) -> String {
+        decorate ? "\(boldOn)\(TerminalText.escaped(text, keepingNewlines: true))\(boldOff)" : text
+    }
 
     /// Prints JSON of a value to stdout, sorted and pretty.
     static func json(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+        if let data = try? encoder.encode(value) { print(terminalSafe(String(decoding: data, as: UTF8.self))) }
     }
 
     /// A path as the user would type it: relative to the working folder when inside it.
@@ -70,7 +87,8 @@ enum Console {
     }
 
     /// Prints rows as aligned columns, the first row (the header) in bold.
-    static func table(_ rows: [[String]]) {
+    static func table(_ cells: [[String]]) {
+        let rows = cells.map { $0.map { TerminalText.escaped($0) } }
         guard let header = rows.first else { return }
         let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for (index, row) in rows.enumerated() {

@@ -6,6 +6,11 @@ import PKILab
 import PKILabEndpoints
 
 /// One line per connection (and per HTTPS request), as `pkilab up` and `pkilab events` print them.
+///
+/// Every value that came from a peer or a certificate (subject, client id, topic, ALPN, path, and the
+/// explanations and hints that quote them) is printed through ``TerminalText/escaped(_:keepingNewlines:)``:
+/// a line break or escape sequence in a CN shows as `\n` or `\x1B`, and only the printer's own line breaks
+/// (before a hint or note) start a new line.
 enum EventPrinter {
     /// `12:01:07` in local time (strftime: a DateFormatter per line would cost more than the handshake's logging).
     static func time(_ date: Date) -> String {
@@ -18,44 +23,46 @@ enum EventPrinter {
     }
 
     static func line(_ event: ConnectionEvent) -> String {
-        let prefix = "\(time(event.time)) \(event.endpoint.padding(toLength: 6, withPad: " ", startingAt: 0)) \(event.peer.padding(toLength: 22, withPad: " ", startingAt: 0))"
+        let e = { (text: String) in TerminalText.escaped(text) }
+        let prefix = "\(time(event.time)) \(e(event.endpoint).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e(event.peer).padding(toLength: 22, withPad: " ", startingAt: 0))"
         let indent = String(repeating: " ", count: prefix.count + 1)
         var text: String
         if let zoo = event.zoo {
             let mark = zoo.verdict.isFailure ? "✗ [\(zoo.verdict.rawValue)]" : zoo.verdict == .noRevocationCheck ? "! [no_revocation_check]" : "✓ [\(zoo.verdict.rawValue)]"
-            text = "\(prefix) \(mark) \(event.explanation)"
-            if let hint = event.hint { text += "\n\(indent)\(hint)" }
+            text = "\(prefix) \(mark) \(e(event.explanation))"
+            if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
         } else if event.endpoint == "sntp" {
-            text = "\(prefix) ✓ \(event.explanation)"
+            text = "\(prefix) ✓ \(e(event.explanation))"
         } else if let mqtt = event.mqtt {
             let mark = switch event.outcome {
             case .accepted: "✓"
-            case .rejected: "✗ \(mqtt.closed ? "closed" : "refused") [\(event.reason)]:"
-            case .closed: "· closed [\(event.reason)]:"
+            case .rejected: "✗ \(mqtt.closed ? "closed" : "refused") [\(e(event.reason))]:"
+            case .closed: "· closed [\(e(event.reason))]:"
             }
-            let tls = event.tlsVersion.map { " (TLS\($0)\(event.cipher.map { " \($0)" } ?? ""))" } ?? ""
-            text = "\(prefix) \(mark) \(event.explanation)" + (event.outcome == .accepted ? tls : "")
-            if let hint = event.hint { text += "\n\(indent)\(hint)" }
+            let tls = event.tlsVersion.map { " (TLS\(e($0))\(event.cipher.map { " \(e($0))" } ?? ""))" } ?? ""
+            text = "\(prefix) \(mark) \(e(event.explanation))" + (event.outcome == .accepted ? tls : "")
+            if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
         } else if event.outcome == .accepted {
             var who = "(no client certificate)"
             if let client = event.client {
                 let issuer = client.chain.dropFirst().first.map { subject in
                     subject.split(separator: ",").first { $0.hasPrefix("CN=") }.map { String($0.dropFirst(3)) } ?? subject
                 } ?? client.issuer
-                who = "\(client.commonName ?? client.subject) (issued by \(issuer))"
+                who = "\(e(client.commonName ?? client.subject)) (issued by \(e(issuer)))"
             }
-            let tls = [event.tlsVersion.map { "TLS\($0)" }, event.alpn, event.cipher].compactMap { $0 }.joined(separator: " ")
+            let tls = [event.tlsVersion.map { "TLS\($0)" }, event.alpn, event.cipher].compactMap { $0.map(e) }.joined(separator: " ")
             text = "\(prefix) ✓ \(who) \(tls)" + (event.resumed == true ? " resumed" : "")
         } else {
-            text = "\(prefix) ✗ rejected [\(event.reason)]: \(event.explanation)"
-            if let hint = event.hint { text += "\n\(indent)\(hint)" }
+            text = "\(prefix) ✗ rejected [\(e(event.reason))]: \(e(event.explanation))"
+            if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
         }
-        for note in event.notes { text += "\n\(indent)note: \(note)" }
+        for note in event.notes { text += "\n\(indent)note: \(e(note))" }
         return text
     }
 
     static func line(_ request: RequestRecord) -> String {
-        let who = request.client ?? "-"
-        return "\(time(request.time)) \(request.endpoint.padding(toLength: 6, withPad: " ", startingAt: 0)) \(request.peer.padding(toLength: 22, withPad: " ", startingAt: 0))   \(who) \(request.method) \(request.path) \(request.status)"
+        let e = { (text: String) in TerminalText.escaped(text) }
+        let who = request.client.map(e) ?? "-"
+        return "\(time(request.time)) \(e(request.endpoint).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e(request.peer).padding(toLength: 22, withPad: " ", startingAt: 0))   \(who) \(e(request.method)) \(e(request.path)) \(request.status)"
     }
 }
