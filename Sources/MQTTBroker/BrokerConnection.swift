@@ -26,6 +26,8 @@ struct BrokerConnection: Sendable {
     var receiveMaximum = 65_535
     /// The largest packet the client accepts (MQTT 5), if it said.
     var maximumPacketSize: Int?
+    /// What the policy lets it publish to (nil: no policy), compiled at CONNECT.
+    var publishPermission: TopicPermission?
     /// Topic aliases the client set (MQTT 5).
     var topicAliases: [UInt16: String] = [:]
 

@@ -128,7 +128,7 @@ extension BrokerCore {
         }
         let sessionPresent = sessions[clientID] != nil
         var session = sessions[clientID] ?? Session(clientID: clientID, owner: connection.identity)
-        session.receive = policy?.receivePermission(identity: connection.identity, clientID: clientID)
+        session.receive = policy?.permission(.subscribe, identity: connection.identity, clientID: clientID)
         session.receiveDenied = 0
         if session.pendingWill != nil {
             session.pendingWill = nil
@@ -150,6 +150,7 @@ extension BrokerCore {
             if case .willDelayInterval(let seconds) = $0 { return seconds } else { return nil }
         }.first ?? 0 : 0
         connection.sessionExpiryInterval = expiry
+        connection.publishPermission = policy?.permission(.publish, identity: connection.identity, clientID: clientID)
         if v5 {
             connection.receiveMaximum = connect.properties.elements.lazy.compactMap {
                 if case .receiveMaximum(let value) = $0 { return Int(value) } else { return nil }

@@ -74,7 +74,8 @@ extension BrokerCore {
             return
         }
 
-        if let refusal = policyRefusal(.publish, topic, on: connection, clientID: clientID, now: now, into: &actions) {
+        let levels = TopicLevels(topic)
+        if let refusal = policyRefusal(.publish, topic, levels: levels, on: connection, clientID: clientID, now: now, into: &actions) {
             if refusal.closed { return }
             // Mosquitto: dropped. 3.1.1 cannot say no, so it is acknowledged as if delivered; MQTT 5 hears 0x87.
             let code = acknowledgeDropped(publish, with: .notAuthorized, on: connection, into: &actions)
@@ -103,7 +104,7 @@ extension BrokerCore {
         var incoming = publish
         incoming.topic = topic
         let message = ApplicationMessage(incoming, topic: topic, publisher: clientID, now: now)
-        let delivered = route(message, now: now, into: &actions)
+        let delivered = route(message, levels: levels, now: now, into: &actions)
         switch publish.qos {
         case .atMostOnce: break
         case .atLeastOnce:
@@ -167,9 +168,9 @@ extension BrokerCore {
 
     /// Delivers a message to every session with a matching subscription; returns how many sessions got it.
     @discardableResult
-    mutating func route(_ message: ApplicationMessage, now: NIODeadline, into actions: inout [BrokerAction]) -> Int {
+    mutating func route(_ message: ApplicationMessage, levels: TopicLevels? = nil, now: NIODeadline, into actions: inout [BrokerAction]) -> Int {
         if message.retain { retain(message) }
-        let topic = TopicLevels(message.topic)
+        let topic = levels ?? TopicLevels(message.topic)
         var matches: [String: (qos: QoS, retain: Bool, identifiers: [Int])] = [:]
         for (filter, entry) in filters where entry.levels.matches(topic: topic) {
             for clientID in entry.clients {

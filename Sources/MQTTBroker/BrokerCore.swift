@@ -28,9 +28,13 @@ public struct BrokerCore: Sendable {
     /// messages it may no longer read are dropped. Subscriptions stay; delivery checks every message anyway.
     public mutating func replacePolicy(_ policy: BrokerPolicy?) {
         self.policy = policy
+        for (id, connection) in connections {
+            guard let clientID = connection.clientID, connection.stage == .connected else { continue }
+            connections[id]?.publishPermission = policy?.permission(.publish, identity: connection.identity, clientID: clientID)
+        }
         for clientID in Array(sessions.keys) {
             guard var session = sessions.removeValue(forKey: clientID) else { continue }
-            session.receive = policy?.receivePermission(identity: session.owner, clientID: clientID)
+            session.receive = policy?.permission(.subscribe, identity: session.owner, clientID: clientID)
             if let permission = session.receive {
                 let kept = session.queue.filter { permission.permits(TopicLevels($0.message.topic)) }
                 session.queue = CircularBuffer(kept)
@@ -227,9 +231,11 @@ public struct BrokerCore: Sendable {
 
     /// Asks the policy about `action` on `target`; nil when allowed. A refusal is explained in the returned sentence;
     /// under the aws behaviour the connection is already closed (and `closed` is true).
-    mutating func policyRefusal(_ action: PolicyRule.Action, _ target: String, on connection: BrokerConnection, clientID: String,
-                                now: NIODeadline, into actions: inout [BrokerAction]) -> (explanation: String, hint: String, closed: Bool)? {
+    mutating func policyRefusal(_ action: PolicyRule.Action, _ target: String, levels: TopicLevels? = nil, on connection: BrokerConnection,
+                                clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) -> (explanation: String, hint: String, closed: Bool)? {
         guard let policy else { return nil }
+        // The common case first: a publish the connection's compiled permission allows.
+        if action == .publish, let permission = connection.publishPermission, permission.permits(levels ?? TopicLevels(target)) { return nil }
         let decision = action == .subscribe
             ? policy.decideSubscription(target, check: connection.listener.subscriptionCheck, identity: connection.identity, clientID: clientID)
             : policy.decide(action, target, identity: connection.identity, clientID: clientID)

@@ -24,7 +24,7 @@ struct Session: Sendable {
     let owner: ClientIdentity?
     var connection: ConnectionID?
     /// What the policy lets the owner receive (nil: no policy), compiled at each CONNECT.
-    var receive: ReceivePermission?
+    var receive: TopicPermission?
     /// Messages left out at delivery because the policy does not let the owner read them; the first of a
     /// connection is an event.
     var receiveDenied = 0

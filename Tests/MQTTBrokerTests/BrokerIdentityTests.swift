@@ -109,6 +109,9 @@ struct BrokerIdentityTests {
         broker.publish(retainer, "devices/device-001/live", "live-secret")
         #expect(broker.messages(again).isEmpty)
         #expect(broker.events("receive_denied").count == 1)
+        // The new policy holds for publishing on connections made before it, too.
+        broker.publish(again, "devices/device-001/spoof", "from 002")
+        #expect(broker.events("publish_denied").count == 1)
         // Its own subtree still arrives through the same wide subscription.
         let own = broker.connect("own", identity: "device-002")
         broker.publish(own, "devices/device-002/x", "mine")
