@@ -121,7 +121,7 @@ struct FilesConfinementTests {
         let result = try Pkilab.run(["up", "--https-port", "0", "--echo-port", "0", "--mqtt-port", "0", "--port", "crl=0", "--port", "sntp=0"],
                                     in: scratch.path, timeout: 60)
         #expect(result.status == 65, "\(result)")
-        #expect(result.stderr.contains("lab.yaml:9:20: endpoints.https.files:"), "\(result)")
+        #expect(result.stderr.contains("lab.yaml:9:19: endpoints.https.files:"), "\(result)")
         #expect(result.stderr.contains("point files: at a folder of its own"), "\(result)")
         #expect(!scratch.exists("ca/endpoints.json"))
     }

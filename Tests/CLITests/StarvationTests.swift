@@ -68,7 +68,10 @@ struct StarvationTests {
         let httpsClosed = httpsFlood.waitUntilClosed(timeout: 20)
         #expect(crlClosed == 1_100 && httpsClosed == 1_100, "the server closed the half-open connections: CRL \(crlClosed), HTTPS \(httpsClosed)")
         #expect(lab.process.isRunning, "no crash:\n\(lab.output.string.suffix(3000))")
-        #expect(lab.waitForEvent { $0.reason == "address_connection_limit" && $0.hint?.contains("endpoints.max_connections_per_address") == true } != nil)
+        if !ulimit.hasPrefix("-S") {
+            // At most 1024 - 74 connections in all, half of them from one address: the flood's address hits its cap.
+            #expect(lab.waitForEvent { $0.reason == "address_connection_limit" && $0.hint?.contains("endpoints.max_connections_per_address") == true } != nil)
+        }
         #expect(lab.waitForEvent { $0.reason == "handshake_timeout" && $0.endpoint == "https" } != nil)
         let after = try Self.goodDevice(lab)
         #expect(after.ok, "\(after.detail)")
@@ -81,23 +84,26 @@ struct StarvationTests {
         let lab = try LabProcess(scratch: scratch)
         defer { #expect(lab.stop() == 0, "\(lab.output.string)") }
         let script = """
-            import socket, ssl, sys, time
+            import socket, ssl, sys, time, select
             context = ssl.create_default_context(cafile="ca/root.pem")
             context.load_cert_chain("ca/certs/device-001/fullchain.pem", "ca/certs/device-001/key.pem")
             context.set_alpn_protocols(["http/1.1"])
             tls = context.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30), server_hostname="localhost")
             start = time.time()
-            try:
-                for byte in b"GET /whoami HTTP/1.1\\r\\nHost: local":
+            for byte in b"GET /whoami HTTP/1.1\\r\\nHost: localhost\\r\\nUser-Agent: slow":
+                try:
                     tls.sendall(bytes([byte]))
-                    time.sleep(0.5)
-                print("still open after %.1f s" % (time.time() - start))
-            except Exception as error:
-                print("closed after %.1f s" % (time.time() - start))
+                    ready, _, _ = select.select([tls], [], [], 0.5)
+                    if ready and not tls.recv(100):
+                        raise Exception("end of file")
+                except Exception as error:
+                    print("closed after %.1f s" % (time.time() - start))
+                    sys.exit(0)
+            print("still open after %.1f s" % (time.time() - start))
             """
         let result = try Run.program("python3", ["-c", script, String(lab.httpsPort)], cwd: scratch.path, timeout: 60)
         let seconds = result.stdout.split(separator: " ").dropFirst(2).first.flatMap { Double($0) } ?? 99
-        #expect(result.stdout.hasPrefix("closed after") && seconds < 6, "\(result)")
+        #expect(result.stdout.hasPrefix("closed after") && seconds < 4, "\(result)")
     }
 
     @Test("each cap refuses with its reason and names its lab.yaml key")
@@ -136,13 +142,26 @@ struct StarvationTests {
             defer { scratch.remove() }
             let lab = try LabProcess(scratch: scratch)
             defer { #expect(lab.stop() == 0, "\(lab.output.string)") }
-            let holder = try Background("sh", ["-c", "sleep 8 | openssl s_client -connect 127.0.0.1:\(lab.echoPort) -CAfile ca/root.pem -cert ca/certs/device-001/cert.pem "
-                                               + "-cert_chain ca/certs/device-001/chain.pem -key ca/certs/device-001/key.pem -quiet"], cwd: scratch.path)
-            defer { holder.stop() }
-            #expect(lab.waitForEvent { $0.endpoint == "echo" && $0.reason == "ok" } != nil)
-            let second = try Run.program("curl", ["-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"] + Self.device
-                                         + ["https://localhost:\(lab.httpsPort)/whoami"], cwd: scratch.path, timeout: 20)
-            #expect(second.stdout != "200", "\(second)")
+            // One process holds an echo connection with device-001 and, meanwhile, asks HTTPS with the same certificate.
+            let script = """
+                import socket, ssl, sys
+                def connect(port, alpn):
+                    context = ssl.create_default_context(cafile="ca/root.pem")
+                    context.load_cert_chain("ca/certs/device-001/fullchain.pem", "ca/certs/device-001/key.pem")
+                    if alpn: context.set_alpn_protocols(alpn)
+                    return context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20), server_hostname="localhost")
+                held = connect(int(sys.argv[1]), None)
+                held.sendall(b"ping"); print("first:", held.recv(4).decode())
+                try:
+                    second = connect(int(sys.argv[2]), ["http/1.1"])
+                    second.sendall(b"GET /whoami HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n")
+                    print("second:", second.recv(100).decode(errors="replace") or "closed")
+                except Exception as error:
+                    print("second: refused", repr(error))
+                held.close()
+                """
+            let result = try Run.program("python3", ["-c", script, String(lab.echoPort), String(lab.httpsPort)], cwd: scratch.path, timeout: 40)
+            #expect(result.stdout.contains("first: ping") && !result.stdout.contains("HTTP/1.1 200"), "\(result)")
             let event = lab.waitForEvent { $0.reason == "client_connection_limit" }
             #expect(event?.client?.commonName == "device-001" && event?.hint?.contains("endpoints.max_connections_per_client") == true,
                     "\(String(describing: event))")

@@ -117,6 +117,10 @@ struct Up: AsyncParsableCommand {
             let labFolder = (options.labPath as NSString).deletingLastPathComponent
             // As nginx and Mosquitto do: the hard limit is what the administrator allows, the soft one only a default.
             let descriptors = FileDescriptorLimit.raiseToHardLimit()
+            // Caught from here on, so a SIGTERM sent the moment "ready" appears still stops cleanly; and a reader of
+            // stdout that goes away (EPIPE) does not end the lab.
+            let stop = StopSignal()
+            signal(SIGPIPE, SIG_IGN)
             let server: LabServer
             let ready: ReadyLab
             do {
@@ -156,7 +160,7 @@ struct Up: AsyncParsableCommand {
                 Console.out("ready " + ready.endpoints.map { "\($0.name)=\($0.host):\($0.port)" }.joined(separator: " ") + " endpoints=\(Console.path(readyPath))")
             }
             fflush(nil)
-            await waitForSignal()
+            await stop.wait()
             if !json { Console.err("Stopping: closing the endpoints…") }
             await server.shutdown()
             unlink(readyPath)
@@ -277,44 +281,5 @@ struct Up: AsyncParsableCommand {
             }
         }
         return "devices/\(device)/state"
-    }
-
-    /// Waits for SIGINT or SIGTERM.
-    private func waitForSignal() async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let queue = DispatchQueue(label: "pkilab.signals")
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = SignalOnce(continuation)
-            for number in [SIGINT, SIGTERM] {
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { once.fire() }
-                source.resume()
-                once.keep(source)
-            }
-        }
-    }
-}
-
-/// Resumes a continuation on the first signal only.
-final class SignalOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
-
-    func keep(_ source: any DispatchSourceSignal) {
-        lock.lock()
-        sources.append(source)
-        lock.unlock()
-    }
-
-    func fire() {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        lock.unlock()
-        pending?.resume()
     }
 }

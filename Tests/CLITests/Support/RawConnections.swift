@@ -26,7 +26,12 @@ final class RawConnections {
             let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             guard bound == 0, connected == 0 else { close(fd); continue }
             if !bytes.isEmpty { _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
-            descriptors.append(fd)
+            // Kept above 4096, so the descriptors Foundation opens meanwhile (pipes to curl, its run loop's) stay
+            // below FD_SETSIZE: its select() cannot handle more.
+            let high = fcntl(fd, F_DUPFD_CLOEXEC, Int32(4096))
+            close(fd)
+            guard high >= 0 else { continue }
+            descriptors.append(high)
         }
     }
 
