@@ -110,7 +110,8 @@ struct StarvationTests {
     func caps() throws {
         // The whole lab: 8 connections.
         do {
-            let scratch = try Scratch(lab: Self.lab(limits: "max_connections: 8"))
+            // Per address as many as in all, so the total is the cap that is hit.
+            let scratch = try Scratch(lab: Self.lab(limits: "max_connections: 8\n  max_connections_per_address: 8"))
             defer { scratch.remove() }
             let lab = try LabProcess(scratch: scratch)
             defer { #expect(lab.stop() == 0, "\(lab.output.string)") }
