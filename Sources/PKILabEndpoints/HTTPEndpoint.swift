@@ -7,6 +7,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// A Hummingbird 2 endpoint: HTTPS over pkilab's TLS pipeline, or the plain-HTTP CRL endpoint.
+///
+/// Hummingbird binds with SwiftNIO's async `ServerBootstrap.bind`, which puts an `AcceptBackoffHandler` on the
+/// listening socket: when accept fails (EMFILE), it waits a second instead of spinning.
 final class HTTPEndpoint: Sendable {
     let spec: EndpointSpec
     /// `https` or `http`, for the URL.
@@ -16,19 +19,23 @@ final class HTTPEndpoint: Sendable {
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
     /// The HTTPS endpoint.
-    init(context: EndpointContext, router: Router<LabRequestContext>) {
+    init(context: EndpointContext, limiter: ConnectionLimiter, router: Router<LabRequestContext>) {
         spec = context.spec
         scheme = "https"
         responder = router.buildResponder()
-        makeServer = { HTTPServerBuilder { responder in LabHTTPSChannel(endpoint: context, responder: responder) } }
+        makeServer = { HTTPServerBuilder { responder in LabHTTPSChannel(endpoint: context, limiter: limiter, responder: responder) } }
     }
 
     /// A plain HTTP/1.1 endpoint.
-    init(plain spec: EndpointSpec, router: Router<LabRequestContext>) {
+    init(plain spec: EndpointSpec, limiter: ConnectionLimiter, router: Router<LabRequestContext>) {
         self.spec = spec
         scheme = "http"
         responder = router.buildResponder()
-        makeServer = { .http1() }
+        makeServer = {
+            HTTPServerBuilder { responder in
+                LabHTTPChannel(name: spec.name, idleTimeout: spec.limits.idleTimeout, limiter: limiter, responder: responder)
+            }
+        }
     }
 
     func start() async throws -> Int {

@@ -42,7 +42,8 @@ public struct ReadyLab: Sendable, Codable {
     public var identities: [IdentityFiles]
     /// What the MQTT broker allows, in words (nil without an MQTT endpoint).
     public var policy: String?
-    /// Things that did not go as configured but did not stop the lab (for example SNTP without permission for port 123).
+    /// Things that did not go as configured but did not stop the lab (for example SNTP without permission for port 123),
+    /// and one line per listener reachable from other machines, starting with ``Exposure/prefix``.
     public var notices: [String]
     /// The SNTP answers' offset from this machine's clock (`--time-offset`), and the lab's own validation clock's.
     public var timeOffset: String
@@ -64,6 +65,10 @@ public final class LabServer: Sendable {
     private let events: EventLog
     private let eventsPath: String
     private let identities: [IdentityFiles]
+    /// The connection caps every endpoint shares.
+    public let limits: ConnectionCaps
+    /// Seconds an HTTP connection may go without a complete request (`endpoints.idle_timeout`).
+    public let idleTimeout: Int
 
     /// Prepares the endpoints of `lab` from the certificates in `store` (run `apply` first).
     ///
@@ -126,12 +131,19 @@ public final class LabServer: Sendable {
             }
         }
         let hub = specs.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, quotas: lab.brokerQuotas, events: events) : nil
+        let servingLimits = lab.endpoints.first?.limits ?? ServingLimits()
+        // Held back from the connections: the event logs, a listener per endpoint, NIO's own descriptors and the files
+        // (CRLs, /files/) being read.
+        let caps = ConnectionLimiter.caps(for: servingLimits, descriptorLimit: FileDescriptorLimit.current, reserve: 64 + 2 * specs.count)
+        let limiter = ConnectionLimiter(caps: caps, events: events)
+        limits = caps
+        idleTimeout = servingLimits.idleTimeout
         for var spec in specs {
             if let bind { spec.bind = bind }
             if let port = portOverrides[spec.name] { spec.port = port }
             switch spec.kind {
             case .crl:
-                https.append(HTTPEndpoint(plain: spec, router: CRLRoutes.router(lab: lab, store: store, endpoint: spec.name, requestLog: onRequest)))
+                https.append(HTTPEndpoint(plain: spec, limiter: limiter, router: CRLRoutes.router(lab: lab, store: store, endpoint: spec.name, requestLog: onRequest)))
                 continue
             case .sntp:
                 sntp.append(SNTPServer(spec: spec, offset: timeOffset, events: events))
@@ -151,13 +163,15 @@ public final class LabServer: Sendable {
                 continue
             case .echo:
                 let zoo = spec.zoo != nil
-                tcp.append(TCPEndpoint(spec: spec, scheme: "tls") { channel in
+                tcp.append(TCPEndpoint(spec: spec, scheme: "tls", limiter: limiter) { channel in
                     let state = try LabTLSPipeline.configure(channel, endpoint: context)
+                    try ClientLimitHandler.install(on: channel, state: state, limiter: limiter)
                     try channel.pipeline.syncOperations.addHandler(EchoHandler(zoo: zoo ? state : nil))
                 })
             case .https:
-                let files = spec.files.map { $0.hasPrefix("/") ? $0 : "\(labFolder)/\($0)" }
-                https.append(HTTPEndpoint(context: context, router: HTTPSRoutes.router(lab: lab, store: store, endpoint: context,
+                let files = spec.files.map { ConfinedFileSystem.absolute($0, in: labFolder) }
+                if let files { try ConfinedFileSystem.checkApart(files, from: store.directory.path, spec: spec, labFile: lab.file) }
+                https.append(HTTPEndpoint(context: context, limiter: limiter, router: HTTPSRoutes.router(lab: lab, store: store, endpoint: context,
                                                                                          filesFolder: files, requestLog: onRequest)))
             case .mqtt:
                 guard let hub else { continue }
@@ -166,8 +180,9 @@ public final class LabServer: Sendable {
                                  tls: tls, connectTimeout: .seconds(handshakeTimeout))
                 }
                 let listener = makeListener(spec.name, tls: context)
-                tcp.append(TCPEndpoint(spec: spec, scheme: "mqtts") { channel in
+                tcp.append(TCPEndpoint(spec: spec, scheme: "mqtts", limiter: limiter) { channel in
                     let state = try LabTLSPipeline.configure(channel, endpoint: context)
+                    try ClientLimitHandler.install(on: channel, state: state, limiter: limiter)
                     try channel.pipeline.syncOperations.addHandler(
                         MQTTConnectionHandler(listener: listener, state: state, peer: LabTLSPipeline.peer(of: channel)))
                 })
@@ -177,7 +192,7 @@ public final class LabServer: Sendable {
                     plain.port = plainPort
                     plain.clientAuth = .none
                     let plainListener = makeListener(plain.name, tls: nil)
-                    tcp.append(TCPEndpoint(spec: plain, scheme: "mqtt") { channel in
+                    tcp.append(TCPEndpoint(spec: plain, scheme: "mqtt", limiter: limiter) { channel in
                         try channel.pipeline.syncOperations.addHandler(
                             MQTTConnectionHandler(listener: plainListener, state: nil, peer: LabTLSPipeline.peer(of: channel)))
                     })
@@ -215,6 +230,7 @@ public final class LabServer: Sendable {
             await shutdown()
             throw error
         }
+        notices += Exposure.notices(for: running)
         let store = self.store
         let lab = self.lab
         let renewal = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in

@@ -13,9 +13,12 @@ final class TCPEndpoint: Sendable {
     private let server = Mutex<(any Channel)?>(nil)
     private let children = ChannelSet()
 
-    init(spec: EndpointSpec, scheme: String, configure: @escaping @Sendable (any Channel) throws -> Void) {
+    private let limiter: ConnectionLimiter
+
+    init(spec: EndpointSpec, scheme: String, limiter: ConnectionLimiter, configure: @escaping @Sendable (any Channel) throws -> Void) {
         self.spec = spec
         self.scheme = scheme
+        self.limiter = limiter
         self.configure = configure
     }
 
@@ -23,8 +26,17 @@ final class TCPEndpoint: Sendable {
     func start(group: any EventLoopGroup) async throws -> Int {
         let configure = self.configure
         let children = self.children
+        let limiter = self.limiter
+        let name = spec.name
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
+            // Out of file descriptors (EMFILE), accept fails at once for every queued connection: wait a second
+            // before the next try instead of spinning (NIO adds this by itself only to its async bind).
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: false))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -32,6 +44,7 @@ final class TCPEndpoint: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 2 * 1024 * 1024, high: 4 * 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard limiter.admit(channel, endpoint: name) else { return }
                     try configure(channel)
                     children.insert(channel)
                 }

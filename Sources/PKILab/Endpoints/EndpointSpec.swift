@@ -76,8 +76,12 @@ public struct EndpointSpec: Sendable, Hashable {
     public var alpn: [String]
     /// HTTPS: the folder served at /files/ (resolved against the lab file's folder), if any.
     public var files: String?
+    /// Where `files:` is written in the lab file, for the error when the folder overlaps the store.
+    public var filesLocation: SourceLocation?
     /// HTTPS: offer HTTP/2 by ALPN.
     public var http2: Bool
+    /// The caps and timeouts of `endpoints:` (the same for every endpoint of a lab).
+    public var limits: ServingLimits
     /// MQTT: the broker's behaviour, identity field and plain listener.
     public var mqtt: MQTTListenerSpec
     /// Set for the zoo's bad servers: which one it is (it presents `ca/zoo/servers/NAME/`, not `certificate`).
@@ -103,5 +107,7 @@ public struct EndpointSpec: Sendable, Hashable {
         self.http2 = http2
         self.mqtt = mqtt
         self.zoo = nil
+        self.filesLocation = nil
+        self.limits = ServingLimits()
     }
 }

@@ -27,6 +27,16 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
     /// A resumed TLS session whose certificate no longer passes the check (revoked, expired, no longer
     /// trusted since the session was made); the event's detail names the reason it fails now.
     case resumedSessionRefused = "resumed_session_refused"
+    /// A path under `/files/` resolves (through a symbolic link) outside the `files:` folder: refused with 403.
+    case fileOutsideFolder = "file_outside_folder"
+    /// A file under `/files/` holds a private key (PEM or DER): refused with 403, wherever it lies.
+    case privateKeyRefused = "private_key_refused"
+    /// The lab already holds `endpoints.max_connections` connections: the new one is closed at once.
+    case connectionLimit = "connection_limit"
+    /// One client address already holds `endpoints.max_connections_per_address` connections.
+    case addressConnectionLimit = "address_connection_limit"
+    /// One client certificate already holds `endpoints.max_connections_per_client` TLS connections.
+    case clientConnectionLimit = "client_connection_limit"
 
     /// The reason a certificate check gives for a client certificate.
     public init(_ reason: ChainVerdict.Reason) {

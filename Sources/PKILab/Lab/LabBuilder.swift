@@ -13,7 +13,7 @@ struct LabBuilder {
     static let eventsKeys = ["max_size", "keep"]
     static let zooKeys = ["port", "mqtt_port", "bind"]
     static let revocationKeys = ["url", "ocsp_url"]
-    static let endpointsKeys = ["bind"] + EndpointSpec.Kind.allCases.map(\.rawValue)
+    static let endpointsKeys = ["bind"] + ServingLimits.keys + EndpointSpec.Kind.allCases.map(\.rawValue)
     static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
                                "ciphers", "alpn", "files", "http2"]
     static let mqttKeys = ["name", "behaviour", "behavior", "identity", "plain_port", "max_packet_size", "max_subscriptions",
@@ -142,10 +142,12 @@ struct LabBuilder {
         if let bindNode = entries.first(where: { $0.key == "bind" })?.value {
             bind = try bindAddress(bindNode)
         }
+        let limits = try readLimits(entries)
         var result: [EndpointSpec] = []
         for kind in EndpointSpec.Kind.allCases {
             let endpointNode = entries.first { $0.key == kind.rawValue }?.value
-            let base = EndpointSpec(kind: kind, bind: bind, certificate: servers.first?.name ?? "", trust: roots)
+            var base = EndpointSpec(kind: kind, bind: bind, certificate: servers.first?.name ?? "", trust: roots)
+            base.limits = limits
             // An mqtt: entry may list several listeners (for example one per behaviour).
             if kind == .mqtt, let endpointNode, case .sequence = endpointNode.node {
                 for (index, item) in try endpointNode.list(what: "MQTT listeners").enumerated() {
@@ -170,6 +172,21 @@ struct LabBuilder {
             throw node.error(.invalidValue, "two endpoints listen on the same port", hint: "give each endpoint its own port (0 picks a free one)")
         }
         return result
+    }
+
+    /// The caps and timeouts written directly under `endpoints:`.
+    private func readLimits(_ entries: [(key: String, value: LabNode)]) throws(LabFileError) -> ServingLimits {
+        var limits = ServingLimits()
+        for (key, value) in entries {
+            switch key {
+            case "max_connections": limits.maxConnections = try value.int(what: "the most connections open at once, over all endpoints", range: 1...1_000_000)
+            case "max_connections_per_address": limits.maxConnectionsPerAddress = try value.int(what: "the most connections open at once from one address", range: 1...1_000_000)
+            case "max_connections_per_client": limits.maxConnectionsPerClient = try value.int(what: "the most TLS connections open at once with one client certificate", range: 1...1_000_000)
+            case "idle_timeout": limits.idleTimeout = try value.int(what: "seconds an HTTP connection may wait for a complete request", range: 1...3600)
+            default: break
+            }
+        }
+        return limits
     }
 
     /// One endpoint's settings over `base`; nil when it says `enabled: false`.
@@ -214,7 +231,9 @@ struct LabBuilder {
                     spec.trust = trust
                 case "ciphers": spec.ciphers = try value.list(what: "TLS 1.2 cipher suites").map { item throws(LabFileError) in try item.string(what: "a cipher suite name") }
                 case "alpn": spec.alpn = try value.list(what: "ALPN protocol names").map { item throws(LabFileError) in try item.string(what: "a protocol name") }
-                case "files": spec.files = try value.string(what: "a folder to serve at /files/")
+                case "files":
+                    spec.files = try value.string(what: "a folder to serve at /files/")
+                    spec.filesLocation = value.location
                 case "http2": spec.http2 = try bool(value)
                 case "name":
                     let name = try value.string(what: "a name for the listener")

@@ -60,9 +60,14 @@ policy:
 # 8883, presenting "server" and requiring a client certificate under "root"; the CRLs over plain HTTP on
 # 8480 and SNTP on UDP 123 (when allowed to bind it). All on 127.0.0.1.
 # endpoints:
-#   bind: 127.0.0.1     # 0.0.0.0 to let boards on the LAN connect
+#   bind: 127.0.0.1     # 0.0.0.0 to let boards on the LAN connect (pkilab up then warns, listener by listener)
+#   # Caps and timeouts, for every endpoint (a connection past a cap is closed with an event naming its key):
+#   max_connections: 4096             # all endpoints together; lowered to what the open-file limit allows
+#   max_connections_per_address: 2048 # from one client address (default: half of max_connections)
+#   max_connections_per_client: 64    # TLS connections with one client certificate (by SHA-256 fingerprint)
+#   idle_timeout: 60                  # seconds an HTTP(S)/CRL connection may wait for a complete request
 #   echo:  { port: 7443, client_auth: require, client_chain: complete }
-#   https: { port: 8443, files: firmware, tls_min: "1.2", tls_max: "1.3" }
+#   https: { port: 8443, files: firmware, tls_min: "1.2", tls_max: "1.3" }   # files: never the store, never a key
 #   mqtt:  { port: 8883, behaviour: mosquitto, identity: cn }   # behaviour: aws | mosquitto; plain_port: 1883
 #   # subscriptions: refuse (default: a filter wider than the policy allows gets a SUBACK failure, as AWS IoT)
 #   #   | filter (Mosquitto: granted, and what the client may not read is left out at delivery);

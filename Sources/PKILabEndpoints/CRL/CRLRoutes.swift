@@ -10,6 +10,7 @@ enum CRLRoutes {
     static func router(lab: Lab, store: LabStore, endpoint: String, requestLog: @escaping @Sendable (RequestRecord) -> Void) -> Router<LabRequestContext> {
         let router = Router(context: LabRequestContext.self)
         router.add(middleware: RequestLogMiddleware(endpoint: endpoint, log: requestLog))
+        router.add(middleware: NULGuardMiddleware())
         let directory = store.directory
         let names = lab.authorities.map(\.name)
         router.head("/crl/:file") { _, context -> Response in

@@ -18,7 +18,8 @@ public struct RequestRecord: Sendable {
 }
 
 /// The routes of the HTTPS endpoint: `/` (a page about the lab and this connection), `/whoami` (JSON of what the
-/// client presented and negotiated), `POST /echo`, `/ca.pem` (the trust anchor, never a key) and `/files/…`.
+/// client presented and negotiated), `POST /echo`, `/ca.pem` (the trust anchor, never a key) and `/files/…` (only
+/// what lies inside the folder, never a private key: ``ConfinedFileSystem``).
 enum HTTPSRoutes {
     struct WhoAmI: Codable, Sendable {
         var peer: String
@@ -36,8 +37,10 @@ enum HTTPSRoutes {
                        requestLog: @escaping @Sendable (RequestRecord) -> Void) -> Router<LabRequestContext> {
         let router = Router(context: LabRequestContext.self)
         router.add(middleware: RequestLogMiddleware(endpoint: endpoint.spec.name, log: requestLog))
+        router.add(middleware: NULGuardMiddleware())
         if let filesFolder {
-            router.add(middleware: FileMiddleware(filesFolder, urlBasePath: "/files", searchForIndexHtml: false))
+            router.add(middleware: FileRefusalEventMiddleware(endpoint: endpoint.spec.name, events: endpoint.events))
+            router.add(middleware: FileMiddleware(fileProvider: ConfinedFileSystem(folder: filesFolder), urlBasePath: "/files", searchForIndexHtml: false))
         } else {
             router.on("/files/**", method: .get) { _, _ -> Response in
                 text(.notFound, "No files folder is configured. Add `files: firmware` under endpoints.https in \(lab.file) and put the images there.\n")

@@ -115,6 +115,12 @@ struct Up: AsyncParsableCommand {
             if let httpsPort { overrides["https"] = httpsPort }
             if let mqttPort { overrides["mqtt"] = mqttPort }
             let labFolder = (options.labPath as NSString).deletingLastPathComponent
+            // As nginx and Mosquitto do: the hard limit is what the administrator allows, the soft one only a default.
+            let descriptors = FileDescriptorLimit.raiseToHardLimit()
+            // Caught from here on, so a SIGTERM sent the moment "ready" appears still stops cleanly; and a reader of
+            // stdout that goes away (EPIPE) does not end the lab.
+            let stop = StopSignal()
+            signal(SIGPIPE, SIG_IGN)
             let server: LabServer
             let ready: ReadyLab
             do {
@@ -126,6 +132,8 @@ struct Up: AsyncParsableCommand {
                     onRequest: { request in if !json { Console.out(EventPrinter.line(request)) } })
                 ready = try await server.start()
             } catch let error as StoreError {
+                throw error
+            } catch let error as LabFileError {
                 throw error
             } catch {
                 Console.error("an endpoint could not start: \(error)",
@@ -139,14 +147,20 @@ struct Up: AsyncParsableCommand {
             let batch = FileBatch()
             try batch.stage(readyJSON + "\n", to: readyPath, mode: 0o644)
             try batch.commit(syncing: store.directory.path)
+            let limitsLine = Self.limitsLine(server: server, descriptors: descriptors, handshakeTimeout: handshakeTimeout)
+            let exposure = Self.exposureBlock(ready: ready)
             if json {
+                Console.err(limitsLine)
+                exposure.forEach { Console.err($0) }
                 Console.out(readyJSON)
             } else {
+                Console.out(limitsLine)
+                exposure.forEach { Console.out($0) }
                 printTable(lab: lab, ready: ready)
                 Console.out("ready " + ready.endpoints.map { "\($0.name)=\($0.host):\($0.port)" }.joined(separator: " ") + " endpoints=\(Console.path(readyPath))")
             }
             fflush(nil)
-            await waitForSignal()
+            await stop.wait()
             if !json { Console.err("Stopping: closing the endpoints…") }
             await server.shutdown()
             unlink(readyPath)
@@ -231,10 +245,28 @@ struct Up: AsyncParsableCommand {
             Console.out("  MQTT: " + zoo.filter { $0.kind == .mqtt }.map { "\($0.zoo!)=\($0.port)" }.joined(separator: " "))
             Console.out("  bad clients: pkilab probe URL --as zoo/NAME --expect reject, NAME one of \(ZooClient.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        for notice in ready.notices { Console.out("Note: \(notice)") }
+        for notice in ready.notices where !notice.hasPrefix(Exposure.prefix) { Console.out("Note: \(notice)") }
         if ready.labClockOffset != "0" { Console.out("Note: the endpoints check client certificates as if it were \(LabDate.humanWithTime(ClockOffset(parsing: ready.labClockOffset)?.now ?? Date())) (--lab-clock-offset \(ready.labClockOffset)).") }
         Console.out()
         Console.out("Connections are logged below and in \"\(Console.path(ready.events))\". Ctrl-C stops.")
+    }
+
+    /// One line on the file-descriptor limit and the caps and timeouts that keep one client from starving the lab.
+    static func limitsLine(server: LabServer, descriptors: (from: Int, to: Int), handshakeTimeout: Int64) -> String {
+        let raised = descriptors.to > descriptors.from ? "raised from \(descriptors.from) to \(descriptors.to) (the hard limit)"
+            : "\(descriptors.to)\(descriptors.to < 4096 ? " (the hard limit; raise it with ulimit -Hn for more connections)" : "")"
+        let caps = server.limits
+        return "Limits: open files \(raised); at most \(caps.total) connections (endpoints.max_connections), \(caps.perAddress) per address, "
+            + "\(caps.perClient) per client certificate; TLS handshakes and MQTT CONNECT within \(handshakeTimeout) s, "
+            + "HTTP requests within \(server.idleTimeout) s of idle (endpoints.idle_timeout)."
+    }
+
+    /// The warning block about listeners other machines can reach (empty when all are on loopback).
+    static func exposureBlock(ready: ReadyLab) -> [String] {
+        let exposed = ready.notices.filter { $0.hasPrefix(Exposure.prefix) }.map { "  " + $0.dropFirst(Exposure.prefix.count) }
+        guard !exposed.isEmpty else { return [] }
+        return ["Warning: these listeners are reachable from other machines, not only this one:"] + exposed
+            + ["  Bind 127.0.0.1 (the default) unless devices on the network need them; only listeners that require a client certificate keep strangers out."]
     }
 
     /// A topic the lab's policy lets `device` publish to, for the example command.
@@ -249,44 +281,5 @@ struct Up: AsyncParsableCommand {
             }
         }
         return "devices/\(device)/state"
-    }
-
-    /// Waits for SIGINT or SIGTERM.
-    private func waitForSignal() async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let queue = DispatchQueue(label: "pkilab.signals")
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = SignalOnce(continuation)
-            for number in [SIGINT, SIGTERM] {
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { once.fire() }
-                source.resume()
-                once.keep(source)
-            }
-        }
-    }
-}
-
-/// Resumes a continuation on the first signal only.
-final class SignalOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
-
-    func keep(_ source: any DispatchSourceSignal) {
-        lock.lock()
-        sources.append(source)
-        lock.unlock()
-    }
-
-    func fire() {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        lock.unlock()
-        pending?.resume()
     }
 }

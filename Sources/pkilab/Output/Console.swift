@@ -23,8 +23,22 @@ enum Console {
         fflush(nil)
     }
 
+    /// Writes a line to stderr. Never `FileHandle.write`, which traps (SIGILL) when the write fails, for example
+    /// when whoever read stderr has gone (EPIPE) as `pkilab up` is being stopped: a failed write here is dropped.
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((terminalSafe(text) + "\n").utf8))
+        writeError(terminalSafe(text) + "\n")
+    }
+
+    /// `write(2)` to stderr until all is written or it fails.
+    static func writeError(_ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
     }
 
     private static let boldOn = "\u{1B}[1m", boldOff = "\u{1B}[0m"
@@ -81,8 +95,7 @@ enum Console {
             last = percent
             let width = 30, filled = width * done / total
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\r\(label) \(bar) \(done)/\(total)".utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            Console.writeError("\r\(label) \(bar) \(done)/\(total)" + (done == total ? "\n" : ""))
         }
     }
 

@@ -17,11 +17,19 @@ final class LabProcess: @unchecked Sendable {
     var store: String { scratch.path + "/ca" }
 
     /// Starts `pkilab up` in `scratch` and waits (at most 60 s) for its ready line.
-    init(scratch: Scratch, arguments: [String] = []) throws {
+    /// - Parameter ulimit: arguments for bash's `ulimit` before pkilab starts, e.g. `-S -n 1024` (soft limit only) or
+    ///   `-n 1024` (soft and hard).
+    init(scratch: Scratch, arguments: [String] = [], ulimit: String? = nil) throws {
         self.scratch = scratch
-        process.executableURL = URL(fileURLWithPath: Pkilab.binary)
-        process.arguments = ["up", "--echo-port", "0", "--https-port", "0", "--mqtt-port", "0", "--port", "crl=0", "--port", "sntp=0",
-                             "--handshake-timeout", "3"] + arguments
+        let up = ["up", "--echo-port", "0", "--https-port", "0", "--mqtt-port", "0", "--port", "crl=0", "--port", "sntp=0",
+                  "--handshake-timeout", "3"] + arguments
+        if let ulimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "ulimit \(ulimit) && exec \"$0\" \"$@\"", Pkilab.binary] + up
+        } else {
+            process.executableURL = URL(fileURLWithPath: Pkilab.binary)
+            process.arguments = up
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
