@@ -52,10 +52,12 @@ public final class RevocationChecker: Sendable {
         let modified = info.st_mtim
         #endif
         let stamp = found ? [Int(info.st_ino), Int(info.st_size), Int(modified.tv_sec), Int(modified.tv_nsec)] : []
-        if let cached = cache.withLock({ $0[name] }), cached.stamp == stamp { return cached.list }
-        let list = FileManager.default.contents(atPath: path)
-            .flatMap { try? CertificateRevocationList(derEncoded: Array($0)) }
-            .flatMap { $0.isSigned(by: issuer) ? $0 : nil }
+        let cached = cache.withLock { $0[name] }
+        if let cached, cached.stamp == stamp { return cached.list }
+        // A file that is there but cannot be read now (out of descriptors, EIO) is not "no list": the last list
+        // read stays in force and nothing is remembered, so the next handshake reads it again.
+        guard let data = FileManager.default.contents(atPath: path) ?? (found ? nil : Data()) else { return cached?.list }
+        let list = (try? CertificateRevocationList(derEncoded: Array(data))).flatMap { $0.isSigned(by: issuer) ? $0 : nil }
         cache.withLock { $0[name] = Loaded(stamp: stamp, list: list) }
         return list
     }
