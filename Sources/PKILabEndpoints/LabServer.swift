@@ -1,4 +1,5 @@
 import Foundation
+import MQTTBroker
 import NIOCore
 import NIOPosix
 import PKILab
@@ -250,6 +251,12 @@ public final class LabServer: Sendable {
 
     /// Stops accepting, lets open connections finish for up to `grace` seconds, then closes them. MQTT 5 clients
     /// are told the server is shutting down (0x8B).
+    /// Puts `policy` in force on the running broker (SIGHUP): what every session may publish and receive is compiled
+    /// again, and queued messages it may no longer read are dropped.
+    public func replacePolicy(_ policy: BrokerPolicy?) {
+        hub?.replacePolicy(policy)
+    }
+
     public func shutdown(grace: Int64 = 3) async {
         ticker.withLock { $0?.cancel() }
         renewals.withLock { $0?.cancel() }

@@ -1,6 +1,9 @@
 import Foundation
 import PKILab
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The broker's identity boundaries crossed with real clients: mosquitto_sub/mosquitto_pub and paho-mqtt try to
 /// use another identity's session, read what their policy does not allow, and fill the broker's caps.
@@ -123,6 +126,62 @@ struct MQTTIdentityInteropTests {
         let refused = try lab.publish("device-001", ["-i", "one-too-many", "-t", "devices/device-001/x", "-m", "x"])
         #expect(refused.status != 0 && refused.stderr.lowercased().contains("unavailable"), "\(refused)")
         #expect(lab.waitForEvent { $0.reason == "session_limit" }?.hint?.contains("broker.max_sessions") == true, "\(lab.output.string)")
+    }
+}
+
+extension MQTTIdentityInteropTests {
+    @Test("SIGHUP puts an edited policy in force on existing sessions: a subscription made before stops carrying what is no longer allowed")
+    func policyReload() throws {
+        try #require(Run.available("mosquitto_sub"), "scripts/test installs mosquitto-clients")
+        let before = """
+            lab: reload
+            authorities:
+              root: { subject: { CN: Reload Root } }
+            certificates:
+              server: { role: server, names: [localhost, 127.0.0.1] }
+              device-001: { role: client }
+              device-002: { role: client }
+            policy:
+              - allow: [publish, subscribe]
+                topics: ["lab/#"]
+            endpoints:
+              echo: { enabled: false }
+              https: { enabled: false }
+              mqtt: { port: 0 }
+            """
+        let scratch = try Scratch(lab: before)
+        defer { scratch.remove() }
+        let lab = try LabProcess(scratch: scratch)
+        defer { #expect(lab.stop() == 0, "\(lab.output.string)") }
+        let listener = try lab.subscriber("device-001", clientID: "listener", filters: ["lab/#"], sync: "lab/sync")
+        defer { listener.stop() }
+        #expect(try lab.publish("device-002", ["-i", "talker", "-t", "lab/before", "-m", "allowed", "-q", "1"]).status == 0)
+        #expect(listener.waitForLine { $0 == "lab/before allowed" }, "\(listener.output.string)")
+
+        // Subscribing to lab/ is no longer allowed; publishing still is.
+        try scratch.write("lab.yaml", before.replacingOccurrences(of: """
+              - allow: [publish, subscribe]
+                topics: ["lab/#"]
+            """, with: """
+              - allow: publish
+                topics: ["lab/#"]
+              - allow: [publish, subscribe]
+                topics: ["devices/${cn}/#"]
+            """))
+        kill(lab.process.processIdentifier, SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !lab.output.string.contains("Policy reloaded") { usleep(50_000) }
+        #expect(lab.output.string.contains("Policy reloaded from lab.yaml (SIGHUP): 2 rule(s)"), "\(lab.output.string)")
+        #expect(try lab.publish("device-002", ["-i", "talker", "-t", "lab/after", "-m", "not any more", "-q", "1"]).status == 0)
+        #expect(lab.waitForEvent { $0.reason == "receive_denied" && $0.mqtt?.clientID == "listener" } != nil, "\(lab.output.string)")
+        #expect(!listener.output.string.contains("not any more"), "\(listener.output.string)")
+
+        // A broken file is not loaded: the running policy stays.
+        try scratch.write("lab.yaml", before + "\n  bogus: [")
+        kill(lab.process.processIdentifier, SIGHUP)
+        let second = Date().addingTimeInterval(10)
+        while Date() < second && !lab.output.string.contains("the policy was not reloaded") { usleep(50_000) }
+        #expect(lab.output.string.contains("the running policy is unchanged"), "\(lab.output.string)")
     }
 }
 

@@ -119,6 +119,14 @@ final class BrokerHub: Sendable {
         _ = perform(nil) { $0.tick(now: .now()) }
     }
 
+    /// Puts a new policy in force for every session (see ``BrokerCore/replacePolicy(_:)``).
+    func replacePolicy(_ policy: BrokerPolicy?) {
+        _ = perform(nil) { core in
+            core.replacePolicy(policy)
+            return []
+        }
+    }
+
     /// Tells MQTT 5 clients the server is going away and closes every connection.
     func shutdown() {
         _ = perform(nil) { $0.shutdown() }

@@ -160,11 +160,27 @@ struct Up: AsyncParsableCommand {
                 Console.out("ready " + ready.endpoints.map { "\($0.name)=\($0.host):\($0.port)" }.joined(separator: " ") + " endpoints=\(Console.path(readyPath))")
             }
             fflush(nil)
+            let reloader = PolicyReloader { [options] in Self.reloadPolicy(options: options, server: server, json: json) }
             await stop.wait()
+            withExtendedLifetime(reloader) {}
             if !json { Console.err("Stopping: closing the endpoints…") }
             await server.shutdown()
             unlink(readyPath)
             if !json { Console.err("Stopped.") }
+        }
+    }
+
+    /// SIGHUP: the lab file's `policy:` again, in force at once for every connected and offline session.
+    private static func reloadPolicy(options: LabOptions, server: LabServer, json: Bool) {
+        do {
+            let lab = try options.loadLab()
+            server.replacePolicy(lab.policy)
+            let rules = lab.policy.map { "\($0.rules.count) rule(s)" } ?? "no policy: every client may publish and subscribe anywhere"
+            let line = "Policy reloaded from \(lab.file) (SIGHUP): \(rules); every session follows it now (subscriptions stay; "
+                + "each delivery and publish is checked). Other changes to the lab take a restart."
+            if json { Console.err(line) } else { Console.out(line) }
+        } catch {
+            Console.error("SIGHUP: the policy was not reloaded: \(error)", hint: "the running policy is unchanged; fix the file and send SIGHUP again")
         }
     }
 
