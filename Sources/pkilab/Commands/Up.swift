@@ -15,7 +15,8 @@ struct Up: AsyncParsableCommand {
             reason code and what to do. --zoo adds the deliberately bad servers (pkilab zoo lists them). SNTP \
             listens on UDP 123 when allowed to (root or CAP_NET_BIND_SERVICE), else pkilab up says so and serves \
             the rest. When everything listens, a line starting "ready " is printed and \
-            ca/endpoints.json is written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0). \
+            ca/endpoints.json is written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0); SIGHUP \
+            reloads the lab's MQTT policy: into every session at once. \
             Exit code 69 when an endpoint cannot start (for example, its port is in use).
             """)
 
