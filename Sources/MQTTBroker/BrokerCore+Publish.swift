@@ -93,10 +93,9 @@ extension BrokerCore {
         if publish.retain, let problem = retainedLimitProblem(topic: topic, size: publish.payload.readableBytes) {
             // MQTT 5 can say no (0x97); 3.1.1 cannot, so its message is dropped and acknowledged as usual.
             let code = acknowledgeDropped(publish, with: .quotaExceeded, on: connection, into: &actions)
-            event(.refused, "retained_limit", "\(connection.who) published a retained message to \(topic), but \(problem); the message was dropped"
+            event(.refused, "retained_limit", "\(connection.who) published a retained message to \(topic), but \(problem.explanation); the message was dropped"
                   + (v5 && publish.qos != .atMostOnce ? " and 0x97 (quota exceeded) sent" : ""),
-                  hint: problem.hasSuffix("bytes") ? "raise broker.max_retained_bytes in lab.yaml, or clear retained topics (publish an empty retained message)"
-                      : "raise broker.max_retained_messages in lab.yaml, or clear retained topics (publish an empty retained message)",
+                  hint: "raise \(problem.key) in lab.yaml, or clear retained topics (publish an empty retained message)",
                   on: connection, topic: topic, sentCode: publish.qos == .atMostOnce ? nil : code.rawValue, into: &actions)
             return
         }
@@ -202,16 +201,18 @@ extension BrokerCore {
         retainedBytes += size + message.topic.utf8.count
     }
 
-    /// Why keeping a retained message of `size` bytes on `topic` would break the broker's caps, or nil.
-    func retainedLimitProblem(topic: String, size: Int) -> String? {
+    /// Why keeping a retained message of `size` bytes on `topic` would break the broker's caps, and the `lab.yaml`
+    /// key of that cap; nil when it fits.
+    func retainedLimitProblem(topic: String, size: Int) -> (explanation: String, key: String)? {
         guard size > 0 else { return nil }
         let replaced = retained[topic].map { $0.payload.readableBytes + $0.topic.utf8.count } ?? 0
         if retained[topic] == nil, retained.count >= quotas.maximumRetainedMessages {
-            return "the broker already keeps \(retained.count) retained messages, its cap"
+            return ("the broker already keeps \(retained.count) retained messages, its cap", "broker.max_retained_messages")
         }
         let total = retainedBytes - replaced + size + topic.utf8.count
         if total > quotas.maximumRetainedBytes {
-            return "keeping it would bring the retained messages to \(total) bytes, over the cap of \(quotas.maximumRetainedBytes) bytes"
+            return ("keeping it would bring the retained messages to \(total) bytes, over the cap of \(quotas.maximumRetainedBytes) bytes",
+                    "broker.max_retained_bytes")
         }
         return nil
     }
@@ -246,10 +247,8 @@ extension BrokerCore {
 
     /// Leaves a message out that the session's owner may not read; the first of a connection is an event.
     mutating func refuseDelivery(_ topic: String, to clientID: String, into actions: inout [BrokerAction]) {
-        guard var session = sessions[clientID] else { return }
-        session.receiveDenied += 1
-        sessions[clientID]?.receiveDenied = session.receiveDenied
-        guard session.receiveDenied == 1, let id = session.connection, let connection = connections[id] else { return }
+        sessions[clientID]?.receiveDenied += 1
+        guard let session = sessions[clientID], session.receiveDenied == 1, let id = session.connection, let connection = connections[id] else { return }
         event(.refused, "receive_denied",
               "\(connection.who) holds a subscription that matches \(topic), which the policy does not let it read; the message was left out, and so will be every other it may not read (as Mosquitto's read ACL and AWS IoT's iot:Receive do)",
               hint: "subscribe to what the policy allows, or allow subscribe to this topic in policy: in lab.yaml", on: connection, topic: topic,
