@@ -1,9 +1,9 @@
 /*
  * mqtt-load: an MQTT 3.1.1 load client over mutual TLS, on libmosquitto, for
- * scripts/bench-mqtt. The same binary drives every broker, so the client side
+ * Benchmarks/bench-mqtt. The same binary drives every broker, so the client side
  * of each figure is identical.
  *
- *   cc -O2 -o mqtt-load bench/mqtt-load.c -lmosquitto -lssl -lcrypto
+ *   cc -O2 -o mqtt-load Benchmarks/mqtt-load.c -lmosquitto -lssl -lcrypto
  *
  *   mqtt-load throughput [common] [--qos 0|1] [--publishers N] [--messages M]
  *                        [--seconds S] [--size BYTES] [--inflight W] [--drain S]
