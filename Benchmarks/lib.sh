@@ -1,0 +1,164 @@
+# Benchmarks/lib.sh: the helpers every bench script shares. Sourced, never run:
+#
+#   BENCH_NAME=bench-foo
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#
+# It defines functions and a few variables (REPO, BENCH_DIR, TMP once bench_tmp
+# has run, PIDS, SERVER_*); it runs nothing else when sourced.
+# shellcheck shell=bash disable=SC2034  # TICK, SERVER_PORT, ...: set here, used by the scripts that source it
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$BENCH_DIR/.." && pwd)"
+BENCH_NAME="${BENCH_NAME:-bench}"
+
+# --- arguments -------------------------------------------------------------------
+bench_die() { local code="$1"; shift; echo "$BENCH_NAME: $*" >&2; exit "$code"; }   # CODE MESSAGE
+
+# The script's usage: its header comment, from line 2 to the first line that is not a comment.
+bench_usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+
+# bench_args "$@": --bin PATH (or --bin=PATH) sets BIN; -h/--help prints the usage.
+# A script with more options defines bench_switch ARG, which returns 0 when it took ARG.
+BIN=""
+bench_args() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --bin) [ $# -ge 2 ] || bench_die 64 "--bin needs a path"
+             BIN="$2"; shift 2 ;;
+      --bin=*) BIN="${1#--bin=}"; shift ;;
+      -h|--help) bench_usage; exit 0 ;;
+      *) if declare -F bench_switch >/dev/null && bench_switch "$1"; then shift
+         else echo "$BENCH_NAME: unknown argument: $1" >&2; bench_usage >&2; exit 64; fi ;;
+    esac
+  done
+}
+
+# bench_number NAME VALUE MIN MAX: a whole number within bounds (a typo must not run for hours on a shared machine).
+bench_number() {
+  case "$2" in ''|*[!0-9]*) bench_die 64 "$1 must be a number (got \"$2\")" ;; esac
+  if [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then bench_die 64 "$1 must be $3..$4 (got $2)"; fi
+}
+
+# bench_need COMMAND...: each must be on PATH (exit 69 otherwise).
+bench_need() { local c; for c in "$@"; do command -v "$c" >/dev/null || bench_die 69 "$c not found"; done; }
+
+# bench_apt_install PACKAGE...: apt-get install when run as root on Debian; returns 1 when it could not.
+bench_apt_install() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+  echo "missing packages: apt-get install -y $*" >&2
+  timeout 300 apt-get update -qq >/dev/null 2>&1 &&
+    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+# bench_pkilab: BIN as an absolute path; without --bin, a release build of this repository.
+bench_pkilab() {
+  if [ -z "$BIN" ]; then
+    echo "building: swift build -c release --product pkilab" >&2
+    (cd "$REPO" && swift build -c release --product pkilab >&2)
+    BIN="$(cd "$REPO" && swift build -c release --show-bin-path)/pkilab"
+  fi
+  [ -x "$BIN" ] || bench_die 66 "not an executable: $BIN"
+  BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+}
+
+# --- the temporary folder and the processes started in the background -------------
+PIDS=()   # every process the script starts in the background
+bench_cleanup() {
+  local p
+  for p in "${PIDS[@]:-}"; do if [ -n "$p" ]; then kill -TERM "$p" 2>/dev/null || true; fi; done
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] || continue
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  [ -z "${TMP:-}" ] || rm -rf "$TMP"
+}
+# bench_tmp: a fresh TMP, removed on exit with every process in PIDS.
+bench_tmp() {
+  TMP="$(mktemp -d "${TMPDIR:-/tmp}/$BENCH_NAME.XXXXXX")"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+forget_pid() {   # drop a pid from PIDS once it has been reaped
+  local p; local -a keep=()
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && [ "$p" != "$1" ] && keep+=("$p"); done
+  PIDS=("${keep[@]:-}")
+}
+
+# --- timing, figures, the machine ---------------------------------------------------
+now_ns() { date +%s%N; }
+ms_since() { echo $(( ($(now_ns) - $1) / 1000000 )); }   # START_NS: whole ms since
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*average: //'; }
+# ratio A B [DECIMALS]: A/B as "1.23x"; "n/a" when either is missing ("-" or empty) or B is 0.
+ratio() {
+  awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN{ if (a=="-"||b=="-"||a==""||b==""||b+0==0) print "n/a"; else printf "%." d "fx\n", a/b }'
+}
+TICK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+tree_pids() {   # PID: PID and its direct children
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '{ pid = $1; line = $0; sub(/^.*\) /, "", line)
+    split(line, f, " "); if (pid == root || f[2] == root) print pid }'
+}
+cpu_ticks() {   # PID: utime+stime of PID and its direct children, in clock ticks
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '{ pid = $1; line = $0; sub(/^.*\) /, "", line)
+    split(line, f, " "); if (pid == root || f[2] == root) t += f[12] + f[13] } END { print t + 0 }'
+}
+rss_kib() {   # PID: VmRSS of PID and its direct children
+  local p v t=0
+  for p in $(tree_pids "$1"); do
+    v="$(awk '/^VmRSS:/{print $2}' "/proc/$p/status" 2>/dev/null || true)"
+    t=$(( t + ${v:-0} ))
+  done
+  echo "$t"
+}
+# bench_machine_line [EXTRA]: the machine and its load, for the header.
+bench_machine_line() { echo "machine: nproc=$(nproc)  load average (1/5/15 min) at start: $(loadavg)${1:+  $1}"; }
+bench_pkilab_line() { echo "pkilab:  $BIN ($("$BIN" --version 2>/dev/null || echo '?'))"; }
+
+# --- servers: one at a time, in SERVER_PID / SERVER_PORT / SERVER_LOG / SERVER_KIND ---
+SERVER_PID=""; SERVER_PORT=""; SERVER_LOG=""; SERVER_KIND=""
+BENCH_SERVER_WORD="${BENCH_SERVER_WORD:-server}"   # "broker" in bench-mqtt's messages
+BENCH_SIGNAL_EXIT_OK="${BENCH_SIGNAL_EXIT_OK:-}"   # SERVER_KINDs that end by the signal by design (openssl nginx)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+wait_listening() {   # PORT PID LOG SECONDS: until the port listens (or the pid dies)
+  local port="$1" pid="$2" log="$3" secs="$4" i
+  for ((i = 0; i < secs * 10; i++)); do
+    listening "$port" && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "  $BENCH_SERVER_WORD exited before listening; log tail:"; tail -5 "$log" | sed 's/^/    /'; return 1; }
+    sleep 0.1
+  done
+  echo "  $BENCH_SERVER_WORD did not listen on $port within ${secs}s; log tail:"; tail -5 "$log" | sed 's/^/    /'
+  return 1
+}
+# bench_up LOG ARG...: `pkilab up ARG...` in the background, logged to LOG, until it prints its "ready " line.
+bench_up() {
+  local log="$1" i; shift
+  SERVER_LOG="$log"; SERVER_KIND=pkilab
+  "$BIN" up "$@" </dev/null >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!; PIDS+=("$SERVER_PID")
+  for ((i = 0; i < 1200; i++)); do
+    grep -q '^ready ' "$SERVER_LOG" 2>/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "  pkilab up did not print 'ready'; log tail:"; tail -8 "$SERVER_LOG" | sed 's/^/    /'
+  return 1
+}
+# stop_server: SIGTERM, reap, and say so when it did not exit 0 (except kinds in BENCH_SIGNAL_EXIT_OK).
+stop_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  local rc=0 i
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "  note: $SERVER_KIND (pid $SERVER_PID) still running 10s after SIGTERM; killed"
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  wait "$SERVER_PID" 2>/dev/null || rc=$?
+  case " $BENCH_SIGNAL_EXIT_OK " in *" $SERVER_KIND "*) rc=0 ;; esac
+  if [ "$rc" != 0 ]; then
+    echo "  NOTE: $SERVER_KIND exited $rc on SIGTERM (expected 0); log tail:"; tail -5 "$SERVER_LOG" | sed 's/^/    /'
+  fi
+  forget_pid "$SERVER_PID"
+  SERVER_PID=""
+}
