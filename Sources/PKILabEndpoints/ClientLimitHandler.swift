@@ -29,11 +29,11 @@ final class ClientLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted = event, let client = client(context) {
             if !limiter.admitClient(context.channel, fingerprint: client.fingerprintSHA256) {
-                let (explanation, hint) = limiter.words(for: .clientConnectionLimit)
-                state.update { if $0.client == nil { $0.client = client } }
-                state.reject(.init(reason: .clientConnectionLimit, explanation: explanation, hint: hint))
-                state.emit(accepted: false)
-                context.close(promise: nil)
+                let limit = limiter.caps.perClient
+                state.handle { machine in
+                    machine.clientPresented(client)
+                    return machine.refusedNow(.clientConnectionLimit(limit: limit))
+                }
                 return
             }
         }
@@ -42,7 +42,7 @@ final class ClientLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The certificate the client presented: as pkilab's check recorded it, or (a resumed session) read back.
     private func client(_ context: ChannelHandlerContext) -> ConnectionEvent.ClientCertificate? {
-        if let client = state.read({ $0.client }) { return client }
+        if let client = state.read(\.client) { return client }
         guard let peer = (try? context.pipeline.syncOperations.nioSSL_peerCertificate()) ?? nil,
               let der = try? peer.toDERBytes(), let leaf = try? Certificate(derEncoded: der) else { return nil }
         return ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: [])

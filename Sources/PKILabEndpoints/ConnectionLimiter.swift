@@ -17,7 +17,7 @@ final class ConnectionLimiter: Sendable {
         var byAddress: [String: Int] = [:]
         var byClient: [String: Int] = [:]
         /// When each kind of refusal was last told, and how many have not been told since.
-        var told: [RejectionReason: (time: NIODeadline, untold: Int)] = [:]
+        var told: [RejectionReason.Code: (time: NIODeadline, untold: Int)] = [:]
     }
 
     let caps: Caps
@@ -41,8 +41,8 @@ final class ConnectionLimiter: Sendable {
     func admit(_ channel: any Channel, endpoint: String) -> Bool {
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
         let refused: RejectionReason? = counts.withLock { counts in
-            if counts.total >= caps.total { return .connectionLimit }
-            if counts.byAddress[address, default: 0] >= caps.perAddress { return .addressConnectionLimit }
+            if counts.total >= caps.total { return .connectionLimit(limit: caps.total) }
+            if counts.byAddress[address, default: 0] >= caps.perAddress { return .addressConnectionLimit(limit: caps.perAddress) }
             counts.total += 1
             counts.byAddress[address, default: 0] += 1
             return nil
@@ -79,37 +79,22 @@ final class ConnectionLimiter: Sendable {
         return true
     }
 
-    /// The explanation and hint of a refusal for `reason`, naming the cap and the lab.yaml key that moves it.
-    func words(for reason: RejectionReason) -> (explanation: String, hint: String) {
-        switch reason {
-        case .addressConnectionLimit:
-            return ("this client address already holds \(caps.perAddress) connections (endpoints.max_connections_per_address)",
-                    "close the client's idle connections, or raise endpoints.max_connections_per_address in lab.yaml")
-        case .clientConnectionLimit:
-            return ("this client certificate already holds \(caps.perClient) connections (endpoints.max_connections_per_client)",
-                    "a device needs one or two; close the others, or raise endpoints.max_connections_per_client in lab.yaml")
-        default:
-            return ("the lab already holds \(caps.total) connections (endpoints.max_connections, at most the file-descriptor limit allows)",
-                    "close idle clients, or raise endpoints.max_connections in lab.yaml (and the hard limit, ulimit -Hn)")
-        }
-    }
-
     /// Closes `channel`, telling the event unless one for the same cap went out less than a second ago.
     func refuse(_ channel: any Channel, endpoint: String, reason: RejectionReason, client: ConnectionEvent.ClientCertificate?) {
         channel.close(promise: nil)
         let untold: Int? = counts.withLock { counts in
             let now = NIODeadline.now()
-            if let last = counts.told[reason], now - last.time < .seconds(1) {
-                counts.told[reason]?.untold += 1
+            if let last = counts.told[reason.code], now - last.time < .seconds(1) {
+                counts.told[reason.code]?.untold += 1
                 return nil
             }
-            let untold = counts.told[reason]?.untold ?? 0
-            counts.told[reason] = (now, 0)
+            let untold = counts.told[reason.code]?.untold ?? 0
+            counts.told[reason.code] = (now, 0)
             return untold
         }
         guard let untold else { return }
-        let (explanation, hint) = words(for: reason)
-        var event = ConnectionEvent(endpoint: endpoint, peer: LabTLSPipeline.peer(of: channel), outcome: .rejected, reason: reason.rawValue,
+        let (explanation, hint) = reason.words()
+        var event = ConnectionEvent(endpoint: endpoint, peer: LabTLSPipeline.peer(of: channel), outcome: .rejected, reason: reason.code.rawValue,
                                     explanation: explanation + (untold > 0 ? " (\(untold) more refused since the last such event)" : ""), hint: hint)
         event.client = client
         events.record(event)

@@ -10,7 +10,7 @@ import Testing
 struct MQTTConnectionHandlerTests {
     /// A plain-listener handler over a fresh broker, on an active EmbeddedChannel.
     static func channel(events: EventBox, behaviour: BrokerBehaviour = .mosquitto) throws -> (EmbeddedChannel, BrokerHub) {
-        let hub = BrokerHub(policy: nil, events: try EventLog(paths: [], listener: { event, _ in events.append(event) }))
+        let hub = BrokerHub(policy: nil, events: try events.makeLog())
         let listener = MQTTListener(name: "mqtt-plain", hub: hub, configuration: BrokerConfiguration(name: "mqtt-plain", behaviour: behaviour),
                                     identitySource: .commonName, tls: nil, connectTimeout: .seconds(5))
         let channel = EmbeddedChannel()

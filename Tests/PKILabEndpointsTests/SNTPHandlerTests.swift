@@ -18,7 +18,7 @@ struct SNTPHandlerTests {
     func answers() throws {
         let events = EventBox()
         let handler = SNTPHandler(endpoint: "sntp", offset: ClockOffset(parsing: "+400d")!,
-                                  events: try EventLog(paths: [], listener: { event, _ in events.append(event) }))
+                                  events: try events.makeLog())
         let channel = EmbeddedChannel(handler: handler)
         let client = try SocketAddress(ipAddress: "192.0.2.7", port: 50123)
         try channel.writeInbound(AddressedEnvelope(remoteAddress: client, data: Self.request(version: 3)))

@@ -96,6 +96,19 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
             names = description.names
             self.chain = chain
         }
+
+        /// What can be read of a certificate swift-certificates will not load (an RSA key under 2048 bits).
+        public init(_ skim: CertificateSkim) {
+            subject = skim.subject.description
+            commonName = skim.subject.commonName
+            issuer = skim.issuer.description
+            serial = skim.serial
+            fingerprintSHA256 = skim.fingerprintSHA256
+            notBefore = skim.notBefore ?? .distantPast
+            notAfter = skim.notAfter ?? .distantPast
+            names = []
+            chain = []
+        }
     }
 
     public var time: Date

@@ -12,6 +12,10 @@ import Darwin
 /// The first file rotates by size (``EventRotation``); the others (`--events FILE`, which may be a pipe) are
 /// the user's and are only appended to. Rotating is a few renames under the same lock as the write, once
 /// every `maxSize` bytes: an event costs what it did, one `write` per file.
+///
+/// ``record(_:)`` returns at once: encoding, writing and the listener run on one serial queue of the log's own,
+/// never on the caller's thread (an endpoint's event loop is not held up by the disk or a slow terminal), in the
+/// order events were recorded. ``flush()`` waits until every recorded event is written.
 public final class EventLog: Sendable {
     private struct State {
         var encoder: JSONEncoder
@@ -24,6 +28,7 @@ public final class EventLog: Sendable {
     private let rotatedPath: String?
     private let rotation: EventRotation?
     private let listener: @Sendable (ConnectionEvent, String) -> Void
+    private let queue = DispatchQueue(label: "pkilab.events")
 
     /// Opens (creating, 0644, appending) every path in `paths`.
     /// - Parameters:
@@ -48,10 +53,21 @@ public final class EventLog: Sendable {
     }
 
     deinit {
+        // Every pending write holds the log, so none is left here.
         state.withLock { $0.descriptors.forEach { close($0) } }
     }
 
+    /// Appends `event` to every file and hands it to the listener, off the caller's thread.
     public func record(_ event: ConnectionEvent) {
+        queue.async { [self] in append(event) }
+    }
+
+    /// Waits until every event recorded so far is written and told to the listener.
+    public func flush() {
+        queue.sync {}
+    }
+
+    private func append(_ event: ConnectionEvent) {
         state.withLock { state in
             let json = (try? state.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             let line = Array((json + "\n").utf8)
@@ -82,7 +98,7 @@ public final class EventLog: Sendable {
         state.size = 0
     }
 
-    static func makeEncoder() -> JSONEncoder {
+    public static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

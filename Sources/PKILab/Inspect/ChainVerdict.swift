@@ -22,10 +22,39 @@ public struct ChainVerdict: Sendable, Codable, Hashable {
 
     public var valid: Bool
     public var reason: Reason?
+    /// The facts of the failure (nil when valid); ``message`` and ``hint`` are made from them.
+    public var problem: CertificateProblem?
     /// One sentence: why it failed, or what it is valid for.
     public var message: String
     /// What to do next, when it failed.
     public var hint: String?
     /// The chain found, leaf first, as subjects.
     public var chain: [String]
+
+    private enum CodingKeys: String, CodingKey {
+        case valid, reason, message, hint, chain
+    }
+
+    /// A failed check: the reason, sentence and hint come from `problem` (`RejectionReason+Words.swift`).
+    /// - Parameters:
+    ///   - leafName: the certificate's name as sentences quote it (`"device-001"`).
+    ///   - chain: the path found, leaf first, as subjects.
+    public init(failing problem: CertificateProblem, leafName: String, chain: [String]) {
+        valid = false
+        reason = problem.reason
+        self.problem = problem
+        message = "\(leafName) is not valid: \(problem.sentence)"
+        hint = problem.hint(for: nil)
+        self.chain = chain
+    }
+
+    /// A passed check, with the sentence saying what it is valid for.
+    public init(validMessage: String, chain: [String]) {
+        valid = true
+        reason = nil
+        problem = nil
+        message = validMessage
+        hint = nil
+        self.chain = chain
+    }
 }

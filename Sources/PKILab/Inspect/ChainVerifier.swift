@@ -29,7 +29,7 @@ public struct ChainVerifier: Sendable {
     /// lab's own intermediates.
     public func verify(_ leaf: Certificate, presented: [Certificate] = [], host: String? = nil, purpose: Purpose? = nil,
                        at time: Date = Date()) async -> ChainVerdict {
-        let leafName = leaf.subject.commonName.map { "\"\($0)\"" } ?? "\"\(leaf.subject)\""
+        let leafName = Self.name(leaf.subject)
         // The common case first: swift-certificates' RFC 5280 verifier accepts it. Only a failure needs the
         // checks below, which find the reason in words.
         let isAuthority = (try? leaf.extensions.basicConstraints).map { if case .isCertificateAuthority = $0 { return true } else { return false } } ?? false
@@ -42,18 +42,12 @@ public struct ChainVerifier: Sendable {
         while let last = path.last, !roots.contains(last) {
             let named = candidates.filter { $0.subject == last.issuer && !path.contains($0) }
             guard let issuer = named.first(where: { last.isIssued(by: $0) }) else {
-                let issuerName = last.issuer.commonName.map { "\"\($0)\"" } ?? "\"\(last.issuer)\""
-                if named.isEmpty && last.issuer == last.subject {
-                    return fail(.unknownAuthority, "it is self-signed (\(issuerName)), not issued by any authority of this lab",
-                                hint: "use a certificate issued by this lab (see pkilab ls), or add it to the trust store on purpose", path)
-                }
+                let issuerName = Self.name(last.issuer)
+                if named.isEmpty && last.issuer == last.subject { return fail(.selfSigned(issuer: issuerName), path) }
                 if named.isEmpty {
-                    let whose = last == leaf ? "it was" : "its authority \(last.subject.commonName.map { "\"\($0)\"" } ?? "") was"
-                    return fail(.unknownAuthority, "\(whose) issued by \(issuerName), an authority this lab does not know",
-                                hint: "use a certificate issued by this lab (see pkilab ls), or add its authority to the lab", path)
+                    return fail(.unknownIssuer(issuer: issuerName, authority: last == leaf ? nil : last.subject.commonName ?? ""), path)
                 }
-                return fail(.brokenChain, "it names \(issuerName) as its issuer, but that authority's key did not sign it (was the authority replaced since?)",
-                            hint: "run pkilab issue to reissue it under the current authority", path)
+                return fail(.signatureMismatch(issuer: issuerName), path)
             }
             path.append(issuer)
             guard path.count <= 16 else { break }
@@ -61,28 +55,18 @@ public struct ChainVerifier: Sendable {
 
         // 2. Dates, leaf first.
         for certificate in path {
-            let who = certificate == leaf ? "it" : "its authority \"\(certificate.subject.commonName ?? certificate.subject.description)\""
-            if time > certificate.notValidAfter {
-                return fail(certificate == leaf ? .expired : .authorityExpired, "\(who) expired on \(LabDate.human(certificate.notValidAfter))",
-                            hint: "run pkilab issue to renew it (a certificate with a fixed not_after needs a new date in the lab file)", path)
-            }
-            if time < certificate.notValidBefore {
-                return fail(.notYetValid, "\(who) is not valid until \(LabDate.humanWithTime(certificate.notValidBefore))",
-                            hint: "if this is a device, its clock may be unset (1970) or behind: set it (SNTP) before connecting", path)
-            }
+            let authority = certificate == leaf ? nil : certificate.subject.commonName ?? certificate.subject.description
+            if time > certificate.notValidAfter { return fail(.expired(authority: authority, date: certificate.notValidAfter), path) }
+            if time < certificate.notValidBefore { return fail(.notYetValid(authority: authority, date: certificate.notValidBefore), path) }
         }
 
         // 3. Purpose.
         let description = CertificateDescription(leaf)
         if let purpose {
-            if description.isAuthority {
-                return fail(.wrongPurpose, "it is an authority certificate, not a \(purpose) certificate",
-                            hint: "use a leaf issued for role \(purpose)", path)
-            }
+            if description.isAuthority { return fail(.authorityAsLeaf(purpose: purpose), path) }
             let usage = purpose == .server ? "serverAuth" : "clientAuth"
             if !description.extendedKeyUsage.isEmpty && !description.extendedKeyUsage.contains(usage) {
-                return fail(.wrongPurpose, "it is not for TLS \(purpose)s: its extended key usage is \(description.extendedKeyUsage.joined(separator: ", ")), without \(usage)",
-                            hint: "issue it with role: \(purpose) (or both) in the lab file", path)
+                return fail(.missingUsage(purpose: purpose, usages: description.extendedKeyUsage), path)
             }
         }
 
@@ -90,11 +74,9 @@ public struct ChainVerifier: Sendable {
         if let host {
             let target: CertificateName? = CertificateName.parseIP(host) ?? .dns(host.lowercased())
             if let target, !Self.matches(target, names: description.names) {
-                let kind = target.isIPv4 || { if case .ip = target { return true } else { return false } }() ? "IP address" : "name"
-                let wildcardNote = description.names.contains { $0.hasPrefix("DNS:*.") && host.lowercased().hasSuffix($0.dropFirst(5).lowercased()) }
-                    ? " (a wildcard covers exactly one label)" : ""
-                return fail(.nameMismatch, "the \(kind) \(host) is not in its names\(wildcardNote): \(description.names.joined(separator: ", "))",
-                            hint: "add \"\(host)\" to its names: in the lab file and run pkilab issue", path)
+                let isIP = target.isIPv4 || { if case .ip = target { return true } else { return false } }()
+                let nearMiss = description.names.contains { $0.hasPrefix("DNS:*.") && host.lowercased().hasSuffix($0.dropFirst(5).lowercased()) }
+                return fail(.nameMismatch(host: host, isIP: isIP, wildcardNearMiss: nearMiss, names: description.names), path)
             }
         }
 
@@ -103,11 +85,8 @@ public struct ChainVerifier: Sendable {
         for certificate in path {
             let unknown = certificate.extensions.filter { $0.critical && !handled.contains($0.oid) }.map { "\($0.oid)" }
             guard !unknown.isEmpty else { continue }
-            let who = certificate == leaf ? "it has" : "its authority \"\(certificate.subject.commonName ?? certificate.subject.description)\" has"
-            let list = unknown.joined(separator: ", ")
-            return fail(.unknownCriticalExtension,
-                        "\(who) the critical extension\(unknown.count == 1 ? "" : "s") \(list), which this check does not process; RFC 5280 says to refuse a certificate with a critical extension the verifier does not know",
-                        hint: "issue it without that extension, or mark the extension non-critical (OpenSSL, Mosquitto and AWS IoT refuse it too)", path)
+            let authority = certificate == leaf ? nil : certificate.subject.commonName ?? certificate.subject.description
+            return fail(.unknownCriticalExtension(authority: authority, oids: unknown), path)
         }
 
         // 6. RFC 5280 as swift-certificates sees it.
@@ -117,16 +96,19 @@ public struct ChainVerifier: Sendable {
         case .couldNotValidate(let failures):
             let text = failures.first.map { Self.short($0.policyFailureReason.description) } ?? "no path to a trusted root"
             if text.lowercased().contains("subtree") || text.lowercased().contains("name constraint") {
-                return fail(.nameConstraintViolation, "one of its names is outside an authority's name constraints (\(text))",
-                            hint: "remove the name, or widen name_constraints on its authority", path)
+                return fail(.nameConstraintViolation(detail: text), path)
             }
-            return fail(.brokenChain, "RFC 5280 validation failed: \(text)", hint: "run pkilab show on it to see its extensions", path)
+            return fail(.rfc5280(detail: text), path)
         }
 
-        func fail(_ reason: ChainVerdict.Reason, _ message: String, hint: String, _ path: [Certificate]) -> ChainVerdict {
-            ChainVerdict(valid: false, reason: reason, message: "\(leafName) is not valid: \(message)", hint: hint,
-                         chain: path.map(\.subject.description))
+        func fail(_ problem: CertificateProblem, _ path: [Certificate]) -> ChainVerdict {
+            ChainVerdict(failing: problem, leafName: leafName, chain: path.map(\.subject.description))
         }
+    }
+
+    /// `"device-001"`, or the whole name when it has no common name, as sentences quote a certificate.
+    static func name(_ name: DistinguishedName) -> String {
+        name.commonName.map { "\"\($0)\"" } ?? "\"\(name)\""
     }
 
     /// The verdict when a certificate on `chain` (leaf first, root last) is on its authority's CRL.
@@ -134,15 +116,10 @@ public struct ChainVerifier: Sendable {
         guard let revocation, chain.count > 1 else { return nil }
         for index in 0..<(chain.count - 1) {
             guard let finding = revocation.finding(for: chain[index], issuer: chain[index + 1]) else { continue }
-            let who = index == 0 ? "it was" : "its authority \"\(chain[index].subject.commonName ?? chain[index].subject.description)\" was"
-            let why = finding.reason.map { " (\($0.rawValue))" } ?? ""
-            let number = finding.crlNumber.map { ", CRL number \($0)" } ?? ""
-            return ChainVerdict(valid: false, reason: .revoked,
-                                message: "\(leafName) is not valid: \(who) revoked on \(LabDate.humanWithTime(finding.revokedAt))\(why) by \"\(finding.authoritySubject)\"\(number)",
-                                hint: index == 0
-                                    ? "if that was a mistake: pkilab unrevoke; otherwise give the device a new certificate (delete its folder under ca/ and run pkilab issue)"
-                                    : "everything its revoked authority signed is refused: pkilab unrevoke that authority, or replace it (a new subject in lab.yaml, then pkilab issue --force) and reissue what is under it",
-                                chain: chain.map(\.subject.description))
+            let authority = index == 0 ? nil : chain[index].subject.commonName ?? chain[index].subject.description
+            return ChainVerdict(failing: .revoked(authority: authority, date: finding.revokedAt, crlReason: finding.reason?.rawValue,
+                                                  by: finding.authoritySubject, crlNumber: finding.crlNumber.map { "\($0)" }),
+                                leafName: leafName, chain: chain.map(\.subject.description))
         }
         return nil
     }
@@ -172,7 +149,7 @@ public struct ChainVerifier: Sendable {
         if let purpose { what += ", is valid for TLS \(purpose)s" }
         if let host { what += " and for \(host)" }
         what += ", until \(LabDate.human(leaf.notValidAfter))"
-        return ChainVerdict(valid: true, reason: nil, message: "\(leafName) is valid: \(what)", hint: nil, chain: chain.map(\.subject.description))
+        return ChainVerdict(validMessage: "\(leafName) is valid: \(what)", chain: chain.map(\.subject.description))
     }
 
     /// RFC 6125 matching: exact DNS names, a wildcard for exactly one leftmost label, and IP addresses by value.

@@ -9,7 +9,7 @@ public enum ZooClient: String, Sendable, Codable, Hashable, CaseIterable {
     case weakKey = "weak-key"
 
     /// The reason code the lab's endpoints refuse it with.
-    public var expectedReason: RejectionReason {
+    public var expectedReason: RejectionReason.Code {
         switch self {
         case .expired: .expired
         case .notYetValid: .notYetValid

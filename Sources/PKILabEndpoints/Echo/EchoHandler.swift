@@ -19,7 +19,8 @@ final class EchoHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if let zoo, !told {
             told = true
-            zoo.finishZoo(sentBytes: unwrapInboundIn(data).readableBytes)
+            let count = unwrapInboundIn(data).readableBytes
+            zoo.handle { $0.zooEchoFinished(sentBytes: count) }
         }
         context.write(data, promise: nil)
     }
@@ -27,7 +28,7 @@ final class EchoHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let zoo, !told {
             told = true
-            zoo.finishZoo(sentBytes: 0)
+            zoo.handle { $0.zooEchoFinished(sentBytes: 0) }
         }
         context.fireChannelInactive()
     }

@@ -58,9 +58,7 @@ struct ConfinedFileSystem: FileProvider {
             guard let root = Self.realPath(folder), let real = Self.realPath(id) else { return .success(nil) }
             let requested = "/files" + id.dropFirst(folder.count)
             guard real == root || real.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
-                return .failure(FileRefusal(reason: .fileOutsideFolder, path: requested,
-                                            explanation: "\(requested) leads to \(real), outside the files folder \(root) (a symbolic link points out of it)",
-                                            hint: "pkilab serves only what lies inside files:; copy the file into the folder instead of linking to it"))
+                return .failure(FileRefusal(reason: .fileOutsideFolder(path: requested, real: real, folder: root), path: requested))
             }
             // The real path has no links left: O_NOFOLLOW refuses one swapped in since.
             let fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
@@ -75,9 +73,7 @@ struct ConfinedFileSystem: FileProvider {
             } else if type == mode_t(S_IFREG) {
                 let size = Int(info.st_size)
                 if let key = verdicts.key(of: info, sniff: { _ in PrivateKeySniffer.key(in: fd, size: size) }) {
-                    return .failure(FileRefusal(reason: .privateKeyRefused, path: requested,
-                                                explanation: "\(requested) holds \(key): pkilab never serves a private key",
-                                                hint: "serve the certificate (cert.pem, fullchain.pem) or the firmware image, and keep keys out of the files folder"))
+                    return .failure(FileRefusal(reason: .privateKeyRefused(path: requested, key: key), path: requested))
                 }
                 return .success((real, FileAttributes(isFolder: false, size: size, modificationDate: modified)))
             }
@@ -123,13 +119,11 @@ struct FileRefusal: HTTPResponseError {
     let reason: RejectionReason
     /// The request path, `/files/…`.
     let path: String
-    let explanation: String
-    let hint: String
 
     var status: HTTPResponse.Status { .forbidden }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = reason == .privateKeyRefused ? "403 Forbidden: \(path) holds a private key; pkilab never serves one.\n"
+        let body = reason.code == .privateKeyRefused ? "403 Forbidden: \(path) holds a private key; pkilab never serves one.\n"
             : "403 Forbidden: \(path) leads outside the files folder; pkilab serves only the files inside it.\n"
         return HTTPSRoutes.text(.forbidden, body)
     }

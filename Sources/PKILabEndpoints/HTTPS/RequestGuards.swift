@@ -30,9 +30,10 @@ struct FileRefusalEventMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let refusal as FileRefusal {
             let connection = await context.connection()
+            let (explanation, hint) = refusal.reason.words()
             var event = ConnectionEvent(endpoint: endpoint, peer: connection?.peer ?? LabTLSPipeline.peer(of: context.channel), outcome: .rejected,
-                                        reason: refusal.reason.rawValue, explanation: "403 for \(request.method.rawValue) \(refusal.path): \(refusal.explanation)",
-                                        hint: refusal.hint)
+                                        reason: refusal.reason.code.rawValue, explanation: "403 for \(request.method.rawValue) \(refusal.path): \(explanation)",
+                                        hint: hint)
             event.client = connection?.client
             event.tlsVersion = connection?.tlsVersion
             events.record(event)

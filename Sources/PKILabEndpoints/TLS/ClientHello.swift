@@ -10,6 +10,18 @@ struct ClientHello: Sendable, Hashable {
     var cipherSuiteCount = 0
     /// The client offered a session ticket or a PSK: it tried to resume.
     var offeredResumption = false
+    /// The record size the client asked for with RFC 6066 max_fragment_length (512–4096 bytes), if it did.
+    var maxFragmentLength: Int?
+    /// The key-exchange groups it offered (supported_groups), as IANA code points.
+    var groups: [UInt16] = []
+
+    /// The groups a lab endpoint (BoringSSL) can use: X25519, P-256, P-384, P-521.
+    static let groupsTheLabSpeaks: Set<UInt16> = [0x001D, 0x0017, 0x0018, 0x0019]
+
+    /// Whether it offered groups, none of which the lab can use (`-groups X448`).
+    var offersNoUsableGroup: Bool {
+        !groups.isEmpty && groups.allSatisfy { !Self.groupsTheLabSpeaks.contains($0) }
+    }
 
     /// Parses a ClientHello from the start of a connection. Returns nil while more bytes are needed, and
     /// `.failure` when the bytes are not a ClientHello at all.
@@ -57,6 +69,12 @@ struct ClientHello: Sendable, Hashable {
                 case 0x002B:
                     if let length = body.u8(), var list = body.sub(Int(length)) {
                         while let version = list.u16() { versions.append(version) }
+                    }
+                case 0x0001:
+                    if let code = body.u8(), (1...4).contains(code) { hello.maxFragmentLength = 256 << Int(code) }
+                case 0x000A:
+                    if let listLength = body.u16(), var list = body.sub(Int(listLength)) {
+                        while let group = list.u16() { hello.groups.append(group) }
                     }
                 case 0x0023:
                     if length > 0 { hello.offeredResumption = true }

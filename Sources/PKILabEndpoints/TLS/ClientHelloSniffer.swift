@@ -14,8 +14,6 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     private var done = false
     private var readsAfterHello = 0
     private var context: ChannelHandlerContext?
-    private var handshakeOver = false
-    private var deferredInputClosed = false
 
     init(state: ConnectionState) {
         self.state = state
@@ -30,33 +28,25 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// A client that sends its last bytes and closes its side at once (`printf … | openssl s_client`) would
-    /// otherwise be failed by the TLS handler while pkilab is still checking its certificate: once that check
-    /// has started (or, for a resumed session, the check of its certificate again), hold the half-close back
-    /// until the handshake is over.
+    /// otherwise be failed by the TLS handler while pkilab is still checking its certificate: the state machine
+    /// holds the half-close back until the handshake is over (``forwardInputClosed()``).
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event, state.read({ $0.draining }) {
-            context.close(promise: nil)
-            return
-        }
-        if case ChannelEvent.inputClosed = event, !handshakeOver, state.read({ $0.callbackRan || $0.recheckingResumedSession }) {
-            deferredInputClosed = true
+        if case ChannelEvent.inputClosed = event {
+            // Closed at once while draining, held back during the check, else passed on (``forwardInputClosed()``).
+            state.handle { $0.inputClosed().map { [$0] } ?? [] }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// Called by the event handler when the handshake has completed or failed.
-    func handshakeEnded() {
-        handshakeOver = true
-        if deferredInputClosed, let context {
-            deferredInputClosed = false
-            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        }
+    /// Passes on the half-close the state machine held back.
+    func forwardInputClosed() {
+        context?.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // After a refused handshake the connection only drains what the client still sends (see ServerHelloObserver).
-        if state.read({ $0.draining }) { return }
+        if state.read(\.draining) { return }
         guard !done else {
             watchForPlaintextAlert(unwrapInboundIn(data))
             context.fireChannelRead(data)
@@ -68,7 +58,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         case nil where seen.count < 16_384:
             context.fireChannelRead(data)
         case .success(let hello)?:
-            state.update { $0.hello = hello }
+            state.handle { $0.clientHelloParsed(hello); return [] }
             finish(context: context, forwarding: data)
         case .failure(.notTLS)?:
             refusePlainText(context: context)
@@ -89,15 +79,18 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         guard readsAfterHello < 8 else { return }
         readsAfterHello += 1
         var offset = buffer.readerIndex
+        var alert: UInt8?
         while let header = buffer.getBytes(at: offset, length: 5) {
             let length = Int(header[3]) << 8 | Int(header[4])
-            if header[0] == 0x15, length == 2, let alert = buffer.getBytes(at: offset + 5, length: 2), alert[0] == 2 {
-                state.update { if $0.clientAlert == nil { $0.clientAlert = alert[1] } }
-                return
+            if header[0] == 0x15, length == 2, let bytes = buffer.getBytes(at: offset + 5, length: 2), bytes[0] == 2 {
+                alert = bytes[1]
+                break
             }
-            guard header[0] >= 0x14, header[0] <= 0x17 else { return }
+            guard header[0] >= 0x14, header[0] <= 0x17 else { break }
             offset += 5 + length
         }
+        let count = buffer.readableBytes
+        state.handle { $0.clientSentAfterHello(bytes: count, alert: alert); return [] }
     }
 
     private func refusePlainText(context: ChannelHandlerContext) {
@@ -105,21 +98,15 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         let text = String(decoding: seen.prefix(48).map { (0x20...0x7E).contains($0) ? $0 : 0x2E }, as: UTF8.self)
         let isHTTP = ["GET ", "POST", "HEAD", "PUT ", "DELE", "OPTI", "PATC", "CONN"].contains { String(decoding: seen.prefix(4), as: UTF8.self) == $0 }
         let spec = state.endpoint.spec
-        let hint = isHTTP && spec.kind == .https
-            ? "use https://\(spec.bind == "0.0.0.0" ? "localhost" : spec.bind):\(context.channel.localAddress?.port ?? spec.port)/ (this port speaks TLS only), with the client certificate"
-            : "this port speaks TLS only: connect with a TLS client (openssl s_client, mosquitto --cafile …), not plain TCP or HTTP"
-        state.reject(.init(reason: .notATLSClient, explanation: "the client does not speak TLS: it sent \"\(text)\"" + (isHTTP ? " (plain HTTP)" : ""),
-                           hint: hint))
-        state.emit(accepted: false)
-        if isHTTP && spec.kind == .https {
-            let body = "This is a TLS port of a pkilab lab: use https:// and a client certificate.\n"
-            let response = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(string: response))).whenComplete { _ in
-                channel.close(promise: nil)
-            }
-        } else {
-            context.close(promise: nil)
+        let url = isHTTP && spec.kind == .https
+            ? "https://\(spec.bind == "0.0.0.0" ? "localhost" : spec.bind):\(context.channel.localAddress?.port ?? spec.port)/" : nil
+        let left = state.handle { $0.refusedNow(.notATLSClient(firstBytes: text, plainHTTP: isHTTP, httpsURL: url)) }
+        guard left.contains(.answerPlainHTTP) else { return }
+        let body = "This is a TLS port of a pkilab lab: use https:// and a client certificate.\n"
+        let response = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(string: response))).whenComplete { _ in
+            channel.close(promise: nil)
         }
     }
 }

@@ -2,157 +2,69 @@ import Foundation
 import NIOCore
 import NIOSSL
 import PKILab
-import Synchronization
-import X509
 
-/// The story of one connection, gathered by the handlers around the TLS handler and told once as a
-/// ``ConnectionEvent``.
+/// One connection's ``ConnectionStateMachine``, shared by the handlers around the TLS handler on the connection's
+/// event loop. Handlers feed it what they see through ``handle(_:)`` and it carries out the actions that need no
+/// handler of their own: recording the event (the event log writes it off the loop) and closing.
+///
+/// This is where a handshake rejection is decided: the machine picks the reason, `RejectionReason+Words.swift`
+/// words it.
 final class ConnectionState: Sendable {
-    struct Rejection: Sendable {
-        var reason: RejectionReason
-        var explanation: String
-        var hint: String?
-        var detail: String?
-    }
-
-    struct Info: Sendable {
-        var hello: ClientHello?
-        var serverCipher: String?
-        var serverVersion: String?
-        var rejection: Rejection?
-        var client: ConnectionEvent.ClientCertificate?
-        var notes: [String] = []
-        var callbackRan = false
-        /// A resumed session's certificate is being checked again (the handshake is not over for the application).
-        var recheckingResumedSession = false
-        /// Where pkilab's own check of the client certificate is.
-        var verification = Verification.notStarted
-        /// The connection ended while the check was still running: how it ended, to tell once the check is done.
-        var endedDuringVerification: Rejection?
-        /// A fatal alert the client sent in plain text during the handshake.
-        var clientAlert: UInt8?
-        var handshakeCompleted = false
-        var emitted = false
-        /// Refused: the alert has gone out and the connection only drains what the client still sends.
-        var draining = false
-        var accepted: ConnectionEvent?
-        var outcome: ConnectionEvent.Outcome?
-    }
-
-    enum Verification: Sendable {
-        case notStarted, pending, accepted, rejected
-    }
-
     let endpoint: EndpointContext
     let peer: String
-    private let info = Mutex(Info())
+    private let channel: any Channel
+    private let machine: NIOLoopBoundBox<ConnectionStateMachine>
 
-    init(endpoint: EndpointContext, peer: String) {
+    /// Must be made on `channel`'s event loop (in its initializer).
+    init(endpoint: EndpointContext, channel: any Channel) {
         self.endpoint = endpoint
-        self.peer = peer
+        self.channel = channel
+        peer = LabTLSPipeline.peer(of: channel)
+        machine = NIOLoopBoundBox(ConnectionStateMachine(endpoint: endpoint.facts, peer: peer), eventLoop: channel.eventLoop)
     }
 
-    func update(_ body: (inout Info) -> Void) {
-        info.withLock { body(&$0) }
+    /// Reads the machine (on the event loop).
+    func read<T>(_ body: (ConnectionStateMachine) -> T) -> T {
+        body(machine.value)
     }
 
-    func read<T: Sendable>(_ body: (Info) -> T) -> T {
-        info.withLock { body($0) }
+    /// Feeds the machine (on the event loop) and carries out what it returns, in order; with `deferring`, the
+    /// actions of those kinds are left to the caller in the returned list (a handler that must first pass an event
+    /// on, or that holds the context they need).
+    @discardableResult
+    func handle(deferring: Set<ConnectionStateMachine.Action.Kind> = [],
+                _ body: (inout ConnectionStateMachine) -> [ConnectionStateMachine.Action]) -> [ConnectionStateMachine.Action] {
+        let actions = body(&machine.value)
+        var left: [ConnectionStateMachine.Action] = []
+        for action in actions {
+            if deferring.contains(action.kind) {
+                left.append(action)
+                continue
+            }
+            switch action {
+            case .record(let event): endpoint.events.record(event)
+            case .close: channel.close(promise: nil)
+            case .forwardInputClosed: (try? channel.pipeline.syncOperations.handler(type: ClientHelloSniffer.self))?.forwardInputClosed()
+            case .answerPlainHTTP, .closeOutputAndDrain: left.append(action)
+            }
+        }
+        return left
     }
 
-    /// Records why the connection is being refused, unless an earlier, more precise reason is already known.
-    func reject(_ rejection: Rejection) {
-        update { if $0.rejection == nil { $0.rejection = rejection } }
+    /// Carries out actions a handler was left with.
+    func carryOut(_ actions: [ConnectionStateMachine.Action]) {
+        handle { _ in actions }
     }
 
     /// The accepted event, for routes that report what was negotiated (`/whoami`) and the MQTT broker's first event.
-    var acceptedEvent: ConnectionEvent? { read { $0.accepted } }
-
-    /// Tells the story: once per connection, whatever calls it later.
-    func emit(accepted: Bool, tlsVersion: String? = nil, alpn: String? = nil, resumed: Bool? = nil) {
-        let event: ConnectionEvent? = info.withLock { state in
-            guard !state.emitted else { return nil }
-            state.emitted = true
-            state.outcome = accepted ? .accepted : .rejected
-            var event: ConnectionEvent
-            if accepted {
-                let who = state.client.map { "\($0.commonName.map { "\"\($0)\"" } ?? $0.subject)" } ?? "a client without a certificate"
-                event = ConnectionEvent(endpoint: endpoint.spec.name, peer: peer, outcome: .accepted, reason: "ok",
-                                        explanation: "\(who) completed mutual TLS")
-            } else {
-                let rejection = state.rejection ?? Rejection(reason: .peerClosed, explanation: "the client closed the connection before the handshake finished",
-                                                             hint: "a client that does not trust the server sometimes just hangs up; check the device's log")
-                event = ConnectionEvent(endpoint: endpoint.spec.name, peer: peer, outcome: .rejected, reason: rejection.reason.rawValue,
-                                        explanation: rejection.explanation, hint: rejection.hint)
-                event.detail = rejection.detail
-            }
-            event.sni = state.hello?.serverName
-            event.alpnOffered = state.hello?.alpn ?? []
-            event.tlsOffered = state.hello?.versions ?? []
-            event.alpn = alpn
-            event.tlsVersion = tlsVersion ?? state.serverVersion
-            event.cipher = state.serverCipher
-            event.resumed = resumed
-            event.client = state.client
-            event.notes = state.notes
-            if let scenario = endpoint.spec.zoo, !accepted && state.hello == nil {
-                // A port check (connect and close) or a client that is not TLS: no verdict on the device.
-                event.explanation = "the client closed the connection without starting TLS (a port check?); the zoo judges only TLS clients — " + event.explanation
-                event.hint = "point the device at this port (\(scenario.rawValue)): it should refuse the server"
-            } else if let scenario = endpoint.spec.zoo {
-                event.zoo = ConnectionEvent.ZooDetail(scenario: scenario, completedHandshake: accepted, sentData: false)
-                if !accepted {
-                    event.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: false, sentData: nil)
-                        + " — " + event.explanation
-                    if scenario.verdict(completedHandshake: false, sentData: false) != .wronglyRefused { event.hint = nil }
-                }
-            }
-            // Only HTTPS routes read it back (/whoami); an idle echo connection keeps nothing it does not need.
-            if accepted && endpoint.spec.kind == .https { state.accepted = event }
-            state.hello = nil
-            // A zoo echo connection that completed tells its story once it is known whether the client sent data.
-            if accepted && endpoint.spec.zoo != nil && endpoint.spec.kind == .echo {
-                state.accepted = event
-                return nil
-            }
-            // An accepted MQTT connection tells its story with its first MQTT event (CONNECT accepted or refused),
-            // which carries these TLS details.
-            if accepted && endpoint.spec.kind == .mqtt {
-                state.accepted = event
-                return nil
-            }
-            return event
-        }
-        if let event { endpoint.events.record(event) }
-    }
-
-    /// A zoo echo connection that completed its handshake: tells the story now that it is known whether the
-    /// client sent data (`sentBytes` > 0) before closing or while connected.
-    func finishZoo(sentBytes: Int) {
-        let event: ConnectionEvent? = info.withLock { state in
-            guard var event = state.accepted, let scenario = endpoint.spec.zoo, event.zoo != nil else { return nil }
-            state.accepted = nil
-            event.time = Date()
-            event.zoo = ConnectionEvent.ZooDetail(scenario: scenario, completedHandshake: true, sentData: sentBytes > 0)
-            event.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: true,
-                                                                        sentData: sentBytes > 0 ? "\(sentBytes) bytes" : nil)
-            if event.zoo?.verdict == .wronglyAccepted {
-                event.hint = "fix the device's server check before it meets a real attacker: \(scenario.expectedBehaviour)"
-            }
-            return event
-        }
-        if let event { endpoint.events.record(event) }
-    }
+    var acceptedEvent: ConnectionEvent? { read(\.accepted) }
 
     // MARK: Client certificate check
 
     /// The custom verification callback: runs pkilab's own chain check on what the client presented, so a
     /// refusal carries its reason (BoringSSL alone would only say CERTIFICATE_VERIFY_FAILED).
     func verify(_ presented: [NIOSSLCertificate], promise: EventLoopPromise<NIOSSLVerificationResultWithMetadata>) {
-        update {
-            $0.callbackRan = true
-            $0.verification = .pending
-        }
+        handle { $0.verificationStarted(); return [] }
         let ders = presented.map { try? $0.toDERBytes() }
         // The check runs on the connection's own event loop (an actor whose executor it is), so a handshake does
         // not wait for two thread hops to the global executor and back.
@@ -160,52 +72,40 @@ final class ConnectionState: Sendable {
         _ = loop.assumeIsolated { loop in
             Task {
                 _ = loop
-                switch await self.judge(ders: ders, presented: presented, chainSent: true) {
+                let judgement = await self.endpoint.judge(ders: ders, presented: presented, chainSent: true)
+                if let client = judgement.client { self.handle { $0.clientPresented(client); return [] } }
+                for note in judgement.notes { self.handle { $0.addNote(note); return [] } }
+                switch judgement.verdict {
                 case .accepted(let chain):
-                    self.verificationFinished(accepted: true)
+                    self.handle { $0.verificationFinished(nil) }
                     promise.succeed(.certificateVerified(VerificationMetadata(ValidatedCertificateChain(chain))))
-                case .refused(let rejection):
-                    self.reject(rejection)
-                    self.verificationFinished(accepted: false)
+                case .refused(let reason):
+                    self.handle { $0.verificationFinished(reason) }
                     promise.succeed(.failed)
                 }
             }
         }
     }
 
-    /// Records the check's verdict; if the connection already ended meanwhile, tells the story now.
-    private func verificationFinished(accepted: Bool) {
-        let ended: Rejection? = info.withLock { state in
-            state.verification = accepted ? .accepted : .rejected
-            return state.endedDuringVerification
+    /// Checks the certificate of a resumed session again, on the connection's event loop. The future holds nil
+    /// when it is still let in, else ``RejectionReason/resumedSessionRefused(_:)`` with the reason it fails now.
+    func recheckResumedSession(_ peer: NIOSSLCertificate, on eventLoop: any EventLoop) -> EventLoopFuture<RejectionReason?> {
+        let promise = eventLoop.makePromise(of: RejectionReason?.self)
+        let der = try? peer.toDERBytes()
+        let loop = EventLoopIsolation(eventLoop)
+        handle { $0.resumedSessionCheckStarted(); return [] }
+        _ = loop.assumeIsolated { loop in
+            Task {
+                _ = loop
+                let judgement = await self.endpoint.judge(ders: [der], presented: [peer], chainSent: false)
+                if let client = judgement.client { self.handle { $0.clientPresented(client); return [] } }
+                switch judgement.verdict {
+                case .accepted: promise.succeed(nil)
+                case .refused(let inner): promise.succeed(.resumedSessionRefused(inner))
+                }
+            }
         }
-        guard let ended else { return }
-        connectionEnded(ended)
-    }
-
-    /// The connection failed or closed before the TLS handler reported the handshake complete. In TLS 1.3 a
-    /// client may finish its side and hang up (`openssl s_time`, health checks) while pkilab still checks its
-    /// certificate, or be reset by the session tickets that follow: once its certificate has been accepted that
-    /// is a completed mutual-TLS handshake, not a refusal.
-    func connectionEnded(_ rejection: Rejection) {
-        let verification: Verification = info.withLock { state in
-            if state.verification == .pending, state.endedDuringVerification == nil { state.endedDuringVerification = rejection }
-            return state.verification
-        }
-        switch verification {
-        case .pending:
-            return
-        case .accepted where [.peerClosed, .handshakeFailed].contains(rejection.reason) && rejection.detail.map(Self.isHangUp) ?? true:
-            update { $0.notes.append("the client closed the connection right after its side of the handshake; its certificate had been accepted") }
-            emit(accepted: true)
-        default:
-            reject(rejection)
-            emit(accepted: false)
-        }
-    }
-
-    static func isHangUp(_ detail: String) -> Bool {
-        ["EOF during handshake", "eofDuringHandshake", "Connection reset", "ECONNRESET", "Broken pipe", "EPIPE"].contains { detail.contains($0) }
+        return promise.futureResult
     }
 }
 

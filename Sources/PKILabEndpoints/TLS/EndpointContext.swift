@@ -20,6 +20,8 @@ final class EndpointContext: Sendable {
     let exampleClient: IdentityFiles?
     /// The lab's validation clock: the machine's, moved by `--lab-clock-offset`.
     let clock: ClockOffset
+    /// What the story of a connection needs to know about this endpoint.
+    let facts: EndpointFacts
 
     init(spec: EndpointSpec, sslContext: NIOSSLContext, verifier: ChainVerifier, events: EventLog, handshakeTimeout: TimeAmount,
          rootBundle: String, exampleClient: IdentityFiles?, clock: ClockOffset = .zero) throws {
@@ -36,19 +38,17 @@ final class EndpointContext: Sendable {
         intermediatesBySubject = bySubject
         self.events = events
         self.handshakeTimeout = handshakeTimeout
+        facts = EndpointFacts(name: spec.name, kind: spec.kind, zoo: spec.zoo, clientAuth: spec.clientAuth,
+                              context: Self.rejectionContext(spec: spec, verifier: verifier, rootBundle: DisplayPath.relative(rootBundle),
+                                                             exampleClient: exampleClient, clock: clock))
     }
 
-    /// What a client needs to add to be let in, in the words of the tools people use.
-    var clientCertificateHint: String {
-        guard let client = exampleClient else {
-            return "give the client a certificate with role: client from the lab (its cert.pem, chain and key.pem)"
-        }
-        let path = DisplayPath.relative
-        return switch spec.kind {
-        case .https: "curl: add --cert \(path(client.fullchain)) --key \(path(client.key))"
-        case .echo: "openssl s_client: add -cert \(path(client.cert)) -cert_chain \(path(client.chain)) -key \(path(client.key))"
-        case .crl, .sntp: "give the client a certificate with role: client from the lab"
-        case .mqtt: "mosquitto_pub/sub: add --cert \(path(client.fullchain)) --key \(path(client.key)); paho: tls_set(certfile=\(path(client.fullchain)), keyfile=\(path(client.key)))"
-        }
+    /// What the words of a refusal at this endpoint may name.
+    static func rejectionContext(spec: EndpointSpec, verifier: ChainVerifier, rootBundle: String, exampleClient: IdentityFiles?,
+                                 clock: ClockOffset) -> RejectionContext {
+        RejectionContext(kind: spec.kind, serverCertificate: spec.certificate, rootBundle: rootBundle,
+                         trustedAuthorities: verifier.roots.map { $0.subject.commonName ?? $0.subject.description }, clock: clock,
+                         minimumTLS: spec.minimumTLS, maximumTLS: spec.maximumTLS,
+                         exampleClient: exampleClient.map { .init(cert: $0.cert, chain: $0.chain, fullchain: $0.fullchain, key: $0.key) })
     }
 }

@@ -21,24 +21,19 @@ final class ServerHelloObserver: ChannelOutboundHandler, RemovableChannelHandler
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if !done {
             let buffer = unwrapOutboundIn(data)
-            if let (cipher, version) = ServerHello.parse(Array(buffer.readableBytesView.prefix(512))) {
+            if let (cipher, version) = ServerHello.parse(Array(buffer.readableBytesView.prefix(4096))) {
                 done = true
-                state.update {
-                    $0.serverCipher = cipher
-                    $0.serverVersion = version ?? "1.2"
-                }
+                state.handle { $0.serverHelloSent(cipher: cipher, version: version); return [] }
             }
         }
         context.write(data, promise: promise)
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        let refused = state.read { $0.outcome == .rejected && !$0.draining && $0.rejection?.reason != .notATLSClient }
-        guard mode == .all, refused else {
+        guard mode == .all, state.handle(deferring: [.closeOutputAndDrain], { $0.closeRequested().map { [$0] } ?? [] }) == [.closeOutputAndDrain] else {
             context.close(mode: mode, promise: promise)
             return
         }
-        state.update { $0.draining = true }
         context.flush()
         context.close(mode: .output, promise: nil)
         let channel = context.channel

@@ -62,7 +62,7 @@ enum ServerTLS {
 /// observers, the TLS handler with pkilab's client-certificate check, and the event handler.
 enum LabTLSPipeline {
     static func configure(_ channel: any Channel, endpoint: EndpointContext) throws -> ConnectionState {
-        let state = ConnectionState(endpoint: endpoint, peer: peer(of: channel))
+        let state = ConnectionState(endpoint: endpoint, channel: channel)
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(ServerHelloObserver(state: state))
         try sync.addHandler(ClientHelloSniffer(state: state))

@@ -13,6 +13,7 @@ struct EventLogRotationTests {
                 log.record(ConnectionEvent(endpoint: "echo", peer: "127.0.0.1:\(1000 + index)", outcome: .rejected, reason: "unknown_ca",
                                            explanation: "event \(index)"))
             }
+            log.flush()
             let files = EventRotation.files(at: path)
             #expect(files == [path + ".2", path + ".1", path], "oldest first, no .3")
             var peers: [String] = []
@@ -35,6 +36,7 @@ struct EventLogRotationTests {
         try await TestLab.withTemporaryFolder { folder in
             let log = try EventLog(paths: [folder + "/a.jsonl"]) { _, _ in }
             for index in 0..<20 { log.record(ConnectionEvent(endpoint: "echo", peer: "p\(index)", outcome: .accepted, reason: "ok", explanation: "")) }
+            log.flush()
             #expect(EventRotation.files(at: folder + "/a.jsonl") == [folder + "/a.jsonl"])
         }
     }

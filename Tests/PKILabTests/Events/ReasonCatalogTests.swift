@@ -1,0 +1,88 @@
+import Foundation
+import PKILab
+import Testing
+
+/// The reasons in docs/reasons.md and the reasons in the code are the same list: a code the lab can give has a
+/// row that says when, and a row names a code the lab really gives.
+@Suite("The reason catalog and docs/reasons.md")
+struct ReasonCatalogTests {
+    /// The repository's docs/reasons.md.
+    static let reasonsPage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/reasons.md").path
+
+    /// The backticked codes in the first column of the table under the heading `## title`, in order.
+    static func codes(under title: String) throws -> [String] {
+        let text = try String(contentsOfFile: reasonsPage, encoding: .utf8)
+        let lines = text.components(separatedBy: "\n")
+        guard let start = lines.firstIndex(of: "## \(title)") else { throw CatalogError.noHeading(title) }
+        var codes: [String] = []
+        for line in lines[(start + 1)...] {
+            if line.hasPrefix("## ") { break }
+            guard line.hasPrefix("| `") else { continue }
+            let cell = line.dropFirst(2).prefix { $0 != "|" }.trimmingCharacters(in: .whitespaces)
+            #expect(cell.filter { $0 == "`" }.count == 2, "one code per row: \(line)")
+            codes.append(String(cell.dropFirst().prefix { $0 != "`" }))
+        }
+        return codes
+    }
+
+    enum CatalogError: Error {
+        case noHeading(String)
+    }
+
+    @Test("every connection reason the code can give has one row, and every row is a reason (or ok)")
+    func connectionReasons() throws {
+        let documented = try Self.codes(under: "Connection reasons")
+        #expect(documented.count == Set(documented).count, "a code listed twice: \(documented)")
+        let code = Set(RejectionReason.Code.allCases.map(\.rawValue) + ["ok"])
+        #expect(code.subtracting(documented).sorted() == [], "in the code, missing from docs/reasons.md")
+        #expect(Set(documented).subtracting(code).sorted() == [], "in docs/reasons.md, not a reason the code gives")
+    }
+
+    @Test("every reason has words: a sentence and a hint, naming its facts")
+    func words() {
+        let reasons: [RejectionReason] = [
+            .noClientCertificate, .certificate(.expired(authority: nil, date: Date(timeIntervalSince1970: 1_609_459_200))),
+            .certificate(.weakKey(bits: 1024)), .missingIntermediate(missing: ["Issuing"]), .keyMismatch,
+            .resumedSessionRefused(.certificate(.revoked(authority: nil, date: Date(), crlReason: "keyCompromise", by: "CN=Issuing", crlNumber: "7"))),
+            .notATLSClient(firstBytes: "GET / HTTP/1.1", plainHTTP: true, httpsURL: "https://127.0.0.1:8443/"),
+            .protocolVersion(offered: ["1.1"]), .noSharedCipher(.cipher), .noSharedCipher(.group), .noSharedCipher(.signatureAlgorithm),
+            .clientRejectedServer(alert: "unknown_ca"), .handshakeTimeout(seconds: 10), .peerClosed, .closedUnused,
+            .handshakeFailed(library: "WEIRD_ERROR"), .fileOutsideFolder(path: "/files/x", real: "/etc/passwd", folder: "/lab/firmware"),
+            .privateKeyRefused(path: "/files/k", key: "a PEM private key"), .connectionLimit(limit: 900),
+            .addressConnectionLimit(limit: 450), .clientConnectionLimit(limit: 8),
+        ]
+        #expect(Set(reasons.map(\.code)) == Set(RejectionReason.Code.allCases).subtracting([.unknownAuthority, .notYetValid, .wrongPurpose,
+            .nameMismatch, .brokenChain, .nameConstraintViolation, .unknownCriticalExtension, .revoked]))
+        for reason in reasons {
+            let (explanation, hint) = reason.words()
+            #expect(!explanation.isEmpty && hint?.isEmpty == false, "\(reason)")
+        }
+        #expect(RejectionReason.certificate(.expired(authority: nil, date: Date(timeIntervalSince1970: 1_609_459_200))).words().explanation
+                == "the client's certificate is not valid: it expired on 1 January 2021")
+        #expect(RejectionReason.clientRejectedServer(alert: "record_overflow").words().hint?.contains("16 KB") == true)
+        #expect(RejectionReason.resumedSessionRefused(.keyMismatch).words().explanation.contains("(key_mismatch)"))
+        #expect(RejectionReason.noSharedCipher(.group).words().explanation.contains("key-exchange group"))
+        #expect(RejectionReason.connectionLimit(limit: 900).words().explanation.contains("900 connections"))
+    }
+
+    @Test("every certificate problem maps to one code and has a sentence and a hint, for verify and for an endpoint")
+    func certificateProblems() {
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        let problems: [(CertificateProblem, RejectionReason.Code)] = [
+            (.selfSigned(issuer: "\"Me\""), .unknownAuthority), (.unknownIssuer(issuer: "\"Other\"", authority: nil), .unknownAuthority),
+            (.signatureMismatch(issuer: "\"Issuing\""), .brokenChain), (.unparseable, .brokenChain), (.expired(authority: "Issuing", date: date), .expired),
+            (.notYetValid(authority: nil, date: date), .notYetValid), (.authorityAsLeaf(purpose: .client), .wrongPurpose),
+            (.missingUsage(purpose: .client, usages: ["serverAuth"]), .wrongPurpose),
+            (.nameMismatch(host: "x.test", isIP: false, wildcardNearMiss: false, names: ["DNS:y.test"]), .nameMismatch),
+            (.unknownCriticalExtension(authority: nil, oids: ["1.2.3"]), .unknownCriticalExtension),
+            (.nameConstraintViolation(detail: "outside"), .nameConstraintViolation), (.rfc5280(detail: "bad"), .brokenChain),
+            (.revoked(authority: nil, date: date, crlReason: nil, by: "CN=Issuing", crlNumber: nil), .revoked), (.weakKey(bits: 1024), .weakKey),
+        ]
+        for (problem, code) in problems {
+            #expect(RejectionReason.certificate(problem).code == code, "\(problem)")
+            #expect(!problem.sentence.isEmpty && !problem.hint(for: nil).isEmpty, "\(problem)")
+        }
+        #expect(CertificateProblem.expired(authority: "Issuing", date: date).sentence.hasPrefix("its authority \"Issuing\" expired on"))
+    }
+}
