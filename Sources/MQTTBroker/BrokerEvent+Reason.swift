@@ -13,7 +13,8 @@ extension BrokerEvent {
         case connected
         /// The client sent DISCONNECT; the event says whether its will was published, scheduled or discarded.
         case disconnected
-        /// A connected client went away without DISCONNECT (power, Wi-Fi, a crash); its will, if any, goes out.
+        /// A connected client went away without DISCONNECT (power, Wi-Fi, a crash); the event says whether its
+        /// will was published or scheduled, and for when.
         case connectionLost = "connection_lost"
         /// Nothing arrived within 1.5 × the keep-alive ([MQTT-3.1.2-24]): the broker closed the connection, and
         /// MQTT 5 clients hear DISCONNECT 0x8D first.
@@ -68,7 +69,7 @@ extension BrokerEvent {
         case topicLimit = "topic_limit"
         /// A PUBLISH payload larger than the listener allows.
         case payloadTooLarge = "payload_too_large"
-        /// A PUBLISH, will or (aws) subscription at a QoS above the listener's maximum.
+        /// A PUBLISH at a QoS above the listener's maximum, or (aws) a QoS 2 will or subscription.
         case qosNotSupported = "qos_not_supported"
         /// The policy does not let this client publish to the topic: the message was dropped.
         case publishDenied = "publish_denied"
