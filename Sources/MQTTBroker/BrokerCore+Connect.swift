@@ -11,7 +11,7 @@ extension BrokerCore {
         connection.clientID = clientID.isEmpty ? nil : clientID
         connections[id] = connection
 
-        func refuse(_ code: ReasonCode, _ reason: String, _ explanation: String, hint: String?) {
+        func refuse(_ code: ReasonCode, _ reason: BrokerEvent.Reason, _ explanation: String, hint: String?) {
             guard let connection = connections[id] else { return }
             if aws {
                 awsClose(id, reason, explanation, hint: hint, now: now, into: &actions)
@@ -25,24 +25,24 @@ extension BrokerCore {
         }
 
         if v5, connect.properties.elements.contains(where: { if case .authenticationMethod = $0 { return true } else { return false } }) {
-            refuse(.badAuthenticationMethod, "bad_authentication_method", "the CONNECT asks for MQTT 5 enhanced authentication, which this broker does not offer",
+            refuse(.badAuthenticationMethod, .badAuthenticationMethod, "the CONNECT asks for MQTT 5 enhanced authentication, which this broker does not offer",
                    hint: "the lab authenticates clients by their certificate; drop the authentication method")
             return
         }
         if aws && connection.identity == nil {
-            refuse(.notAuthorized, "no_identity", "\(connection.who) has no certificate identity, and AWS IoT needs one (the thing name)",
+            refuse(.notAuthorized, .noIdentity, "\(connection.who) has no certificate identity, and AWS IoT needs one (the thing name)",
                    hint: "connect with a lab client certificate")
             return
         }
         if clientID.isEmpty {
             if aws {
-                refuse(.clientIdentifierNotValid, "client_id_mismatch",
+                refuse(.clientIdentifierNotValid, .clientIDMismatch,
                        "\(connection.who) connected with an empty client id; AWS IoT needs the thing name \"\(connection.identity?.name ?? "")\"",
                        hint: "set the client id to the certificate's identity")
                 return
             }
             if !v5 && !connect.cleanSession {
-                refuse(.clientIdentifierNotValid, "client_id_rejected",
+                refuse(.clientIdentifierNotValid, .clientIDRejected,
                        "an empty client id with clean session 0 ([MQTT-3.1.3-8]): the broker cannot keep a session for nobody",
                        hint: "give the client an id, or connect with clean session 1")
                 return
@@ -51,13 +51,13 @@ extension BrokerCore {
             connections[id]?.clientID = clientID
         }
         if clientID.utf8.count > connection.limits.maximumClientIDLength {
-            refuse(.clientIdentifierNotValid, "client_id_rejected",
+            refuse(.clientIdentifierNotValid, .clientIDRejected,
                    "the client id is \(clientID.utf8.count) bytes; this listener allows \(connection.limits.maximumClientIDLength)",
                    hint: "use a shorter client id")
             return
         }
         if aws, let identity = connection.identity, clientID != identity.name {
-            refuse(.notAuthorized, "client_id_mismatch",
+            refuse(.notAuthorized, .clientIDMismatch,
                    "\(identity.name) connected with client id \"\(clientID)\"; AWS IoT requires the client id to be the thing name \"\(identity.name)\" (the certificate's identity)",
                    hint: "set the client id to \"\(identity.name)\", or give this device its own certificate")
             return
@@ -67,31 +67,31 @@ extension BrokerCore {
         if let existing = sessions[clientID], !existing.belongs(to: connection.identity) {
             let online = existing.connection.flatMap { connections[$0] }.map { " (connected from \($0.peer))" } ?? " (offline, kept for it)"
             let requester = connection.identity.map { "\($0.name) (certificate \($0.subject))" } ?? "a client without a certificate at \(connection.peer)"
-            refuse(.clientIdentifierNotValid, "client_id_in_use",
+            refuse(.clientIdentifierNotValid, .clientIDInUse,
                    "\(requester) asked for client id \"\(clientID)\", which belongs to the session of \(existing.ownerDescription)\(online); the broker refused the connection and left that session alone",
                    hint: "give every device its own client id (the lab's policy templates use ${identity}); the id is free again once its owner ends the session (clean session, or expiry)")
             return
         }
         if sessions[clientID] == nil, sessions.count >= quotas.maximumSessions {
-            refuse(.quotaExceeded, "session_limit",
+            refuse(.quotaExceeded, .sessionLimit,
                    "the broker already holds \(sessions.count) sessions (connected clients and persistent sessions), its cap; \(connection.who) was refused",
                    hint: "raise broker.max_sessions in lab.yaml, or let clients use clean sessions so theirs end with the connection")
             return
         }
         if let will = connect.will {
             if aws && will.qos == .exactlyOnce {
-                refuse(.qosNotSupported, "qos_not_supported", "the will asks for QoS 2, which AWS IoT does not support", hint: "use QoS 0 or 1 for the will")
+                refuse(.qosNotSupported, .qosNotSupported, "the will asks for QoS 2, which AWS IoT does not support", hint: "use QoS 0 or 1 for the will")
                 return
             }
             if let problem = topicLimitProblem(will.topic, limits: connection.limits) {
-                refuse(.topicNameInvalid, "topic_limit", "the will topic \(will.topic) \(problem)", hint: "use a shorter will topic")
+                refuse(.topicNameInvalid, .topicLimit, "the will topic \(will.topic) \(problem)", hint: "use a shorter will topic")
                 return
             }
             if let policy {
                 let decision = policy.decide(.publish, will.topic, identity: connection.identity, clientID: clientID)
                 if !decision.allowed {
                     let who = connections[id]?.who ?? connection.who
-                    refuse(.notAuthorized, "will_denied", "\(who) set a will on \(will.topic), which it may not publish to; \(decision.reason)",
+                    refuse(.notAuthorized, .willDenied, "\(who) set a will on \(will.topic), which it may not publish to; \(decision.reason)",
                            hint: "set the will on a topic the policy allows, or change policy: in lab.yaml")
                     return
                 }
@@ -111,7 +111,7 @@ extension BrokerCore {
         var notes: [String] = []
         if let existing = sessions[clientID], let old = existing.connection, old != id, let oldConnection = connections[old] {
             if oldConnection.version == .v5 { actions.append(.send(old, .disconnect(Disconnect(reasonCode: .sessionTakenOver)))) }
-            event(.closed, "session_taken_over",
+            event(.closed, .sessionTakenOver,
                   "\(oldConnection.who) was disconnected: a new connection from \(connection.peer) used the same client id \"\(clientID)\"",
                   hint: "two devices (or two copies of one) share a client id; give each its own", on: oldConnection,
                   sentCode: oldConnection.version == .v5 ? ReasonCode.sessionTakenOver.rawValue : nil, closing: true, into: &actions)
@@ -193,7 +193,7 @@ extension BrokerCore {
         if policy == nil { notes.append("no policy in lab.yaml: it may publish and subscribe anywhere") }
         let sentence = "\(connection.who) connected as client id \"\(clientID)\" (\(details.joined(separator: ", ")))"
             + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; "))
-        event(.connected, "connected", sentence, on: connection, sentCode: 0, into: &actions)
+        event(.connected, .connected, sentence, on: connection, sentCode: 0, into: &actions)
 
         // What waited for it: unacknowledged messages again (DUP), then the queue.
         resume(clientID, now: now, into: &actions)

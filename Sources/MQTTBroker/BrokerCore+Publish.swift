@@ -13,13 +13,13 @@ extension BrokerCore {
         if let alias = publish.properties.topicAlias {
             guard alias <= limits.topicAliasMaximum else {
                 protocolError(id, "[MQTT-3.3.2-9] topic alias \(alias) is above the Topic Alias Maximum of \(limits.topicAliasMaximum)",
-                              reason: "topic_alias_invalid", code: .topicAliasInvalid, now: now, into: &actions)
+                              reason: .topicAliasInvalid, code: .topicAliasInvalid, now: now, into: &actions)
                 return
             }
             if topic.isEmpty {
                 guard let known = connection.topicAliases[alias] else {
-                    protocolError(id, "[MQTT-3.3.4-7] topic alias \(alias) was used before it was set", reason: "topic_alias_invalid",
-                                  code: .topicAliasInvalid, now: now, into: &actions)
+                    protocolError(id, "[MQTT-3.3.2-7] topic alias \(alias) was used before this connection set it (aliases do not carry over from an earlier connection)",
+                                  reason: .topicAliasInvalid, code: .topicAliasInvalid, now: now, into: &actions)
                     return
                 }
                 topic = known
@@ -29,35 +29,35 @@ extension BrokerCore {
             }
         }
         if topic.isEmpty {
-            protocolError(id, "[MQTT-3.3.2-1] a PUBLISH without a topic name", reason: "protocol_violation", now: now, into: &actions)
+            protocolError(id, "[MQTT-3.3.2-1] a PUBLISH without a topic name", reason: .protocolViolation, now: now, into: &actions)
             return
         }
         if let problem = topicLimitProblem(topic, limits: limits) {
             if aws {
-                awsClose(id, "topic_limit", "\(connection.who) published to a topic that \(problem)", hint: "shorten the topic", topic: topic,
+                awsClose(id, .topicLimit, "\(connection.who) published to a topic that \(problem)", hint: "shorten the topic", topic: topic,
                          now: now, into: &actions)
             } else {
-                protocolError(id, "the topic \(topic) \(problem)", reason: "topic_limit", code: .topicNameInvalid, now: now, into: &actions)
+                protocolError(id, "the topic \(topic) \(problem)", reason: .topicLimit, code: .topicNameInvalid, now: now, into: &actions)
             }
             return
         }
         if let maximum = limits.maximumPayload, publish.payload.readableBytes > maximum {
             let explanation = "\(connection.who) published \(publish.payload.readableBytes) bytes to \(topic); this listener allows \(maximum)"
             if aws {
-                awsClose(id, "payload_too_large", explanation, hint: "AWS IoT accepts at most 128 KB per message: split it", topic: topic,
+                awsClose(id, .payloadTooLarge, explanation, hint: "AWS IoT accepts at most 128 KB per message: split it", topic: topic,
                          now: now, into: &actions)
             } else {
-                protocolError(id, explanation, reason: "payload_too_large", code: .packetTooLarge, now: now, into: &actions)
+                protocolError(id, explanation, reason: .payloadTooLarge, code: .packetTooLarge, now: now, into: &actions)
             }
             return
         }
         if publish.qos.rawValue > limits.maximumQoS {
             if aws {
-                awsClose(id, "qos_not_supported", "\(connection.who) published to \(topic) at QoS 2, which AWS IoT does not support",
+                awsClose(id, .qosNotSupported, "\(connection.who) published to \(topic) at QoS 2, which AWS IoT does not support",
                          hint: "publish at QoS 0 or 1", topic: topic, now: now, into: &actions)
             } else {
                 protocolError(id, "[MQTT-3.2.2-11] a QoS \(publish.qos.rawValue) PUBLISH above the Maximum QoS of \(limits.maximumQoS)",
-                              reason: "qos_not_supported", code: .qosNotSupported, now: now, into: &actions)
+                              reason: .qosNotSupported, code: .qosNotSupported, now: now, into: &actions)
             }
             return
         }
@@ -69,8 +69,8 @@ extension BrokerCore {
             return
         }
         if v5, publish.qos == .exactlyOnce, (sessions[clientID]?.receivedQoS2.count ?? 0) >= Int(limits.receiveMaximum) {
-            protocolError(id, "[MQTT-3.3.4-9] more than \(limits.receiveMaximum) QoS 2 messages unreleased (the broker's Receive Maximum)",
-                          reason: "receive_maximum_exceeded", code: .receiveMaximumExceeded, now: now, into: &actions)
+            protocolError(id, "[MQTT-3.3.4-7] more than \(limits.receiveMaximum) QoS 2 messages unreleased (the broker's Receive Maximum)",
+                          reason: .receiveMaximumExceeded, code: .receiveMaximumExceeded, now: now, into: &actions)
             return
         }
 
@@ -84,7 +84,7 @@ extension BrokerCore {
             case .atLeastOnce: v5 ? "the message was dropped and PUBACK 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBACK was sent as usual"
             case .exactlyOnce: v5 ? "the message was dropped and PUBREC 0x87 (not authorized) sent" : "the message was dropped; MQTT 3.1.1 has no way to say so, so PUBREC was sent as usual"
             }
-            event(.refused, "publish_denied", "\(refusal.explanation). \(answer.prefix(1).uppercased() + answer.dropFirst())",
+            event(.refused, .publishDenied, "\(refusal.explanation). \(answer.prefix(1).uppercased() + answer.dropFirst())",
                   hint: refusal.hint, on: connection, topic: topic,
                   sentCode: publish.qos == .atMostOnce ? nil : code.rawValue, into: &actions)
             return
@@ -93,7 +93,7 @@ extension BrokerCore {
         if publish.retain, let problem = retainedLimitProblem(topic: topic, size: publish.payload.readableBytes) {
             // MQTT 5 can say no (0x97); 3.1.1 cannot, so its message is dropped and acknowledged as usual.
             let code = acknowledgeDropped(publish, with: .quotaExceeded, on: connection, into: &actions)
-            event(.refused, "retained_limit", "\(connection.who) published a retained message to \(topic), but \(problem.explanation); the message was dropped"
+            event(.refused, .retainedLimit, "\(connection.who) published a retained message to \(topic), but \(problem.explanation); the message was dropped"
                   + (v5 && publish.qos != .atMostOnce ? " and 0x97 (quota exceeded) sent" : ""),
                   hint: "raise \(problem.key) in lab.yaml, or clear retained topics (publish an empty retained message)",
                   on: connection, topic: topic, sentCode: publish.qos == .atMostOnce ? nil : code.rawValue, into: &actions)
@@ -249,7 +249,7 @@ extension BrokerCore {
     mutating func refuseDelivery(_ topic: String, to clientID: String, into actions: inout [BrokerAction]) {
         sessions[clientID]?.receiveDenied += 1
         guard let session = sessions[clientID], session.receiveDenied == 1, let id = session.connection, let connection = connections[id] else { return }
-        event(.refused, "receive_denied",
+        event(.refused, .receiveDenied,
               "\(connection.who) holds a subscription that matches \(topic), which the policy does not let it read; the message was left out, and so will be every other it may not read (as Mosquitto's read ACL and AWS IoT's iot:Receive do)",
               hint: "subscribe to what the policy allows, or allow subscribe to this topic in policy: in lab.yaml", on: connection, topic: topic,
               into: &actions)
@@ -265,7 +265,7 @@ extension BrokerCore {
         }
         session.droppedMessages += 1
         guard session.droppedMessages == 1, let id = session.connection, let connection = connections[id] else { return }
-        event(.refused, "queue_full",
+        event(.refused, .queueFull,
               "\(connection.who) is not keeping up: \(session.queue.count) QoS 1/2 messages (\(session.queuedBytes) bytes) wait for it behind its in-flight window of \(connection.receiveMaximum), so new ones are dropped (as Mosquitto's max_queued_messages does)",
               hint: "acknowledge faster, or raise the client's Receive Maximum (MQTT 5)", on: connection, topic: outgoing.message.topic, into: &actions)
     }

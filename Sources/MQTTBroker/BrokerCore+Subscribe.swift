@@ -8,7 +8,7 @@ extension BrokerCore {
         let aws = connection.behaviour == .aws
         let limits = connection.limits
         if let maximum = limits.maximumFiltersPerSubscribe, subscribe.subscriptions.count > maximum {
-            awsClose(id, "too_many_filters", "\(connection.who) sent a SUBSCRIBE with \(subscribe.subscriptions.count) filters; AWS IoT takes at most \(maximum)",
+            awsClose(id, .tooManyFilters, "\(connection.who) sent a SUBSCRIBE with \(subscribe.subscriptions.count) filters; AWS IoT takes at most \(maximum)",
                      hint: "subscribe in several SUBSCRIBE packets of at most \(maximum) filters", now: now, into: &actions)
             return
         }
@@ -22,7 +22,7 @@ extension BrokerCore {
         var added: Set<String> = []
         for subscription in subscribe.subscriptions {
             let filter = subscription.topicFilter
-            func refuse(_ code: ReasonCode, _ reason: String, _ explanation: String, hint: String) {
+            func refuse(_ code: ReasonCode, _ reason: BrokerEvent.Reason, _ explanation: String, hint: String) {
                 let sent: ReasonCode = v5 ? code : .unspecifiedError
                 codes.append(sent)
                 let answer = v5 ? "SUBACK \(code.hex) sent" : "SUBACK 0x80 (failure) sent"
@@ -32,41 +32,41 @@ extension BrokerCore {
                 _ = try TopicFilter(filter)
             } catch {
                 if aws {
-                    awsClose(id, "invalid_topic_filter", "\(connection.who) subscribed to an invalid filter: \(error.message)", hint: nil,
+                    awsClose(id, .invalidTopicFilter, "\(connection.who) subscribed to an invalid filter: \(error.message)", hint: nil,
                              topic: filter, now: now, into: &actions)
                     return
                 }
-                refuse(.topicFilterInvalid, "invalid_topic_filter", "\(connection.who) subscribed to an invalid filter: \(error.message)",
+                refuse(.topicFilterInvalid, .invalidTopicFilter, "\(connection.who) subscribed to an invalid filter: \(error.message)",
                        hint: "+ and # must be whole levels, # only last")
                 continue
             }
             if filter.hasPrefix("$share/") {
                 if aws {
-                    awsClose(id, "shared_subscription_unsupported", "\(connection.who) asked for the shared subscription \(filter)", hint: nil,
+                    awsClose(id, .sharedSubscriptionUnsupported, "\(connection.who) asked for the shared subscription \(filter)", hint: nil,
                              topic: filter, now: now, into: &actions)
                     return
                 }
-                refuse(.sharedSubscriptionsNotSupported, "shared_subscription_unsupported",
+                refuse(.sharedSubscriptionsNotSupported, .sharedSubscriptionUnsupported,
                        "\(connection.who) asked for the shared subscription \(filter), which this broker does not offer", hint: "subscribe without $share/")
                 continue
             }
             if let problem = topicLimitProblem(filter, limits: limits) {
                 if aws {
-                    awsClose(id, "topic_limit", "\(connection.who) subscribed to a filter that \(problem)", hint: "shorten the filter", topic: filter,
+                    awsClose(id, .topicLimit, "\(connection.who) subscribed to a filter that \(problem)", hint: "shorten the filter", topic: filter,
                              now: now, into: &actions)
                     return
                 }
-                refuse(.topicFilterInvalid, "topic_limit", "the filter \(filter) \(problem)", hint: "shorten the filter")
+                refuse(.topicFilterInvalid, .topicLimit, "the filter \(filter) \(problem)", hint: "shorten the filter")
                 continue
             }
             if subscription.qos.rawValue > limits.maximumQoS && aws {
-                awsClose(id, "qos_not_supported", "\(connection.who) subscribed to \(filter) at QoS 2, which AWS IoT does not support",
+                awsClose(id, .qosNotSupported, "\(connection.who) subscribed to \(filter) at QoS 2, which AWS IoT does not support",
                          hint: "subscribe at QoS 0 or 1", topic: filter, now: now, into: &actions)
                 return
             }
             if let refusal = policyRefusal(.subscribe, filter, on: connection, clientID: clientID, now: now, into: &actions) {
                 if refusal.closed { return }
-                refuse(.notAuthorized, "subscribe_denied", refusal.explanation, hint: refusal.hint)
+                refuse(.notAuthorized, .subscribeDenied, refusal.explanation, hint: refusal.hint)
                 continue
             }
             let held = (sessions[clientID]?.subscriptions.count ?? 0) + added.count
@@ -74,10 +74,10 @@ extension BrokerCore {
                 let explanation = "\(connection.who) holds \(held) subscriptions, the cap of this listener (\(aws ? "AWS IoT allows 50 per connection" : "max_subscriptions")); \(filter) was refused"
                 let hint = aws ? "unsubscribe from something first, or use fewer, wider filters" : "unsubscribe from something first, or raise max_subscriptions on the mqtt listener in lab.yaml"
                 if aws {
-                    awsClose(id, "subscription_limit", explanation, hint: hint, topic: filter, now: now, into: &actions)
+                    awsClose(id, .subscriptionLimit, explanation, hint: hint, topic: filter, now: now, into: &actions)
                     return
                 }
-                refuse(.quotaExceeded, "subscription_limit", explanation, hint: hint)
+                refuse(.quotaExceeded, .subscriptionLimit, explanation, hint: hint)
                 continue
             }
             var granted = subscription
@@ -129,7 +129,7 @@ extension BrokerCore {
         guard let connection = connections[id], let clientID = connection.clientID else { return }
         if let expiry = disconnect.properties.sessionExpiryInterval {
             if connection.sessionExpiryInterval == 0 && expiry != 0 {
-                protocolError(id, "[MQTT-3.14.2-2] the DISCONNECT sets a session expiry, but the CONNECT's was 0", reason: "protocol_violation",
+                protocolError(id, "[MQTT-3.14.2-2] the DISCONNECT sets a session expiry, but the CONNECT's was 0", reason: .protocolViolation,
                               now: now, into: &actions)
                 return
             }
@@ -140,8 +140,14 @@ extension BrokerCore {
         let withWill = disconnect.reasonCode != .normalDisconnection
         let how = disconnect.reasonCode == .normalDisconnection || disconnect.reasonCode == .disconnectWithWillMessage
             ? "normally" : "with reason \(disconnect.reasonCode.hex) (\(disconnect.reasonCode))"
-        let will = connection.will.map { withWill ? " Its will to \($0.topic) was published (\(disconnect.reasonCode.hex) keeps it)." : " Its will was discarded." } ?? ""
-        event(.closed, "disconnected", "\(connection.who) disconnected \(how).\(will)", on: connection, into: &actions)
+        let will = if connection.will == nil {
+            ""
+        } else if withWill {
+            willFate(of: connection).map { " \($0) (\(disconnect.reasonCode.hex) keeps it)." } ?? ""
+        } else {
+            " Its will was discarded."
+        }
+        event(.closed, .disconnected, "\(connection.who) disconnected \(how).\(will)", on: connection, into: &actions)
         close(id, abnormal: withWill, now: now, into: &actions)
     }
 }

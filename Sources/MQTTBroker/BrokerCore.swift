@@ -76,7 +76,7 @@ public struct BrokerCore: Sendable {
         var actions: [BrokerAction] = []
         if connection.stage == .awaitingConnect {
             guard case .connect(let connect) = packet else {
-                protocolError(id, "[MQTT-3.1.0-1] the first packet was a \(packet.type), not a CONNECT", reason: "protocol_violation", now: now,
+                protocolError(id, "[MQTT-3.1.0-1] the first packet was a \(packet.type), not a CONNECT", reason: .protocolViolation, now: now,
                               into: &actions)
                 return actions
             }
@@ -85,7 +85,7 @@ public struct BrokerCore: Sendable {
         }
         switch packet {
         case .connect:
-            protocolError(id, "[MQTT-3.1.0-2] a second CONNECT on the same connection", reason: "protocol_violation", now: now, into: &actions)
+            protocolError(id, "[MQTT-3.1.0-2] a second CONNECT on the same connection", reason: .protocolViolation, now: now, into: &actions)
         case .publish(let publish):
             handlePublish(publish, from: id, now: now, into: &actions)
         case .pubAck(let ack):
@@ -105,10 +105,10 @@ public struct BrokerCore: Sendable {
         case .disconnect(let disconnect):
             handleDisconnect(disconnect, on: id, now: now, into: &actions)
         case .auth:
-            protocolError(id, "an AUTH packet, but no authentication method was agreed in CONNECT (MQTT 5.0 §4.12)", reason: "protocol_violation",
+            protocolError(id, "an AUTH packet, but no authentication method was agreed in CONNECT (MQTT 5.0 §4.12)", reason: .protocolViolation,
                           now: now, into: &actions)
         case .connAck, .subAck, .unsubAck, .pingResp:
-            protocolError(id, "the client sent a \(packet.type), which only a server sends", reason: "protocol_violation", now: now, into: &actions)
+            protocolError(id, "the client sent a \(packet.type), which only a server sends", reason: .protocolViolation, now: now, into: &actions)
         }
         return actions
     }
@@ -118,15 +118,24 @@ public struct BrokerCore: Sendable {
         guard let connection = connections[id], connection.stage != .closed else { return [] }
         var actions: [BrokerAction] = []
         if connection.stage == .awaitingConnect, error.code == .unsupportedProtocolVersion || error.code == .invalidProtocolName {
-            // [MQTT-3.1.2-2]: answer with CONNACK 0x01 (the 3.1.1 form, which every version can read), then close.
-            actions.append(.send(id, .connAck(ConnAck(reasonCode: .unsupportedProtocolVersion))))
-            event(.refused, "unsupported_protocol_version", "the CONNECT was refused: \(error.message)",
-                  hint: "use MQTT 3.1.1 (protocol level 4) or 5.0 (level 5); mosquitto_pub: -V mqttv311 or -V mqttv5",
-                  on: connection, sentCode: ConnectReturnCode.unacceptableProtocolVersion.rawValue, closing: true, into: &actions)
+            // An MQTT 5 CONNECT (level 5) with a bad protocol name hears the v5 CONNACK 0x84 ([MQTT-3.1.2-1]);
+            // any other level hears CONNACK 0x01, the 3.1.1 form every version can read ([MQTT-3.1.2-2]). Then close.
+            let v5 = error.code == .invalidProtocolName && error.protocolLevel == ProtocolVersion.v5.rawValue
+            if v5 { connections[id]?.version = .v5 }
+            actions.append(.send(id, .connAck(ConnAck(reasonCode: .unsupportedProtocolVersion, properties: v5 ? [.reasonString(error.message)] : []))))
+            event(.refused, .unsupportedProtocolVersion, "the CONNECT was refused: \(error.message)",
+                  hint: (error.code == .invalidProtocolName ? "the protocol name must be \"MQTT\" (MQTT 3.1 sends \"MQIsdp\"); " : "")
+                    + "use MQTT 3.1.1 (protocol level 4) or 5.0 (level 5); mosquitto_pub: -V mqttv311 or -V mqttv5",
+                  on: connection, sentCode: v5 ? ReasonCode.unsupportedProtocolVersion.rawValue : ConnectReturnCode.unacceptableProtocolVersion.rawValue,
+                  closing: true, into: &actions)
             close(id, abnormal: true, now: now, into: &actions)
             return actions
         }
-        let reason = error.code == .packetTooLarge ? "packet_too_large" : (error.code == .protocolViolation ? "protocol_violation" : "malformed_packet")
+        let reason: BrokerEvent.Reason = switch error.code {
+        case .packetTooLarge: .packetTooLarge
+        case .protocolViolation: .protocolViolation
+        default: .malformedPacket
+        }
         protocolError(id, error.message, reason: reason, code: error.reasonCode, now: now, into: &actions)
         return actions
     }
@@ -136,8 +145,8 @@ public struct BrokerCore: Sendable {
         guard let connection = connections[id] else { return [] }
         var actions: [BrokerAction] = []
         if connection.stage == .connected {
-            let will = connection.will.map { " Its will to \($0.topic) was \(connection.willDelay > 0 ? "scheduled" : "published")." } ?? ""
-            event(.closed, "connection_lost", "\(connection.who) went away without DISCONNECT (\(detail)).\(will)",
+            let will = willFate(of: connection).map { " \($0)." } ?? ""
+            event(.closed, .connectionLost, "\(connection.who) went away without DISCONNECT (\(detail)).\(will)",
                   hint: "a device that loses power or Wi-Fi looks like this; one that sends DISCONNECT first does not fire its will",
                   on: connection, into: &actions)
         }
@@ -151,8 +160,9 @@ public struct BrokerCore: Sendable {
         guard let connection = connections[id], connection.stage == .connected else { return [] }
         var actions: [BrokerAction] = []
         if connection.version == .v5 { actions.append(.send(id, .disconnect(Disconnect(reasonCode: .keepAliveTimeout)))) }
-        event(.closed, "keep_alive_timeout",
-              "\(connection.who) sent nothing for \(Double(connection.keepAlive) * 1.5) s (1.5 × its keep-alive of \(connection.keepAlive) s); the broker closed the connection",
+        let will = willFate(of: connection).map { ". \($0)." } ?? ""
+        event(.closed, .keepAliveTimeout,
+              "\(connection.who) sent nothing for \(Double(connection.keepAlive) * 1.5) s (1.5 × its keep-alive of \(connection.keepAlive) s); the broker closed the connection\(will)",
               hint: "the client must send PINGREQ when it has nothing else to send; a blocked network loop on the device stops them",
               on: connection, sentCode: connection.version == .v5 ? ReasonCode.keepAliveTimeout.rawValue : nil, closing: true, into: &actions)
         close(id, abnormal: true, now: now, into: &actions)
@@ -200,7 +210,7 @@ public struct BrokerCore: Sendable {
 
     // MARK: Shared steps
 
-    func event(_ kind: BrokerEvent.Kind, _ reason: String, _ explanation: String, hint: String? = nil, on connection: BrokerConnection,
+    func event(_ kind: BrokerEvent.Kind, _ reason: BrokerEvent.Reason, _ explanation: String, hint: String? = nil, on connection: BrokerConnection,
                topic: String? = nil, sentCode: UInt8? = nil, closing: Bool = false, into actions: inout [BrokerAction]) {
         actions.append(.event(BrokerEvent(connection: connection.id, kind: kind, reason: reason, explanation: explanation, hint: hint,
                                           clientID: connection.clientID, identity: connection.identity?.name,
@@ -209,7 +219,7 @@ public struct BrokerCore: Sendable {
     }
 
     /// Ends a connection for a protocol error: MQTT 5 clients get a DISCONNECT with the reason code first.
-    mutating func protocolError(_ id: ConnectionID, _ message: String, reason: String, code: ReasonCode = .protocolError, now: NIODeadline,
+    mutating func protocolError(_ id: ConnectionID, _ message: String, reason: BrokerEvent.Reason, code: ReasonCode = .protocolError, now: NIODeadline,
                                 into actions: inout [BrokerAction]) {
         guard let connection = connections[id] else { return }
         let v5 = connection.stage == .connected && connection.version == .v5
@@ -221,7 +231,7 @@ public struct BrokerCore: Sendable {
     }
 
     /// Refuses silently, as AWS IoT does: the connection is closed without a reply.
-    mutating func awsClose(_ id: ConnectionID, _ reason: String, _ explanation: String, hint: String?, topic: String? = nil,
+    mutating func awsClose(_ id: ConnectionID, _ reason: BrokerEvent.Reason, _ explanation: String, hint: String?, topic: String? = nil,
                            now: NIODeadline, into actions: inout [BrokerAction]) {
         guard let connection = connections[id] else { return }
         event(.refused, reason, explanation + "; as AWS IoT does, the broker closed the connection without a reply", hint: hint,
@@ -245,22 +255,40 @@ public struct BrokerCore: Sendable {
         let hint = action == .publish ? "publish under a topic the policy allows, or change policy: in lab.yaml"
             : "subscribe to a filter the policy allows, or change policy: in lab.yaml"
         guard connection.behaviour == .aws else { return (explanation, hint, false) }
-        awsClose(connection.id, "\(action.rawValue)_denied", explanation, hint: hint, topic: target, now: now, into: &actions)
+        awsClose(connection.id, BrokerEvent.Reason(denied: action), explanation, hint: hint, topic: target, now: now, into: &actions)
         return (explanation, hint, true)
+    }
+
+    /// How long after an abnormal end the connection's will goes out, 0 for at once: the smaller of its Will Delay
+    /// Interval and its session's expiry ([MQTT-3.1.3-9]). Nil without a will, or once the session is not its own.
+    func willDelay(of connection: BrokerConnection) -> UInt32? {
+        guard connection.will != nil, connection.stage == .connected, let clientID = connection.clientID,
+              let session = sessions[clientID], session.connection == connection.id else { return nil }
+        return min(connection.willDelay, session.expiryInterval)
+    }
+
+    /// What an abnormal end does with the connection's will, as a sentence without its full stop (nil without a
+    /// will): published now, or scheduled, and for when.
+    func willFate(of connection: BrokerConnection) -> String? {
+        guard let will = connection.will, let delay = willDelay(of: connection) else { return nil }
+        if delay == 0 { return "Its will to \(will.topic) was published" }
+        let why = delay < connection.willDelay
+            ? "when its session expires, before its Will Delay Interval of \(connection.willDelay) s" : "its Will Delay Interval"
+        return "Its will to \(will.topic) was scheduled for \(delay) s from now (\(why)); resuming the session (same client id, Clean Start 0) before then cancels it"
     }
 
     /// Detaches the connection from its session, fires its will on an abnormal end, and asks the I/O layer to close.
     mutating func close(_ id: ConnectionID, abnormal: Bool, now: NIODeadline, into actions: inout [BrokerAction], sendsClose: Bool = true) {
         guard var connection = connections[id], connection.stage != .closed else { return }
+        let pendingWillDelay = abnormal ? willDelay(of: connection) : nil
         let wasConnected = connection.stage == .connected
         connection.stage = .closed
         connections[id] = connection
         if sendsClose { actions.append(.close(id)) }
         guard wasConnected, let clientID = connection.clientID, var session = sessions[clientID], session.connection == id else { return }
         session.connection = nil
-        if abnormal, let will = connection.will {
+        if let delay = pendingWillDelay, let will = connection.will {
             let message = ApplicationMessage(will: will, publisher: clientID, now: now)
-            let delay = min(connection.willDelay, session.expiryInterval)
             if delay > 0 {
                 let at = now + .seconds(Int64(delay))
                 session.pendingWill = (message, at)

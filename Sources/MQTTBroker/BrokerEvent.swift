@@ -14,8 +14,9 @@ public struct BrokerEvent: Sendable, Hashable {
 
     public var connection: ConnectionID
     public var kind: Kind
-    /// A stable code: `connected`, `publish_denied`, `client_id_mismatch`, `keep_alive_timeout`, … (README).
-    public var reason: String
+    /// A stable code: `connected`, `publish_denied`, `client_id_mismatch`, `keep_alive_timeout`, … (``Reason``
+    /// lists them all).
+    public var reason: Reason
     /// One sentence: what happened and why.
     public var explanation: String
     /// What to do next, when there is something to do.
@@ -30,7 +31,7 @@ public struct BrokerEvent: Sendable, Hashable {
     /// Whether the broker closed the connection because of it.
     public var closedConnection: Bool
 
-    public init(connection: ConnectionID, kind: Kind, reason: String, explanation: String, hint: String? = nil,
+    public init(connection: ConnectionID, kind: Kind, reason: Reason, explanation: String, hint: String? = nil,
                 clientID: String? = nil, identity: String? = nil, protocolVersion: ProtocolVersion? = nil,
                 topic: String? = nil, sentCode: UInt8? = nil, closedConnection: Bool = false) {
         self.connection = connection

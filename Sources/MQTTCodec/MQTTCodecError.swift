@@ -36,11 +36,15 @@ public struct MQTTCodecError: Error, Sendable, Hashable, CustomStringConvertible
     public var code: Code
     /// What is wrong, naming the spec rule where there is one.
     public var message: String
+    /// The protocol level byte of a CONNECT refused for its protocol name or level, when the packet holds one:
+    /// it tells a server in which version to answer (an MQTT 5 client with a bad name still reads a v5 CONNACK).
+    public var protocolLevel: UInt8?
 
-    /// Creates an error with a code and a sentence.
-    public init(_ code: Code, _ message: String) {
+    /// Creates an error with a code, a sentence and, for a refused CONNECT, the protocol level it announced.
+    public init(_ code: Code, _ message: String, protocolLevel: UInt8? = nil) {
         self.code = code
         self.message = message
+        self.protocolLevel = protocolLevel
     }
 
     public var description: String {

@@ -10,7 +10,7 @@ struct BrokerDeliveryTests {
         var broker = BrokerHarness()
         let id = broker.connect("device-001")
         #expect(broker.take(id) == [.connAck(ConnAck(sessionPresent: false, reasonCode: .success))])
-        let event = try! #require(broker.events("connected").first)
+        let event = try! #require(broker.events(.connected).first)
         #expect(event.identity == "device-001")
         #expect(event.explanation.contains("device-001 connected as client id \"device-001\" (MQTT 3.1.1, keep-alive 60 s, clean session)"))
     }
@@ -86,7 +86,7 @@ struct BrokerDeliveryTests {
         let v5 = broker.connect("v5", version: .v5)
         broker.subscribe(v5, ["a/#/b", "$share/g/t"])
         #expect(broker.take(v5).last == .subAck(SubAck(packetIdentifier: 1, reasonCodes: [.topicFilterInvalid, .sharedSubscriptionsNotSupported])))
-        #expect(broker.events("invalid_topic_filter").count == 3)
+        #expect(broker.events(.invalidTopicFilter).count == 3)
         #expect(!broker.closed.contains(v3))
     }
 
@@ -145,7 +145,7 @@ struct BrokerDeliveryTests {
         #expect(broker.closed.contains(pub))
         guard case .disconnect(let disconnect) = try #require(broker.take(pub).last) else { Issue.record("no DISCONNECT"); return }
         #expect(disconnect.reasonCode == .topicAliasInvalid)
-        #expect(broker.events("topic_alias_invalid").count == 1)
+        #expect(broker.events(.topicAliasInvalid).count == 1)
     }
 
     @Test("No Local keeps a v5 client's own messages from it; user properties pass through")
@@ -171,7 +171,7 @@ struct BrokerDeliveryTests {
         broker.send(id, .connect(Connect(protocolVersion: .v5, clientIdentifier: "a")))
         #expect(broker.closed.contains(id))
         #expect(broker.take(id).first == .disconnect(Disconnect(reasonCode: .protocolError, properties: [.reasonString("[MQTT-3.1.0-2] a second CONNECT on the same connection")])))
-        let event = broker.events("protocol_violation").first
+        let event = broker.events(.protocolViolation).first
         #expect(event?.closedConnection == true)
         #expect(event?.explanation.contains("second CONNECT") == true)
     }
@@ -184,7 +184,7 @@ struct BrokerDeliveryTests {
         broker.subscribe(good, ["x"], qos: .atMostOnce)
         broker.apply(broker.core.malformed(MQTTCodecError(.invalidFlags, "[MQTT-2.2.2-2] SUBSCRIBE flags are 0000, must be 0010"), from: bad, now: broker.now))
         #expect(broker.closed == [bad])
-        #expect(broker.events("malformed_packet").first?.explanation.contains("MQTT-2.2.2-2") == true)
+        #expect(broker.events(.malformedPacket).first?.explanation.contains("MQTT-2.2.2-2") == true)
         let pub = broker.connect("pub")
         broker.publish(pub, "x", "still here")
         #expect(broker.messages(good).map(\.text) == ["still here"])

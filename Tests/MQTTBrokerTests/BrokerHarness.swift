@@ -90,7 +90,7 @@ struct BrokerHarness {
         take(id).compactMap { if case .publish(let publish) = $0 { return publish } else { return nil } }
     }
 
-    func events(_ reason: String) -> [BrokerEvent] {
+    func events(_ reason: BrokerEvent.Reason) -> [BrokerEvent] {
         events.filter { $0.reason == reason }
     }
 }

@@ -31,7 +31,7 @@ struct BrokerIdentityTests {
         #expect(ack.reasonCode == expected && !ack.sessionPresent)
         #expect(!packets.contains { if case .publish = $0 { true } else { false } })
         #expect(broker.closed.contains(thief))
-        let event = try #require(broker.events("client_id_in_use").first)
+        let event = try #require(broker.events(.clientIDInUse).first)
         #expect(event.explanation.contains("belongs to the session of device-001 (certificate CN=device-001)"))
 
         // A clean-session attempt does not destroy it either; the owner still finds all three messages.
@@ -43,7 +43,7 @@ struct BrokerIdentityTests {
         // While the owner is connected, the other identity does not disconnect it.
         _ = broker.connect("device-001", identity: "device-002", version: version)
         #expect(!broker.closed.contains(back))
-        #expect(broker.events("session_taken_over").isEmpty)
+        #expect(broker.events(.sessionTakenOver).isEmpty)
     }
 
     @Test("A client without a certificate (plain listener) cannot use a certificate identity's session")
@@ -54,13 +54,13 @@ struct BrokerIdentityTests {
         broker.drop(owner)
         let plain = broker.connect("device-001", identity: nil, clean: false)
         #expect(broker.closed.contains(plain))
-        #expect(broker.events("client_id_in_use").first?.explanation.contains("a client without a certificate at 127.0.0.1") == true)
+        #expect(broker.events(.clientIDInUse).first?.explanation.contains("a client without a certificate at 127.0.0.1") == true)
         // And the other way: a certificate identity cannot take what an anonymous client made.
         let anonymous = broker.connect("shared", identity: nil, clean: false)
         broker.drop(anonymous)
         let certified = broker.connect("shared", identity: "device-002", clean: false)
         #expect(broker.closed.contains(certified))
-        #expect(broker.events("client_id_in_use").last?.explanation.contains("belongs to the session of a client without a certificate") == true)
+        #expect(broker.events(.clientIDInUse).last?.explanation.contains("belongs to the session of a client without a certificate") == true)
     }
 
     @Test("The same identity still takes over its own session (a device reconnecting before the old TCP died)")
@@ -69,7 +69,7 @@ struct BrokerIdentityTests {
         let first = broker.connect("device-001", identity: "device-001", clean: false)
         let second = broker.connect("device-001", identity: "device-001", clean: false)
         #expect(broker.closed.contains(first) && !broker.closed.contains(second))
-        #expect(broker.events("session_taken_over").count == 1)
+        #expect(broker.events(.sessionTakenOver).count == 1)
     }
 
     @Test("Assigned client ids are unguessable auto-UUIDs and never an existing session's id")
@@ -108,10 +108,10 @@ struct BrokerIdentityTests {
         #expect(broker.messages(again).isEmpty)
         broker.publish(retainer, "devices/device-001/live", "live-secret")
         #expect(broker.messages(again).isEmpty)
-        #expect(broker.events("receive_denied").count == 1)
+        #expect(broker.events(.receiveDenied).count == 1)
         // The new policy holds for publishing on connections made before it, too.
         broker.publish(again, "devices/device-001/spoof", "from 002")
-        #expect(broker.events("publish_denied").count == 1)
+        #expect(broker.events(.publishDenied).count == 1)
         // Its own subtree still arrives through the same wide subscription.
         let own = broker.connect("own", identity: "device-002")
         broker.publish(own, "devices/device-002/x", "mine")
@@ -166,7 +166,7 @@ struct BrokerIdentityTests {
         let third = sessions.connect("c", version: .v5)
         guard case .connAck(let refusal) = try #require(sessions.take(third).first) else { Issue.record("no CONNACK"); return }
         #expect(refusal.reasonCode == .quotaExceeded)
-        #expect(sessions.events("session_limit").first?.hint?.contains("broker.max_sessions") == true)
+        #expect(sessions.events(.sessionLimit).first?.hint?.contains("broker.max_sessions") == true)
 
         var subscriptions = BrokerHarness()
         let aws = subscriptions.connect("device-001", listener: BrokerHarness.aws)
@@ -176,7 +176,7 @@ struct BrokerIdentityTests {
         #expect(subscriptions.core.statistics.subscriptions == 50)
         subscriptions.subscribe(aws, ["t/x/1"], packetID: 99)
         #expect(subscriptions.closed.contains(aws))
-        #expect(subscriptions.events("subscription_limit").first?.explanation.contains("AWS IoT allows 50 per connection") == true)
+        #expect(subscriptions.events(.subscriptionLimit).first?.explanation.contains("AWS IoT allows 50 per connection") == true)
         var limits = BrokerLimits.defaults(for: .mosquitto)
         limits.maximumSubscriptions = 2
         let mosquitto = subscriptions.connect("m", version: .v5, listener: BrokerConfiguration(name: "mqtt", limits: limits))
@@ -197,6 +197,6 @@ struct BrokerIdentityTests {
                                       .pubAck(PubAck(packetIdentifier: 4, reasonCode: .quotaExceeded)),
                                       .pubAck(PubAck(packetIdentifier: 5, reasonCode: .noMatchingSubscribers))])
         #expect(retained.core.statistics.retained == 2)
-        #expect(retained.events("retained_limit").map { $0.hint?.contains("max_retained") == true } == [true, true])
+        #expect(retained.events(.retainedLimit).map { $0.hint?.contains("max_retained") == true } == [true, true])
     }
 }

@@ -57,7 +57,7 @@ struct BrokerPolicyTests {
         broker.publish(intruder, "devices/device-001/state", "spoof", qos: .atLeastOnce, packetID: 3)
         #expect(broker.take(intruder) == [.pubAck(PubAck(packetIdentifier: 3, reasonCode: .success))])
         #expect(broker.messages(victim).isEmpty)
-        let event = try #require(broker.events("publish_denied").first)
+        let event = try #require(broker.events(.publishDenied).first)
         #expect(event.explanation.hasPrefix("device-002 tried to publish to devices/device-001/state; policy allows devices/device-002/#"))
         #expect(!broker.closed.contains(intruder))
 
@@ -76,7 +76,7 @@ struct BrokerPolicyTests {
         let v5 = broker.connect("v5", identity: "device-002", version: .v5)
         broker.subscribe(v5, ["devices/#"])
         #expect(broker.take(v5).last == .subAck(SubAck(packetIdentifier: 1, reasonCodes: [.notAuthorized])))
-        #expect(broker.events("subscribe_denied").count == 2)
+        #expect(broker.events(.subscribeDenied).count == 2)
     }
 
     @Test("mosquitto: a will on a forbidden topic refuses the CONNECT (0x05)")
@@ -85,7 +85,7 @@ struct BrokerPolicyTests {
         let id = broker.connect("device-002", identity: "device-002",
                                 will: Will(topic: "devices/device-001/status", payload: ByteBuffer(), qos: .atMostOnce, retain: false))
         #expect(broker.take(id) == [.connAck(ConnAck(reasonCode: .notAuthorized))])
-        #expect(broker.events("will_denied").first?.sentCode == 0x05)
+        #expect(broker.events(.willDenied).first?.sentCode == 0x05)
     }
 
     @Test("aws: the client id must be the thing name; a mismatch is closed without CONNACK")
@@ -94,7 +94,7 @@ struct BrokerPolicyTests {
         let id = broker.connect("device-001", identity: "device-002", listener: BrokerHarness.aws)
         #expect(broker.take(id).isEmpty)
         #expect(broker.closed.contains(id))
-        let event = try #require(broker.events("client_id_mismatch").first)
+        let event = try #require(broker.events(.clientIDMismatch).first)
         #expect(event.explanation.contains("AWS IoT requires the client id to be the thing name \"device-002\""))
         #expect(event.sentCode == nil)
     }
@@ -105,23 +105,23 @@ struct BrokerPolicyTests {
         var broker = BrokerHarness(policy: devicePolicy)
         let id = broker.connect("device-002", identity: "device-002", listener: BrokerHarness.aws)
         #expect(broker.take(id).count == 1)
-        let expected: String
+        let expected: BrokerEvent.Reason
         switch kind {
         case "publish":
             broker.publish(id, "devices/device-001/state", "x", qos: .atLeastOnce)
-            expected = "publish_denied"
+            expected = .publishDenied
         case "subscribe":
             broker.subscribe(id, ["devices/device-001/#"])
-            expected = "subscribe_denied"
+            expected = .subscribeDenied
         case "qos2":
             broker.publish(id, "devices/device-002/state", "x", qos: .exactlyOnce)
-            expected = "qos_not_supported"
+            expected = .qosNotSupported
         case "filters":
             broker.subscribe(id, (1...9).map { "devices/device-002/\($0)" })
-            expected = "too_many_filters"
+            expected = .tooManyFilters
         default:
             broker.publish(id, "devices/device-002/big", String(repeating: "x", count: 128 * 1024 + 1))
-            expected = "payload_too_large"
+            expected = .payloadTooLarge
         }
         #expect(broker.take(id).isEmpty, "AWS IoT sends nothing back")
         #expect(broker.closed.contains(id))

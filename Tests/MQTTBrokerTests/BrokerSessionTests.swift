@@ -19,7 +19,7 @@ struct BrokerSessionTests {
         #expect(packets.first == .connAck(ConnAck(sessionPresent: true, reasonCode: .success)))
         let messages = packets.compactMap { if case .publish(let p) = $0 { return p.text } else { return nil } }
         #expect(messages == ["kept"])
-        #expect(broker.events("connected").last?.explanation.contains("session resumed with 1 subscription(s) and 1 message(s) waiting") == true)
+        #expect(broker.events(.connected).last?.explanation.contains("session resumed with 1 subscription(s) and 1 message(s) waiting") == true)
     }
 
     @Test("Unacknowledged QoS 1 messages are sent again with DUP after a reconnection")
@@ -68,7 +68,7 @@ struct BrokerSessionTests {
         let crashing = broker.connect("crashing", will: will)
         broker.drop(crashing)
         #expect(broker.messages(watcher).map(\.text) == ["offline"])
-        #expect(broker.events("connection_lost").first?.explanation.contains("Its will to status/dev was published") == true)
+        #expect(broker.events(.connectionLost).first?.explanation.contains("Its will to status/dev was published") == true)
         let late = broker.connect("late")
         broker.subscribe(late, ["status/dev"], qos: .atMostOnce)
         #expect(broker.messages(late).map { "\($0.text) retain=\($0.retain)" } == ["offline retain=true"])
@@ -112,7 +112,7 @@ struct BrokerSessionTests {
         let new = broker.connect("same", version: .v5)
         #expect(broker.take(old) == [.disconnect(Disconnect(reasonCode: .sessionTakenOver))])
         #expect(broker.closed.contains(old) && !broker.closed.contains(new))
-        #expect(broker.events("session_taken_over").first?.explanation.contains("used the same client id \"same\"") == true)
+        #expect(broker.events(.sessionTakenOver).first?.explanation.contains("used the same client id \"same\"") == true)
         #expect(broker.messages(watcher).map(\.text) == ["old gone"])
     }
 
@@ -124,7 +124,7 @@ struct BrokerSessionTests {
         _ = broker.take(id)
         broker.apply(broker.core.keepAliveExpired(id, now: broker.now))
         #expect(broker.take(id) == [.disconnect(Disconnect(reasonCode: .keepAliveTimeout))])
-        #expect(broker.events("keep_alive_timeout").first?.explanation.contains("15.0 s (1.5 × its keep-alive of 10 s)") == true)
+        #expect(broker.events(.keepAliveTimeout).first?.explanation.contains("15.0 s (1.5 × its keep-alive of 10 s)") == true)
         let none = broker.connect("n", keepAlive: 0)
         #expect(broker.core.keepAliveTimeout(none) == nil)
     }
@@ -135,7 +135,7 @@ struct BrokerSessionTests {
         let id = broker.connect("", clean: false)
         #expect(broker.take(id) == [.connAck(ConnAck(reasonCode: .clientIdentifierNotValid))])
         #expect(broker.closed.contains(id))
-        #expect(broker.events("client_id_rejected").first?.sentCode == 0x02)
+        #expect(broker.events(.clientIDRejected).first?.sentCode == 0x02)
     }
 
     @Test("A subscriber that does not keep up: its in-flight window, then its queue, then drops with one queue_full event")
@@ -151,7 +151,7 @@ struct BrokerSessionTests {
         for index in 1...10 { broker.publish(pub, "q", "\(index)", qos: .atLeastOnce, packetID: UInt16(index)) }
         let first = broker.messages(slow)
         #expect(first.map(\.text) == ["1", "2"])
-        #expect(broker.events("queue_full").count == 1)
+        #expect(broker.events(.queueFull).count == 1)
         var received = first.map(\.text)
         var batch = first
         while !batch.isEmpty {
@@ -185,7 +185,7 @@ struct BrokerSessionTests {
         let id = broker.connect("dev", version: .v5, will: Will(topic: "w", payload: ByteBuffer(string: "error"), qos: .atMostOnce, retain: false))
         broker.send(id, .disconnect(Disconnect(reasonCode: .unspecifiedError)))
         #expect(broker.messages(watcher).map(\.text) == ["error"])
-        #expect(broker.events("disconnected").last?.explanation.contains("with reason 0x80") == true)
+        #expect(broker.events(.disconnected).last?.explanation.contains("with reason 0x80") == true)
     }
 
     @Test("A reconnection with a smaller Receive Maximum gets at most that many messages again; the rest wait")

@@ -302,7 +302,7 @@ struct MalformedVector: Sendable, CustomTestStringConvertible {
             version: .v5,
             hex: "30 07 00 01 74 03 23 00 00",
             code: .protocolViolation,
-            rule: "Topic Alias"
+            rule: "[MQTT-3.3.2-8] the Topic Alias property is 0"
         ),
         .init(
             name: "Receive Maximum 0",

@@ -52,13 +52,19 @@ public struct Connect: Sendable, Hashable {
     static func decode(body: inout ByteBuffer) throws(MQTTCodecError) -> Connect {
         let name = try body.readMQTTString("protocol name")
         guard name == "MQTT" else {
-            throw MQTTCodecError(.invalidProtocolName, "[MQTT-3.1.2-1] the protocol name is \"\(name)\", not \"MQTT\"")
+            // The level that follows is peeked, not trusted: it only picks the version of the refusing CONNACK.
+            throw MQTTCodecError(
+                .invalidProtocolName,
+                "[MQTT-3.1.2-1] the protocol name is \"\(name)\", not \"MQTT\"",
+                protocolLevel: body.getInteger(at: body.readerIndex, as: UInt8.self)
+            )
         }
         let level = try body.readMQTTByte("protocol level")
         guard let version = ProtocolVersion(rawValue: level) else {
             throw MQTTCodecError(
                 .unsupportedProtocolVersion,
-                "[MQTT-3.1.2-2] protocol level \(level) is not supported (4 is MQTT 3.1.1, 5 is MQTT 5.0)"
+                "[MQTT-3.1.2-2] protocol level \(level) is not supported (4 is MQTT 3.1.1, 5 is MQTT 5.0)",
+                protocolLevel: level
             )
         }
         let flags = try body.readMQTTByte("connect flags")

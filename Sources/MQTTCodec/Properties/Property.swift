@@ -96,8 +96,12 @@ public enum Property: Sendable, Hashable {
             }
             return byte == 1
         }
-        func nonZero(_ value: UInt16, _ name: String) throws(MQTTCodecError) -> UInt16 {
-            guard value != 0 else { throw .protocolViolation("the \(name) property is 0, which the spec forbids") }
+        /// `rule`: the normative statement's id, where the spec gives one (for Receive Maximum it only calls a 0
+        /// a Protocol Error, §3.1.2.11.3 and §3.2.2.3.3).
+        func nonZero(_ value: UInt16, _ name: String, rule: String? = nil) throws(MQTTCodecError) -> UInt16 {
+            guard value != 0 else {
+                throw .protocolViolation((rule.map { $0 + " " } ?? "") + "the \(name) property is 0, which the spec forbids")
+            }
             return value
         }
         switch identifier {
@@ -125,7 +129,7 @@ public enum Property: Sendable, Hashable {
         case 0x1F: return .reasonString(try buffer.readMQTTString("Reason String"))
         case 0x21: return .receiveMaximum(try nonZero(buffer.readMQTTUInt16("Receive Maximum"), "Receive Maximum"))
         case 0x22: return .topicAliasMaximum(try buffer.readMQTTUInt16("Topic Alias Maximum"))
-        case 0x23: return .topicAlias(try nonZero(buffer.readMQTTUInt16("Topic Alias"), "Topic Alias"))
+        case 0x23: return .topicAlias(try nonZero(buffer.readMQTTUInt16("Topic Alias"), "Topic Alias", rule: "[MQTT-3.3.2-8]"))
         case 0x24:
             let byte = try buffer.readMQTTByte("Maximum QoS")
             guard byte <= 1, let qos = QoS(rawValue: byte) else {

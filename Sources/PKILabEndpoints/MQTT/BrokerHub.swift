@@ -147,12 +147,12 @@ final class BrokerHub: Sendable {
         if !current.toldTLS, var tls = current.tls {
             tls.time = Date()
             tls.outcome = outcome
-            tls.reason = event.reason
+            tls.reason = event.reason.rawValue
             tls.explanation = event.explanation
             tls.hint = event.hint
             if let zoo = tls.zoo, let scenario = ZooServer(rawValue: zoo.scenario) {
                 // A zoo listener: did the device, having accepted the bad server, send its CONNECT?
-                let sent = !["no_connect", "connect_timeout"].contains(event.reason)
+                let sent = ![BrokerEvent.Reason.noConnect, .connectTimeout].contains(event.reason)
                 tls.zoo = ConnectionEvent.ZooDetail(scenario: scenario, completedHandshake: true, sentData: sent)
                 tls.explanation = ConnectionEvent.ZooDetail.explanation(scenario, completedHandshake: true, sentData: sent ? "an MQTT CONNECT" : nil)
                     + " — broker: " + event.explanation
@@ -163,7 +163,7 @@ final class BrokerHub: Sendable {
             converted = tls
             outlet?.toldTLS = true
         } else {
-            converted = ConnectionEvent(endpoint: current.listener, peer: current.peer, outcome: outcome, reason: event.reason,
+            converted = ConnectionEvent(endpoint: current.listener, peer: current.peer, outcome: outcome, reason: event.reason.rawValue,
                                         explanation: event.explanation, hint: event.hint)
             converted.client = current.tls?.client
         }

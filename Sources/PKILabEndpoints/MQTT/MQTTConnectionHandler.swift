@@ -88,8 +88,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             } catch {
                 failed = true
                 buffer = nil
-                let (own, _) = listener.hub.perform(id) { $0.malformed(error, from: id, now: .now()) }
-                carryOut(own, flush: true)
+                // The broker may answer a CONNECT it refused in MQTT 5 (a level-5 CONNECT with a bad protocol name).
+                var answer = ProtocolVersion.v311
+                let (own, _) = listener.hub.perform(id) { core in
+                    defer { answer = core.protocolVersion(id) }
+                    return core.malformed(error, from: id, now: .now())
+                }
+                carryOut(own, flush: true, version: answer)
                 return
             }
             buffer = pending.readableBytes == 0 ? nil : pending
@@ -121,10 +126,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    /// Writes and closes as the broker said (called on this connection's event loop).
-    func carryOut(_ actions: [BrokerAction], flush: Bool) {
+    /// Writes and closes as the broker said (called on this connection's event loop), in the version the decoder
+    /// learned from CONNECT, or `version` before there is one.
+    func carryOut(_ actions: [BrokerAction], flush: Bool, version: ProtocolVersion? = nil) {
         guard let context else { return }
-        let version = decoder.version ?? .v311
+        let version = decoder.version ?? version ?? .v311
         var closing = false
         // Bytes written since the last flush. A TLS handler holds written bytes until a flush, and the channel only
         // becomes unwritable once they reach the socket: flushing every 256 KiB keeps the 4 MiB check below true
@@ -139,7 +145,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
                 if case .publish(let publish) = packet, publish.qos == .atMostOnce, !context.channel.isWritable {
                     droppedQoS0 += 1
                     if droppedQoS0 == 1, let id {
-                        listener.hub.record(BrokerEvent(connection: id, kind: .refused, reason: "qos0_dropped",
+                        listener.hub.record(BrokerEvent(connection: id, kind: .refused, reason: .qos0Dropped,
                                                         explanation: "the client reads slower than messages arrive: more than 4 MiB wait in its socket buffer, so QoS 0 messages for it are dropped until it catches up",
                                                         hint: "subscribe at QoS 1 to have messages wait in the session instead, or read faster", topic: publish.topic))
                     }
@@ -186,7 +192,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     private func connectDeadlinePassed(_ timeout: TimeAmount) {
         guard let id, !connected, !failed else { return }
         failed = true
-        listener.hub.record(BrokerEvent(connection: id, kind: .refused, reason: "connect_timeout",
+        listener.hub.record(BrokerEvent(connection: id, kind: .refused, reason: .connectTimeout,
                                         explanation: "the client sent no CONNECT within \(timeout.nanoseconds / 1_000_000_000) s of connecting; the broker closed the connection",
                                         hint: "is it an MQTT client? A device that stalls here often waits on its own clock, DNS or memory", closedConnection: true))
         context?.close(promise: nil)
@@ -196,7 +202,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         timer?.cancel()
         if let id {
             if !connected && !failed {
-                listener.hub.record(BrokerEvent(connection: id, kind: .closed, reason: "no_connect",
+                listener.hub.record(BrokerEvent(connection: id, kind: .closed, reason: .noConnect,
                                                 explanation: "the client closed the connection before sending CONNECT",
                                                 hint: "a client that only tests the TLS port does this; an MQTT client sends CONNECT first"))
             }
