@@ -83,9 +83,6 @@ public final class EventLog: Sendable {
     }
 
     static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
+        LabJSON.encoder()
     }
 }
