@@ -59,8 +59,6 @@ struct EndpointSpecTests {
         #expect(lab.endpoints[0].mqtt.plainPort == 1883 && lab.endpoints[0].mqtt.behaviour == .mosquitto)
         let aws = lab.endpoints[1].mqtt
         #expect(aws.behaviour == .aws && aws.identity == .sanURI && aws.maximumPacketSize == 4096)
-        #expect(aws.configuration(name: "mqtt-aws").limits.maximumPacketSize == 4096)
-        #expect(aws.configuration(name: "mqtt-aws").limits.maximumFiltersPerSubscribe == 8)
     }
 
     @Test("zoo: true, a mapping of ports, or false; a TLS key on the crl endpoint is refused")
