@@ -2,9 +2,6 @@ import ArgumentParser
 import Foundation
 import PKILab
 import PKILabEndpoints
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +13,9 @@ struct Up: AsyncParsableCommand {
             the rest. When everything listens, a line starting "ready " is printed and \
             ca/endpoints.json is written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0); SIGHUP \
             reloads the lab's MQTT policy: into every session at once. \
-            Exit code 69 when an endpoint cannot start (for example, its port is in use).
+            Exit code 69 when an endpoint cannot listen (its port is in use, a port below 1024 without permission, \
+            an address this machine does not have): the message names the endpoint and the setting to change; 65 for a \
+            lab.yaml mistake, including a ciphers: entry or two endpoints on one port.
             """)
 
     @OptionGroup var options: LabOptions
