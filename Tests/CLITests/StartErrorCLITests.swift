@@ -75,6 +75,20 @@ struct StartErrorCLITests {
         #expect(option.status == 69 && option.stderr.contains("— give --bind one of this machine's addresses"), "\(option)")
     }
 
+    /// Run as `nobody` (setpriv), which may not listen below 1024: only where the tests run as root.
+    @Test("a port below 1024 without permission: exit 69, and both ways out", .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func lowPortWithoutPermission() throws {
+        let scratch = try Scratch(lab: Scratch.lab(extra: "endpoints: { echo: { port: 1000 } }"))
+        defer { scratch.remove() }
+        chmod(scratch.path, 0o777)
+        let run = try Run.program("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Pkilab.binary, "up"] + Self.freePorts,
+                                  cwd: scratch.path, timeout: 60)
+        #expect(run.status == 69, "\(run)")
+        #expect(run.stderr == "Error: echo cannot listen on 127.0.0.1:1000: ports below 1024 need root or CAP_NET_BIND_SERVICE — use a port from 1024 up "
+                + "(set endpoints.echo.port in lab.yaml; 0 picks a free port), or let pkilab use low ports: "
+                + "sudo setcap cap_net_bind_service=+ep \"$(command -v pkilab)\"\n", "\(run)")
+    }
+
     @Test("a cipher suite BoringSSL does not have is a lab.yaml error (65) found when the lab is read, before anything listens")
     func badCipher() throws {
         let scratch = try Scratch(lab: Scratch.lab(extra: "endpoints: { echo: { ciphers: [ECDHE-ECDSA-AES128-GCM-SHA256, RC4-MD5] } }"))
