@@ -1,4 +1,5 @@
 import Foundation
+import PKILab
 
 /// Which listeners other machines can reach, in words: `pkilab up` warns about them and `endpoints.json` lists
 /// them in `notices` (each such notice starts with ``prefix``).
@@ -15,9 +16,9 @@ public enum Exposure {
     /// One notice per endpoint that listens beyond loopback: where, and whether it keeps strangers out.
     public static func notices(for endpoints: [RunningEndpoint]) -> [String] {
         endpoints.filter { !isLoopback($0.host) }.map { endpoint in
-            let host = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
             let everywhere = ["0.0.0.0", "::"].contains(endpoint.host) ? " (every interface)" : ""
-            return "\(prefix)\(endpoint.name) on \(endpoint.kind == .sntp ? "udp " : "")\(host):\(endpoint.port)\(everywhere) — \(guardText(endpoint))"
+            let socket = DisplayHost.socket(endpoint.host, port: endpoint.port)
+            return "\(prefix)\(endpoint.name) on \(endpoint.kind == .sntp ? "udp " : "")\(socket)\(everywhere) — \(guardText(endpoint))"
         }
     }
 

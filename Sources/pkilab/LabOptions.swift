@@ -31,6 +31,15 @@ struct LabOptions: ParsableArguments {
         return store
     }
 
+    /// Issues what `lab` asks for (see ``LabStore/apply(_:fleets:force:now:waiting:progress:)``), saying once on
+    /// stderr when it has to wait for another pkilab run that holds the store's lock.
+    func apply(_ lab: Lab, fleets: [FleetSpec] = [], force: Bool = false,
+               progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> ApplyReport {
+        try store.apply(lab, fleets: fleets, force: force, waiting: {
+            Console.err("Waiting for another pkilab run on \"\(Console.path(storePath))\" to finish…")
+        }, progress: progress)
+    }
+
     func loadLab() throws -> Lab {
         try LabFileReader(displayName: labPath).read(path: labPath)
     }

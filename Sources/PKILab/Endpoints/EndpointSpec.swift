@@ -86,6 +86,13 @@ public struct EndpointSpec: Sendable, Hashable {
     public var mqtt: MQTTListenerSpec
     /// Set for the zoo's bad servers: which one it is (it presents `ca/zoo/servers/NAME/`, not `certificate`).
     public var zoo: ZooServer?
+    /// Where its port is chosen, for messages: a lab.yaml key path (`endpoints.mqtt[1].port`) or a command-line
+    /// option (`--port echo=PORT`).
+    public var portSetting: String
+    /// Where its address is chosen, for messages: `endpoints.bind`, `endpoints.echo.bind` or `--bind`.
+    public var bindSetting: String
+    /// MQTT: this is the plain-TCP listener (no TLS) beside a TLS one, made from its `plain_port`.
+    public var isPlainMQTT = false
 
     public init(kind: Kind, name: String? = nil, bind: String = "127.0.0.1", port: Int? = nil, certificate: String,
                 clientAuth: ClientAuth = .require, trust: [String], clientChain: ClientChain = .complete,
@@ -109,5 +116,7 @@ public struct EndpointSpec: Sendable, Hashable {
         self.zoo = nil
         self.filesLocation = nil
         self.limits = ServingLimits()
+        self.portSetting = "endpoints.\(kind.rawValue).port"
+        self.bindSetting = "endpoints.bind"
     }
 }

@@ -25,13 +25,4 @@ public struct MQTTListenerSpec: Sendable, Hashable {
         self.plainPort = plainPort
         self.maximumPacketSize = maximumPacketSize
     }
-
-    /// The broker's view of this listener.
-    public func configuration(name: String) -> BrokerConfiguration {
-        var limits = BrokerLimits.defaults(for: behaviour)
-        if let maximumPacketSize { limits.maximumPacketSize = maximumPacketSize }
-        if let maximumSubscriptions { limits.maximumSubscriptions = maximumSubscriptions }
-        if let persistentSessionExpiry { limits.persistentSessionExpiry = persistentSessionExpiry }
-        return BrokerConfiguration(name: name, behaviour: behaviour, limits: limits, subscriptionCheck: subscriptionCheck)
-    }
 }

@@ -98,10 +98,7 @@ public final class EventLog: Sendable {
         state.size = 0
     }
 
-    public static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
+    static func makeEncoder() -> JSONEncoder {
+        LabJSON.encoder()
     }
 }

@@ -29,8 +29,9 @@ public struct ExportMaterial: Sendable {
             }
             return text
         }
-        let certificates = try CertificateFile.read(path: "\(folder)/fullchain.pem")
-        guard let leaf = certificates.first else { throw StoreError(.cannotRead, "\"\(folder)/fullchain.pem\" holds no certificate") }
+        let files = StoredFiles(folder: folder)
+        let certificates = try CertificateFile.read(path: files.fullchain)
+        guard let leaf = certificates.first else { throw StoreError(.cannotRead, "\"\(files.fullchain)\" holds no certificate") }
         let roots = lab.authorities.filter(\.isRoot).compactMap { StoredPair(folder: store.directory.folder(forAuthority: $0.name)).certificate }
         guard let root = roots.first(where: { $0.subject == (certificates.last?.issuer ?? leaf.issuer) }) ?? roots.first(where: { $0.subject == leaf.issuer }) ?? roots.first else {
             throw StoreError(.notFound, "the lab's root is not in the store", hint: "run pkilab issue first")
@@ -39,11 +40,11 @@ public struct ExportMaterial: Sendable {
             throw StoreError(.cannotRead, "the key of \"\(name)\" is of a kind pkilab does not export")
         }
         do {
-            key = try PrivateKeyForms(pem: try read("key.pem"), algorithm: algorithm)
+            key = try PrivateKeyForms(pem: try read(StoredFiles.keyName), algorithm: algorithm)
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(.cannotRead, "\"\(DisplayPath.relative(folder))/key.pem\" cannot be read: \(error)")
+            throw StoreError(.cannotRead, "\"\(DisplayPath.relative(files.key))\" cannot be read: \(error)")
         }
         self.name = name
         self.leaf = leaf

@@ -47,13 +47,13 @@ public enum Exporter {
         case .pem:
             let keyPEM = options.traditional ? (key.traditionalPEM ?? key.pkcs8PEM) : key.pkcs8PEM
             var files = [
-                ExportFile("cert.pem", material.leafPEM, "the certificate of \(material.name)"),
-                ExportFile("key.pem", keyPEM, mode: 0o600, "its private key, \(options.traditional && key.traditionalDER != nil ? (key.algorithm.isRSA ? "PKCS#1 (RSA PRIVATE KEY)" : "SEC1 (EC PRIVATE KEY)") : "PKCS#8 (PRIVATE KEY)")"),
-                ExportFile("fullchain.pem", material.leafPEM + material.chainPEM, "the certificate followed by its intermediates (what a client should present)"),
+                ExportFile(StoredFiles.certificateName, material.leafPEM, "the certificate of \(material.name)"),
+                ExportFile(StoredFiles.keyName, keyPEM, mode: 0o600, "its private key, \(options.traditional && key.traditionalDER != nil ? (key.algorithm.isRSA ? "PKCS#1 (RSA PRIVATE KEY)" : "SEC1 (EC PRIVATE KEY)") : "PKCS#8 (PRIVATE KEY)")"),
+                ExportFile(StoredFiles.fullchainName, material.leafPEM + material.chainPEM, "the certificate followed by its intermediates (what a client should present)"),
                 ExportFile("ca.pem", material.rootPEM, "the lab's root, to trust the lab's servers"),
             ]
             if !material.intermediates.isEmpty {
-                files.insert(ExportFile("chain.pem", material.chainPEM, "the intermediates alone"), at: 2)
+                files.insert(ExportFile(StoredFiles.chainName, material.chainPEM, "the intermediates alone"), at: 2)
             }
             return files
         case .der:

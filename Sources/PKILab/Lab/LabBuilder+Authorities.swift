@@ -11,7 +11,8 @@ extension LabBuilder {
             case "key": defaults.key = try keyAlgorithm(value)
             case "validity": defaults.leafValidity = try duration(value)
             case "authority_validity": defaults.authorityValidity = try duration(value)
-            default: defaults.skew = try duration(value)
+            case "skew": defaults.skew = try duration(value)
+            default: preconditionFailure("mapping(allowed:) let through \(key)")
             }
         }
     }
@@ -33,7 +34,8 @@ extension LabBuilder {
             case "key": key = try keyAlgorithm(value)
             case "path_len": pathLength = try value.int(what: "a path length", range: 0...16)
             case "name_constraints": constraints = try readNameConstraints(value)
-            default: break
+            case "validity", "not_before", "not_after": break  // readValidity, below
+            default: preconditionFailure("mapping(allowed:) let through \(entryKey)")
             }
         }
         let validity = try readValidity(entries, default: defaults.authorityValidity, owner: node)

@@ -19,7 +19,7 @@ extension LabBuilder {
             bind = try bindAddress(bindNode)
         }
         let limits = try readLimits(entries)
-        var result: [EndpointSpec] = []
+        var result: [(spec: EndpointSpec, node: LabNode)] = []
         for kind in EndpointSpec.Kind.allCases {
             let endpointNode = entries.first { $0.key == kind.rawValue }?.value
             var base = EndpointSpec(kind: kind, bind: bind, certificate: servers.first?.name ?? "", trust: roots)
@@ -29,37 +29,61 @@ extension LabBuilder {
                 for (index, item) in try endpointNode.list(what: "MQTT listeners").enumerated() {
                     var listener = base
                     listener.name = index == 0 ? "mqtt" : "mqtt-\(index + 1)"
+                    listener.portSetting = "endpoints.mqtt[\(index)].port"
                     if let spec = try readEndpoint(item, base: listener, authorities: authorities, certificates: certificates, parent: node) {
-                        result.append(spec)
+                        result.append((spec, item))
                     }
                 }
                 continue
             }
             if let spec = try readEndpoint(endpointNode, base: base, authorities: authorities, certificates: certificates, parent: node) {
-                result.append(spec)
+                result.append((spec, endpointNode ?? node))
             }
         }
-        let names = result.map(\.name)
-        if Set(names).count != names.count {
-            throw node.error(.nameClash, "two endpoints have the same name", hint: "give each MQTT listener its own name:")
+        try checkApart(result)
+        return result.map(\.spec)
+    }
+
+    /// Two listeners may share neither a name (events and `--port` tell them apart by it) nor an address and port.
+    /// A clash is reported where the second was written, or where the first was when the second keeps its default.
+    func checkApart(_ listeners: [(spec: EndpointSpec, node: LabNode)]) throws(LabFileError) {
+        var names: Set<String> = []
+        var sockets: [String: (name: String, key: String, written: LabNode?)] = [:]
+        for (spec, node) in listeners {
+            let entries = (try? node.mapping(what: "an endpoint")) ?? []
+            func written(_ key: String) -> LabNode? { node.path.count > 1 ? entries.first { $0.key == key }?.value : nil }
+            if names.contains(spec.name) {
+                let hint = spec.kind == .mqtt
+                    ? "give each MQTT listener its own name:, for example name: mqtt-aws"
+                    : "give each endpoint its own name:, for example name: \(spec.name)-2"
+                throw (written("name") ?? node).error(.nameClash, "two endpoints are named \"\(spec.name)\"", hint: hint)
+            }
+            names.insert(spec.name)
+            for (port, key, name) in [(spec.port, "port", spec.name), (spec.mqtt.plainPort ?? 0, "plain_port", "\(spec.name)-plain")] where port != 0 {
+                let socket = DisplayHost.socket(spec.bind, port: port)
+                if let first = sockets[socket] {
+                    if written(key) == nil, let firstNode = first.written {
+                        throw firstNode.error(.invalidValue, "\(first.name) and \(name) both listen on \(socket)",
+                                              hint: "give \(first.name) another \(first.key) (0 picks a free one), or move \(name) (its \(key))")
+                    }
+                    throw (written(key) ?? node).error(.invalidValue, "\(name) and \(first.name) both listen on \(socket)",
+                                                       hint: "give \(name) another \(key) (0 picks a free one), or move \(first.name) (its \(first.key))")
+                }
+                sockets[socket] = (name, key, written(key))
+            }
         }
-        let ports = result.flatMap { spec in [spec.port, spec.mqtt.plainPort ?? 0].filter { $0 != 0 }.map { "\(spec.bind):\($0)" } }
-        if Set(ports).count != ports.count {
-            throw node.error(.invalidValue, "two endpoints listen on the same port", hint: "give each endpoint its own port (0 picks a free one)")
-        }
-        return result
     }
 
     /// The caps and timeouts written directly under `endpoints:`.
     func readLimits(_ entries: [(key: String, value: LabNode)]) throws(LabFileError) -> ServingLimits {
         var limits = ServingLimits()
-        for (key, value) in entries {
+        for (key, value) in entries where ServingLimits.keys.contains(key) {
             switch key {
             case "max_connections": limits.maxConnections = try value.int(what: "the most connections open at once, over all endpoints", range: 1...1_000_000)
             case "max_connections_per_address": limits.maxConnectionsPerAddress = try value.int(what: "the most connections open at once from one address", range: 1...1_000_000)
             case "max_connections_per_client": limits.maxConnectionsPerClient = try value.int(what: "the most TLS connections open at once with one client certificate", range: 1...1_000_000)
             case "idle_timeout": limits.idleTimeout = try value.int(what: "seconds an HTTP connection may wait for a complete request", range: 1...3600)
-            default: break
+            default: preconditionFailure("ServingLimits.keys has \(key), which is not read here")
             }
         }
         return limits
@@ -78,7 +102,9 @@ extension LabBuilder {
                 switch key {
                 case "enabled": enabled = try bool(value)
                 case "port": spec.port = try value.int(what: "a port", range: 0...65535)
-                case "bind": spec.bind = try bindAddress(value)
+                case "bind":
+                    spec.bind = try bindAddress(value)
+                    spec.bindSetting = String(spec.portSetting.dropLast(".port".count)) + ".bind"
                 case "certificate":
                     let name = try value.string(what: "the name of the certificate it presents")
                     guard let leaf = certificates.first(where: { $0.name == name }) else {
@@ -105,7 +131,12 @@ extension LabBuilder {
                         trust.append(name)
                     }
                     spec.trust = trust
-                case "ciphers": spec.ciphers = try value.list(what: "TLS 1.2 cipher suites").map { item throws(LabFileError) in try item.string(what: "a cipher suite name") }
+                case "ciphers":
+                    spec.ciphers = try value.list(what: "TLS 1.2 cipher suites").map { item throws(LabFileError) in
+                        let name = try item.string(what: "a cipher suite name")
+                        if let problem = CipherSuites.problem(with: name) { throw item.error(.invalidValue, problem.message, hint: problem.hint) }
+                        return name
+                    }
                 case "alpn": spec.alpn = try value.list(what: "ALPN protocol names").map { item throws(LabFileError) in try item.string(what: "a protocol name") }
                 case "files":
                     spec.files = try value.string(what: "a folder to serve at /files/")

@@ -43,7 +43,8 @@ struct LabBuilder {
         }
         var authorities: [AuthoritySpec] = []
         var parentNodes: [String: LabNode] = [:]
-        for (name, node) in try authoritiesNode.mapping(what: "the authorities, each under its own name") {
+        for (name, node) in try authoritiesNode.mapping(what: "the authorities, each under its own name",
+                                                            example: "write each name followed by a colon and its settings indented below it, e.g. \"root: { key: ec-p256 }\"") {
             try checkFolderName(name, node)
             let (spec, parentNode) = try readAuthority(name: name, node)
             authorities.append(spec)
@@ -62,7 +63,8 @@ struct LabBuilder {
 
         var certificates: [LeafSpec] = []
         if let certificatesNode = entry("certificates") {
-            for (name, node) in try certificatesNode.mapping(what: "the certificates, each under its own name") {
+            for (name, node) in try certificatesNode.mapping(what: "the certificates, each under its own name",
+                                                                 example: "write each name followed by a colon and its settings indented below it, e.g. \"device-001: { issuer: issuing, role: client }\"") {
                 try checkFolderName(name, node)
                 if authorities.contains(where: { $0.name == name }) {
                     throw node.keyError(.nameClash, "\"\(name)\" is already the name of an authority",
@@ -77,8 +79,7 @@ struct LabBuilder {
         // Every certificate below a root names its issuer's CRL, served by the crl endpoint.
         var server = "http://localhost:\(EndpointSpec.Kind.crl.defaultPort)"
         if let crl = endpoints.first(where: { $0.kind == .crl }), crl.port != 0 {
-            let host = ["127.0.0.1", "0.0.0.0", "::", "::1"].contains(crl.bind) ? "localhost" : (crl.bind.contains(":") ? "[\(crl.bind)]" : crl.bind)
-            server = "http://\(host):\(crl.port)"
+            server = "http://\(DisplayHost.of(crl.bind)):\(crl.port)"
         }
         var crlBase = "\(server)/crl"
         var ocspURL = "\(server)/ocsp"
@@ -122,7 +123,8 @@ struct LabBuilder {
             switch key {
             case "port": spec.port = try value.int(what: "the first zoo port", range: 0...(65535 - ZooServer.allCases.count))
             case "mqtt_port": spec.mqttPort = try value.int(what: "the first zoo MQTT port", range: 0...(65535 - ZooServer.mqttVariants.count))
-            default: spec.bind = try bindAddress(value)
+            case "bind": spec.bind = try bindAddress(value)
+            default: preconditionFailure("mapping(allowed:) let through \(key)")
             }
         }
         return spec

@@ -26,14 +26,14 @@ public struct LabFileReader: Sendable {
                 hint: exists ? "check its permissions" : "run \"pkilab init\" to write a starter lab.yaml, or pass --lab FILE")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw LabFileError(.syntax, at: SourceLocation(file: displayName, line: 1, column: 1, keyPath: ""),
-                               "the file is not UTF-8 text", hint: "save it as UTF-8")
+            throw LabTextCheck.notUTF8(Array(data), file: displayName)
         }
         return try parse(text)
     }
 
     /// Parses and validates lab text.
     public func parse(_ text: String) throws(LabFileError) -> Lab {
+        if let error = LabTextCheck.nul(in: text, file: displayName) { throw error }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -61,6 +61,8 @@ public struct LabFileReader: Sendable {
     private func syntaxError(_ error: any Error, text: String) -> LabFileError {
         let hint = "check the indentation and quoting near that line; a value with \": \" or a leading \"*\" needs quotes"
         switch error as? YamlError {
+        case .parser(_, let problem, let mark, _) where problem.contains("nesting level"):
+            return LabTextCheck.tooDeep(line: mark.line, column: mark.column, file: displayName)
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
             // libyaml's context says where the construct that went wrong began (an unclosed "[", a key without
             // its ":"), which is where the mistake usually is; the problem mark is where it noticed.

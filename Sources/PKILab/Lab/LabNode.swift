@@ -30,10 +30,10 @@ struct LabNode {
     }
 
     /// The entries of a mapping, with unknown keys refused (and the nearest known key suggested).
-    func mapping(allowed: [String]? = nil, what: String) throws(LabFileError) -> [(key: String, value: LabNode)] {
+    func mapping(allowed: [String]? = nil, what: String, example: String? = nil) throws(LabFileError) -> [(key: String, value: LabNode)] {
         guard case .mapping(let mapping) = node else {
             throw error(.wrongType, "expected \(what) (a mapping of keys to values), found \(kindName)",
-                        hint: allowed.map { "allowed keys: \($0.joined(separator: ", "))" })
+                        hint: example ?? allowed.map { "allowed keys: \($0.joined(separator: ", "))" })
         }
         var entries: [(key: String, value: LabNode)] = []
         for (keyNode, valueNode) in mapping {

@@ -122,7 +122,7 @@ extension LabStore {
                              hint: "to stop trusting it, remove it from the devices' trust store (or replace it with pkilab issue --force)")
         }
         guard let certificate = StoredPair(folder: folder).certificate else {
-            throw StoreError(.notFound, "\"\(name)\" has not been issued yet (no \(folder)/cert.pem)", hint: "run pkilab issue first")
+            throw StoreError(.notFound, "\"\(name)\" has not been issued yet (no \(StoredFiles(folder: folder).certificate))", hint: "run pkilab issue first")
         }
         guard let authority = issuingAuthority(of: certificate, in: lab) else {
             throw StoreError(.notFound, "no authority of \(lab.file) signed the current certificate of \"\(name)\"",

@@ -29,6 +29,10 @@ public struct CADirectory: Sendable, Hashable {
     }
 
     public var rootBundle: String { "\(path)/root.pem" }
+    /// `events.jsonl`: every connection of `pkilab up`, one JSON line each (rotated to `.1` … `.5`).
+    public var events: String { "\(path)/events.jsonl" }
+    /// `endpoints.json`: where a running `pkilab up` listens; written when it is ready, removed when it stops.
+    public var readyFile: String { "\(path)/endpoints.json" }
     public var index: String { "\(path)/index.json" }
     public var lockFile: String { "\(path)/.lock" }
     public var authoritiesFolder: String { "\(path)/authorities" }
@@ -54,6 +58,15 @@ public struct CADirectory: Sendable, Hashable {
     public func folder(forCertificate name: String) -> String { "\(certificatesFolder)/\(name)" }
     public func folder(forFleet fleet: String) -> String { "\(fleetsFolder)/\(fleet)" }
     public func folder(forFleetMember name: String, of fleet: String) -> String { "\(fleetsFolder)/\(fleet)/\(name)" }
+
+    /// The files of the authority `name`.
+    public func authority(_ name: String) -> StoredFiles { StoredFiles(folder: folder(forAuthority: name)) }
+    /// The files of the leaf certificate `name` (not a fleet member).
+    public func certificate(_ name: String) -> StoredFiles { StoredFiles(folder: folder(forCertificate: name)) }
+    /// The files of the zoo's bad server `name`.
+    public func zooServer(_ name: String) -> StoredFiles { StoredFiles(folder: folder(forZooServer: name)) }
+    /// The chain the devices of `fleet` share.
+    public func chain(forFleet fleet: String) -> String { StoredFiles(folder: folder(forFleet: fleet)).chain }
 
     /// The folder of a leaf, which depends on whether it belongs to a fleet.
     public func folder(for leaf: LeafSpec) -> String {

@@ -87,7 +87,7 @@ extension LabStore {
                                  hint: "the zoo's clients: \(ZooClient.allCases.map { "zoo/\($0.rawValue)" }.joined(separator: ", "))")
             }
             let folder = directory.folder(forZooClient: scenario.rawValue)
-            guard FileManager.default.fileExists(atPath: "\(folder)/cert.pem") else {
+            guard FileManager.default.fileExists(atPath: StoredFiles(folder: folder).certificate) else {
                 throw StoreError(.notFound, "the zoo has not been made in \"\(directory.path)\" yet", hint: "run pkilab zoo (or pkilab up --zoo) first")
             }
             return (folder, .leaf)

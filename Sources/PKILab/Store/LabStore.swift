@@ -224,7 +224,7 @@ struct StoreRun {
         if stored.certificate != nil && stored.key == nil && !force {
             throw StoreError(.authorityChangeRefused,
                              "authority \"\(spec.name)\" has a certificate but its key.pem is missing or unreadable",
-                             hint: "Nothing was changed. Restore \"\(directory.folder(forAuthority: spec.name))/key.pem\", or run again with --force to create a new authority.")
+                             hint: "Nothing was changed. Restore \"\(directory.authority(spec.name).key)\", or run again with --force to create a new authority.")
         }
         return (.created, nil, nil)
     }

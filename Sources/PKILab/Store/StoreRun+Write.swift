@@ -20,18 +20,19 @@ extension StoreRun {
             switch (final.kind, final.fleet) {
             case (.authority, _):
                 if lab.authority(named: final.name)?.isRoot == false {
-                    derived["\(final.folder)/chain.pem"] = chain(from: final.name)
+                    derived[StoredFiles(folder: final.folder).chain] = chain(from: final.name)
                 }
             case (.leaf, nil):
                 let leafChain = chain(from: final.issuerName)
-                derived["\(final.folder)/chain.pem"] = leafChain
-                derived["\(final.folder)/fullchain.pem"] = pems["leaf/\(final.name)/"]! + leafChain
+                let files = StoredFiles(folder: final.folder)
+                derived[files.chain] = leafChain
+                derived[files.fullchain] = pems["leaf/\(final.name)/"]! + leafChain
             case (.leaf, .some):
                 break
             }
         }
         for fleet in fleets {
-            derived["\(directory.folder(forFleet: fleet.name))/chain.pem"] = chain(from: fleet.issuer)
+            derived[directory.chain(forFleet: fleet.name)] = chain(from: fleet.issuer)
         }
 
         // New certificates: each folder is written whole (key, certificate, chains) and swapped into place, so a
@@ -40,9 +41,9 @@ extension StoreRun {
         var staged: [(contents: [(name: String, bytes: [UInt8], mode: mode_t)], folder: String)] = []
         for write in writes {
             var contents: [(name: String, bytes: [UInt8], mode: mode_t)] = []
-            if let keyPEM = write.encoded.keyPEM { contents.append(("key.pem", Array(keyPEM.utf8), 0o600)) }
-            contents.append(("cert.pem", Array(write.encoded.certificatePEM.utf8), 0o644))
-            for name in ["chain.pem", "fullchain.pem"] {
+            if let keyPEM = write.encoded.keyPEM { contents.append((StoredFiles.keyName, Array(keyPEM.utf8), 0o600)) }
+            contents.append((StoredFiles.certificateName, Array(write.encoded.certificatePEM.utf8), 0o644))
+            for name in [StoredFiles.chainName, StoredFiles.fullchainName] {
                 if let text = derived.removeValue(forKey: "\(write.folder)/\(name)") { contents.append((name, Array(text.utf8), 0o644)) }
             }
             staged.append((contents, write.folder))

@@ -8,11 +8,11 @@ struct StoredPair {
     var certificatePEM: String?
 
     init(folder: String) {
-        if let data = FileManager.default.contents(atPath: "\(folder)/cert.pem"), let text = String(data: data, encoding: .utf8) {
+        if let data = FileManager.default.contents(atPath: StoredFiles(folder: folder).certificate), let text = String(data: data, encoding: .utf8) {
             certificatePEM = text
             certificate = try? Certificate(pemEncoded: text)
         }
-        if let data = FileManager.default.contents(atPath: "\(folder)/key.pem"), let text = String(data: data, encoding: .utf8) {
+        if let data = FileManager.default.contents(atPath: StoredFiles(folder: folder).key), let text = String(data: data, encoding: .utf8) {
             key = try? Certificate.PrivateKey(pemEncoded: text)
         }
     }

@@ -33,7 +33,7 @@ extension LabStore {
         let rootFingerprint = (try? root.certificate.sha256Fingerprint) ?? ""
         if let manifest = zooManifest(), manifest.issuerFingerprint == issuerFingerprint, manifest.rootFingerprint == rootFingerprint,
            now.timeIntervalSince(manifest.madeAt) < ZooManifest.maximumAge, now >= manifest.madeAt,
-           (manifest.servers + manifest.clients).allSatisfy({ FileManager.default.fileExists(atPath: "\($0.folder)/fullchain.pem") }) {
+           (manifest.servers + manifest.clients).allSatisfy({ FileManager.default.fileExists(atPath: StoredFiles(folder: $0.folder).fullchain) }) {
             return (manifest, false)
         }
         let names = lab.certificates.first { $0.name == lab.endpoints.first(where: { $0.kind == .echo })?.certificate }?.names

@@ -235,10 +235,10 @@ struct ZooMaker {
                                     notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, bytes: leaf.count,
                                     presented: 1 + chain.count)
         return Made(folder: folder, files: [
-            ("cert.pem", Array(leafPEM.utf8), 0o644),
-            ("key.pem", Array(keyPEM.utf8), 0o600),
-            ("chain.pem", Array(chainPEM.utf8), 0o644),
-            ("fullchain.pem", Array((leafPEM + chainPEM).utf8), 0o644),
+            (StoredFiles.certificateName, Array(leafPEM.utf8), 0o644),
+            (StoredFiles.keyName, Array(keyPEM.utf8), 0o600),
+            (StoredFiles.chainName, Array(chainPEM.utf8), 0o644),
+            (StoredFiles.fullchainName, Array((leafPEM + chainPEM).utf8), 0o644),
         ], item: item)
     }
 }

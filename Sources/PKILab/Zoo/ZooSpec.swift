@@ -27,3 +27,27 @@ public struct ZooSpec: Sendable, Hashable {
         return mqttPort == 0 ? 0 : mqttPort + index
     }
 }
+
+extension ZooSpec {
+    /// The zoo's listeners: a TLS echo `zoo-NAME` per ``ZooServer`` and an MQTT listener `zoo-mqtt-NAME` per
+    /// ``ZooServer/mqttVariants``, all on `bind`, asking for a client certificate from the `roots` optionally.
+    public func endpoints(roots: [String], bind: String) -> [EndpointSpec] {
+        let echo = ZooServer.allCases.map { scenario in
+            var spec = EndpointSpec(kind: .echo, name: "zoo-\(scenario.rawValue)", bind: bind, port: port(of: scenario),
+                                    certificate: "zoo/\(scenario.rawValue)", clientAuth: .optional, trust: roots)
+            spec.zoo = scenario
+            spec.portSetting = "--zoo-port"
+            spec.bindSetting = "zoo.bind"
+            return spec
+        }
+        let mqtt = ZooServer.mqttVariants.map { scenario in
+            var spec = EndpointSpec(kind: .mqtt, name: "zoo-mqtt-\(scenario.rawValue)", bind: bind, port: mqttPort(of: scenario) ?? 0,
+                                    certificate: "zoo/\(scenario.rawValue)", clientAuth: .optional, trust: roots)
+            spec.zoo = scenario
+            spec.portSetting = "--zoo-mqtt-port"
+            spec.bindSetting = "zoo.bind"
+            return spec
+        }
+        return echo + mqtt
+    }
+}

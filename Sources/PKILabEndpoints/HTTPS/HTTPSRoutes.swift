@@ -58,12 +58,9 @@ enum HTTPSRoutes {
         }
         router.get("/whoami") { request, context -> Response in
             let whoami = await whoAmI(request: request, context: context)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
-            let data = (try? encoder.encode(whoami)) ?? Data()
+            let data = (try? LabJSON.encoder(pretty: true).encode(whoami)) ?? Data()
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data + [0x0A])))
         }
         router.post("/echo") { request, _ -> Response in

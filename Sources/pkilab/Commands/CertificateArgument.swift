@@ -17,7 +17,7 @@ struct CertificateArgument {
             throw StoreError(.notFound, "there is no file \"\(argument)\"", hint: "check the path; pkilab ls lists the lab's certificates")
         } else {
             let (folder, _) = try store.folder(of: argument, in: lab)
-            let path = "\(folder)/cert.pem"
+            let path = StoredFiles(folder: folder).certificate
             guard FileManager.default.fileExists(atPath: path) else {
                 throw StoreError(.notFound, "\"\(argument)\" is in \(lab.file) but has not been issued yet", hint: "run pkilab issue")
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PKILab
+import PKILabEndpoints
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,14 +25,16 @@ struct Events: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let path = "\(options.storePath)/events.jsonl"
+            let path = options.store.directory.events
             let files = EventRotation.files(at: path)
             if files.isEmpty && !follow {
                 Console.out("No events yet: \"\(Console.path(path))\" appears once \"pkilab up\" has seen a connection.")
                 return
             }
+            let printer = json ? nil : makePrinter()
+            func emit(_ line: Substring) { self.emit(line, printer) }
             // The rotated files are complete: print them whole, then read the current one (and follow it).
-            for file in files where file != path { printWhole(file) }
+            for file in files where file != path { printWhole(file, emit) }
             var current = FileHandle(forReadingAtPath: path).map { LineReader(handle: $0) }
             current?.readAvailable(emit)
             while follow {
@@ -46,7 +49,7 @@ struct Events: AsyncParsableCommand {
                         old.finish(emit)
                         let chain = EventRotation.files(at: path).dropLast()
                         if let index = chain.firstIndex(where: { old.isFile($0) }) {
-                            for file in chain[chain.index(after: index)...] { printWhole(file) }
+                            for file in chain[chain.index(after: index)...] { printWhole(file, emit) }
                         }
                         try? old.handle.close()
                     }
@@ -57,7 +60,15 @@ struct Events: AsyncParsableCommand {
         }
     }
 
-    private func printWhole(_ file: String) {
+    /// Fits the names of the running lab's endpoints, else of the lab file's (with its zoo), else any name.
+    private func makePrinter() -> EventPrinter {
+        let store = options.store
+        if let ready = ReadyLab.read(from: store.directory) { return EventPrinter(names: ready.endpoints.map(\.name)) }
+        let lab = try? options.loadLab()
+        return EventPrinter(names: lab.map { $0.servedEndpoints(zoo: $0.zoo).map(\.name) } ?? [])
+    }
+
+    private func printWhole(_ file: String, _ emit: (Substring) -> Void) {
         guard let handle = FileHandle(forReadingAtPath: file) else { return }
         var reader = LineReader(handle: handle)
         reader.readAvailable(emit)
@@ -65,11 +76,11 @@ struct Events: AsyncParsableCommand {
         try? handle.close()
     }
 
-    private func emit(_ line: Substring) {
-        if json {
+    private func emit(_ line: Substring, _ printer: EventPrinter?) {
+        if printer == nil {
             Console.out(String(line))
-        } else if let event = ConnectionEvent.decode(jsonLine: String(line)) {
-            Console.out(EventPrinter.line(event))
+        } else if let printer, let event = ConnectionEvent.decode(jsonLine: String(line)) {
+            Console.out(printer.line(event))
         }
     }
 }

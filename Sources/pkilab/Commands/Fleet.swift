@@ -59,9 +59,7 @@ struct Fleet: AsyncParsableCommand {
                                   validity: ValiditySpec(duration: lifetime, skew: lab.defaults.skew))
             let progress = Console.Progress(label: "Issuing \(name)")
             let started = Date()
-            let report = try options.store.apply(lab, fleets: [fleet], waiting: {
-                Console.err("Waiting for another pkilab run on \"\(Console.path(options.storePath))\" to finish…")
-            }, progress: { progress.update($0, $1) })
+            let report = try options.apply(lab, fleets: [fleet], progress: { progress.update($0, $1) })
             if json { Console.json(report); return }
             let members = report.items.filter { $0.fleet == name }
             let written = members.filter { $0.action != .unchanged }.count
@@ -73,7 +71,7 @@ struct Fleet: AsyncParsableCommand {
                 let rate = seconds > 0 ? String(format: " (%.0f per second)", Double(written) / seconds) : ""
                 Console.out("Issued \(written) client certificate\(written == 1 ? "" : "s") for fleet \"\(name)\" in \(String(format: "%.2f", seconds)) s\(rate)\(Console.symbol("📟"))")
                 Console.out("  \(fleet.memberNames.first!) … \(fleet.memberNames.last!), \(keyAlgorithm), signed by \"\(issuerName)\"")
-                Console.out("  Each device has \"\(folder)/NAME/cert.pem\" and \"key.pem\"; the chain they share is \"\(folder)/chain.pem\".")
+                Console.out("  Each device has \"\(folder)/NAME/\(StoredFiles.certificateName)\" and \"\(StoredFiles.keyName)\"; the chain they share is \"\(folder)/\(StoredFiles.chainName)\".")
             }
             for notice in report.notices { Console.out("Note: \(notice)") }
         }

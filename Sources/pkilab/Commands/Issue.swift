@@ -17,9 +17,7 @@ struct Issue: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let lab = try options.loadLab()
-            let report = try options.store.apply(lab, force: force, waiting: {
-                Console.err("Waiting for another pkilab run on \"\(Console.path(options.storePath))\" to finish…")
-            })
+            let report = try options.apply(lab, force: force)
             if json { Console.json(report) } else { IssueReportPrinter(lab: lab, report: report).print() }
         }
     }

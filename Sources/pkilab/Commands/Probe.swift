@@ -82,8 +82,9 @@ struct Probe: AsyncParsableCommand {
             var cert: String?, key: String?
             if identity != "none" {
                 let (folder, _) = try store.folder(of: identity, in: lab)
-                cert = "\(folder)/fullchain.pem"
-                key = "\(folder)/key.pem"
+                let files = StoredFiles(folder: folder)
+                cert = files.fullchain
+                key = files.key
             }
             let caFile = ca ?? store.directory.rootBundle
             let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))

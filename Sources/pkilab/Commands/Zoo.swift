@@ -58,12 +58,12 @@ struct ZooList: AsyncParsableCommand {
         try await reportingErrors {
             let lab = try options.loadLab()
             let store = options.store
-            _ = try store.apply(lab)
+            _ = try options.apply(lab)
             let (manifest, made) = try store.prepareZoo(for: lab)
             let ready = Self.running(store: store)
             let spec = lab.zoo ?? ZooSpec()
             let host = ready.flatMap { ready in ready.endpoints.first { $0.zoo != nil }.map(\.host) } ?? spec.bind ?? "127.0.0.1"
-            let display = ["127.0.0.1", "0.0.0.0"].contains(host) ? "localhost" : host
+            let display = DisplayHost.of(host)
             func port(_ scenario: ZooServer, kind: EndpointSpec.Kind) -> Int? {
                 if let ready { return ready.endpoints.first { $0.zoo == scenario.rawValue && $0.kind == kind }?.port }
                 return kind == .echo ? spec.port(of: scenario) : spec.mqttPort(of: scenario)
@@ -102,8 +102,7 @@ struct ZooList: AsyncParsableCommand {
 
     /// The running lab's endpoints (ca/endpoints.json), if `pkilab up` is serving.
     static func running(store: LabStore) -> ReadyLab? {
-        guard let data = FileManager.default.contents(atPath: "\(store.directory.path)/endpoints.json") else { return nil }
-        return try? JSONDecoder().decode(ReadyLab.self, from: data)
+        ReadyLab.read(from: store.directory)
     }
 }
 
@@ -137,7 +136,7 @@ struct ZooReportCommand: AsyncParsableCommand {
                 }
                 sinceDate = date
             }
-            let stored = "\(options.storePath)/events.jsonl"
+            let stored = options.store.directory.events
             let rotated = EventRotation.files(at: stored)
             let paths = !events.isEmpty ? events : rotated.isEmpty ? [stored] : rotated
             let report = ZooReport(events: ZooReport.events(from: paths, since: sinceDate, peer: peer))

@@ -52,7 +52,8 @@ struct CertificateExplainer {
         }
         if let folder {
             Console.out()
-            Console.out("  Files        \(Console.path(folder))/cert.pem, key.pem" + (d.isAuthority ? "" : ", chain.pem, fullchain.pem"))
+            Console.out("  Files        \(Console.path(StoredFiles(folder: folder).certificate)), \(StoredFiles.keyName)"
+                        + (d.isAuthority ? "" : ", \(StoredFiles.chainName), \(StoredFiles.fullchainName)"))
         }
         Console.out()
         Console.out(e(verdict.message) + Console.symbol(verdict.valid ? "✅" : "❌"))

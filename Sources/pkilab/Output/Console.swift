@@ -67,10 +67,7 @@ enum Console {
 
     /// Prints JSON of a value to stdout, sorted and pretty.
     static func json(_ value: some Encodable) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        if let data = try? encoder.encode(value) { print(terminalSafe(String(decoding: data, as: UTF8.self))) }
+        if let data = try? LabJSON.encoder(pretty: true).encode(value) { print(terminalSafe(String(decoding: data, as: UTF8.self))) }
     }
 
     /// A path as the user would type it: relative to the working folder when inside it.

@@ -11,7 +11,22 @@ import PKILabEndpoints
 /// explanations and hints that quote them) is printed through ``TerminalText/escaped(_:keepingNewlines:)``:
 /// a line break or escape sequence in a CN shows as `\n` or `\x1B`, and only the printer's own line breaks
 /// (before a hint or note) start a new line.
-enum EventPrinter {
+///
+/// The endpoint column is as wide as the longest endpoint name the printer was made for: names are never cut.
+struct EventPrinter {
+    /// The width of the endpoint column.
+    let nameWidth: Int
+
+    /// A printer whose endpoint column fits every one of `names` (at least 6 characters wide).
+    init(names: some Sequence<String>) {
+        nameWidth = names.reduce(6) { max($0, TerminalText.escaped($1).count) }
+    }
+
+    /// `text` followed by spaces up to `width` characters; longer text stays whole.
+    static func padded(_ text: String, to width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
     /// `12:01:07` in local time (strftime: a DateFormatter per line would cost more than the handshake's logging).
     static func time(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970)
@@ -22,9 +37,9 @@ enum EventPrinter {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    static func line(_ event: ConnectionEvent) -> String {
+    func line(_ event: ConnectionEvent) -> String {
         let e = { (text: String) in TerminalText.escaped(text) }
-        let prefix = "\(time(event.time)) \(e(event.endpoint).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e(event.peer).padding(toLength: 22, withPad: " ", startingAt: 0))"
+        let prefix = "\(Self.time(event.time)) \(Self.padded(e(event.endpoint), to: nameWidth)) \(Self.padded(e(event.peer), to: 22))"
         let indent = String(repeating: " ", count: prefix.count + 1)
         var text: String
         if let zoo = event.zoo {
@@ -60,9 +75,9 @@ enum EventPrinter {
         return text
     }
 
-    static func line(_ request: RequestRecord) -> String {
+    func line(_ request: RequestRecord) -> String {
         let e = { (text: String) in TerminalText.escaped(text) }
         let who = request.client.map(e) ?? "-"
-        return "\(time(request.time)) \(e(request.endpoint).padding(toLength: 6, withPad: " ", startingAt: 0)) \(e(request.peer).padding(toLength: 22, withPad: " ", startingAt: 0))   \(who) \(e(request.method)) \(e(request.path)) \(request.status)"
+        return "\(Self.time(request.time)) \(Self.padded(e(request.endpoint), to: nameWidth)) \(Self.padded(e(request.peer), to: 22))   \(who) \(e(request.method)) \(e(request.path)) \(request.status)"
     }
 }

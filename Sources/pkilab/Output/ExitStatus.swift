@@ -1,5 +1,6 @@
 import ArgumentParser
 import PKILab
+import PKILabEndpoints
 
 /// The documented exit codes (README, "Exit codes"), and the one place that maps errors to them.
 enum ExitStatus {
@@ -27,6 +28,9 @@ enum ExitStatus {
             case .locked: return ExitCode(locked)
             case .authorityChangeRefused: return ExitCode(refused)
             }
+        case let error as EndpointStartError:
+            Console.error(error.description)
+            return ExitCode(unavailable)
         case let error as ExitCode:
             return error
         default:

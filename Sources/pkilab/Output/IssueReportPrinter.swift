@@ -22,10 +22,10 @@ struct IssueReportPrinter {
         Console.out()
         Console.out("Everything is in \"\(store)/\". The trust anchor for devices and clients is \"\(store)/root.pem\".")
         if let server = lab.certificates.first(where: { $0.role.servesTLS }) {
-            let folder = Console.path(LabStore(path: report.store).directory.folder(forCertificate: server.name))
-            Console.out("A server presents \"\(folder)/fullchain.pem\" with \"\(folder)/key.pem\".")
+            let files = LabStore(path: report.store).directory.certificate(server.name)
+            Console.out("A server presents \"\(Console.path(files.fullchain))\" with \"\(Console.path(files.key))\".")
             let host = server.names.first { if case .dns = $0 { return !$0.value.hasPrefix("*") } else { return false } }?.value ?? "localhost"
-            Console.out("Next: pkilab ls  ·  pkilab verify \(folder)/cert.pem --host \(host) --purpose server")
+            Console.out("Next: pkilab ls  ·  pkilab verify \(Console.path(files.certificate)) --host \(host) --purpose server")
         } else {
             Console.out("Next: pkilab ls  ·  pkilab show NAME")
         }

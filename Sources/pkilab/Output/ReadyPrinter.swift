@@ -1,0 +1,122 @@
+import Foundation
+import PKILab
+import PKILabEndpoints
+
+/// What `pkilab up` prints once every endpoint listens: the limits, the exposure warning, the endpoint table, a
+/// command to try each endpoint with, the zoo, the notes, and the `ready` line (or, with `--json`, the ready file's
+/// JSON on stdout and the rest on stderr).
+struct ReadyPrinter {
+    let lab: Lab
+    let ready: ReadyLab
+    let server: LabServer
+    let descriptors: (from: Int, to: Int)
+    let handshakeTimeout: Int64
+
+    func print(json: Bool, readyFile: String) {
+        if json {
+            Console.err(limitsLine)
+            exposureBlock.forEach { Console.err($0) }
+            Console.out(ready.json)
+            return
+        }
+        Console.out(limitsLine)
+        exposureBlock.forEach { Console.out($0) }
+        printTable()
+        printExamples()
+        printZooAndNotes()
+        Console.out("ready " + ready.endpoints.map { "\($0.name)=\($0.host):\($0.port)" }.joined(separator: " ") + " endpoints=\(Console.path(readyFile))")
+    }
+
+    /// One line on the file-descriptor limit and the caps and timeouts that keep one client from starving the lab.
+    var limitsLine: String {
+        let raised = descriptors.to > descriptors.from ? "raised from \(descriptors.from) to \(descriptors.to) (the hard limit)"
+            : "\(descriptors.to)\(descriptors.to < 4096 ? " (the hard limit; raise it with ulimit -Hn for more connections)" : "")"
+        let caps = server.limits
+        return "Limits: open files \(raised); at most \(caps.total) connections (endpoints.max_connections), \(caps.perAddress) per address, "
+            + "\(caps.perClient) per client certificate; TLS handshakes and MQTT CONNECT within \(handshakeTimeout) s, "
+            + "HTTP requests within \(server.idleTimeout) s of idle (endpoints.idle_timeout)."
+    }
+
+    /// The warning block about listeners other machines can reach (empty when all are on loopback).
+    var exposureBlock: [String] {
+        let exposed = ready.notices.filter { $0.hasPrefix(Exposure.prefix) }.map { "  " + $0.dropFirst(Exposure.prefix.count) }
+        guard !exposed.isEmpty else { return [] }
+        return ["Warning: these listeners are reachable from other machines, not only this one:"] + exposed
+            + ["  Bind 127.0.0.1 (the default) unless devices on the network need them; only listeners that require a client certificate keep strangers out."]
+    }
+
+    /// The lab's own endpoints (the zoo has its own lines), one row each; the columns fit the longest value.
+    private func printTable() {
+        var rows = [["ENDPOINT", "URL", "PRESENTS", "CLIENT AUTH", "TRUSTS", "TLS"]]
+        for endpoint in ready.endpoints where endpoint.zoo == nil {
+            let tls = endpoint.behaviour.map { "\(endpoint.tls), \($0)" } ?? endpoint.tls
+            switch endpoint.kind {
+            case .crl:
+                rows.append([endpoint.name, endpoint.url, "-", "none (plain HTTP: the CRLs)", "-", "none"])
+            case .sntp:
+                let shifted = ready.timeOffset == "0" ? "" : ", time \(ready.timeOffset)"
+                rows.append([endpoint.name, "udp://\(DisplayHost.of(endpoint.host)):\(endpoint.port)", "-", "none (SNTP\(shifted))", "-", "none"])
+            case .mqtt where endpoint.tls == "none":
+                rows.append([endpoint.name, endpoint.url, "-", "none (plain MQTT)", "-", tls])
+            case .echo, .https, .mqtt:
+                let auth = endpoint.clientAuth == .none ? "none" : "\(endpoint.clientAuth.rawValue) (chain: \(endpoint.clientChain.rawValue))"
+                rows.append([endpoint.name, endpoint.url, endpoint.certificate, auth, endpoint.trust.joined(separator: ", "), tls])
+            }
+        }
+        Console.out()
+        Console.table(rows)
+        Console.out()
+    }
+
+    /// A command per endpoint that connects as one of the lab's devices.
+    private func printExamples() {
+        guard let device = ready.identities.first(where: { $0.role == .client }) ?? ready.identities.first(where: { $0.role == .both }) else { return }
+        let ca = Console.path(ready.ca)
+        let cert = Console.path(device.fullchain), key = Console.path(device.key)
+        for endpoint in ready.endpoints where endpoint.zoo == nil {
+            let host = DisplayHost.of(endpoint.host)
+            switch endpoint.kind {
+            case .crl:
+                let authority = lab.authorities.last { !$0.isRoot }?.name ?? lab.authorities[0].name
+                Console.out("CRLs:          curl -s \(endpoint.url)\(authority).crl | openssl crl -inform DER -noout -text   (pkilab revoke NAME updates them)")
+            case .sntp:
+                Console.out("SNTP:          ntpdate -q \(host)\(endpoint.port == 123 ? "" : "   (port \(endpoint.port): devices always ask 123)")")
+            case .echo:
+                Console.out("Try the echo:  openssl s_client -connect \(host):\(endpoint.port) -CAfile \(ca) -cert \(Console.path(device.cert)) "
+                            + "-cert_chain \(Console.path(device.chain)) -key \(key) -verify_return_error -quiet")
+            case .https:
+                Console.out("Try HTTPS:     curl --cacert \(ca) --cert \(cert) --key \(key) https://\(host):\(endpoint.port)/whoami")
+            case .mqtt:
+                let topic = lab.exampleTopic(for: device.name)
+                let tls = endpoint.tls == "none" ? "" : " --cafile \(ca) --cert \(cert) --key \(key)"
+                let common = "-h \(host) -p \(endpoint.port)\(tls) -i \(device.name)"
+                let subscribe = topic.split(separator: "/").dropLast().joined(separator: "/") + "/#"
+                let aws = endpoint.behaviour == "aws"
+                Console.out("MQTT \(endpoint.name) (\(endpoint.behaviour ?? "mosquitto")):")
+                // aws: the client id must be the thing name, and a second connection with it replaces the first.
+                Console.out("  subscribe:   mosquitto_sub \(common)\(aws ? "" : "-sub") -t '\(subscribe)' -v")
+                Console.out("  publish:     mosquitto_pub \(common) -t '\(topic)' -m hello -q 1")
+                if aws { Console.out("               (aws: the client id must be the certificate's name, and a second connection with it closes the first)") }
+            }
+        }
+    }
+
+    private func printZooAndNotes() {
+        if let policy = ready.policy { Console.out("MQTT policy:   \(policy)") }
+        let zoo = ready.endpoints.filter { $0.zoo != nil }
+        if !zoo.isEmpty {
+            Console.out()
+            Console.out("Zoo (bad servers a device must refuse; pkilab zoo --json says what is wrong with each, pkilab zoo report what the device did):")
+            Console.out("  TLS:  " + zoo.filter { $0.kind == .echo }.map { "\($0.zoo ?? $0.name)=\($0.port)" }.joined(separator: " "))
+            Console.out("  MQTT: " + zoo.filter { $0.kind == .mqtt }.map { "\($0.zoo ?? $0.name)=\($0.port)" }.joined(separator: " "))
+            Console.out("  bad clients: pkilab probe URL --as zoo/NAME --expect reject, NAME one of \(ZooClient.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for notice in ready.notices where !notice.hasPrefix(Exposure.prefix) { Console.out("Note: \(notice)") }
+        if ready.labClockOffset != "0" {
+            let now = LabDate.humanWithTime(ClockOffset(parsing: ready.labClockOffset)?.now ?? Date())
+            Console.out("Note: the endpoints check client certificates as if it were \(now) (--lab-clock-offset \(ready.labClockOffset)).")
+        }
+        Console.out()
+        Console.out("Connections are logged below and in \"\(Console.path(ready.events))\". Ctrl-C stops.")
+    }
+}
