@@ -107,16 +107,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The core without I/O beyond temporary folders: lab files, issuing, the store, revocation, exports (their bytes
+        // parsed back with swift-crypto and SwiftASN1), the bad-lab corpus in Fixtures/.
         .testTarget(
             name: "PKILabTests",
-            dependencies: ["PKILab", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: [
+                "PKILab",
+                "MQTTBroker",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        // The endpoint handlers on EmbeddedChannel, with real TLS clients' bytes.
+        // The endpoints in process, one folder each: TLS/ (the handlers in front of the TLS handler, ClientHello bytes of
+        // real clients, on EmbeddedChannel), MQTT/, SNTP/, and HTTPS/ (the routes through Hummingbird's router test
+        // client: /ca.pem, /files/ with Range, refusals of keys, links out and NUL bytes).
         .testTarget(
             name: "PKILabEndpointsTests",
             dependencies: [
+                "PKILab",
                 "PKILabEndpoints",
                 "MQTTBroker",
                 "MQTTCodec",
@@ -126,6 +138,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -150,11 +164,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Runs the built pkilab binary against real peers: openssl, curl, Python's ssl and http.client,
-        // mosquitto_pub/sub, paho-mqtt and libmosquitto.
+        // What CLITests and InteropTests share, a plain library (no swift-testing, so no #expect: the tests assert):
+        // the built pkilab binary (found beside the test bundle, or $PKILAB_BIN), throw-away labs (Scratch),
+        // `pkilab up` on free ports with its events (LabProcess), programs run with a deadline (Run, Background),
+        // raw connections, store consistency checks and the labs both targets serve.
+        .target(
+            name: "PKILabTestSupport",
+            dependencies: ["PKILab", .product(name: "X509", package: "swift-certificates")],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        // What the command line does, through the built binary: exit codes, messages, files written, the store's
+        // safety (kill -9, concurrent runs, locks, modes, CRL repair), bad labs, the events command and its rotation,
+        // `pkilab up`'s output, limits, shutdown and /files/ confinement, probe and the zoo's listing. Other programs
+        // appear only as instruments: openssl reading a file back, a raw socket, curl or mosquitto_pub as the good
+        // device that must still be served.
         .testTarget(
             name: "CLITests",
-            dependencies: ["PKILab", "CMosquitto", .product(name: "X509", package: "swift-certificates")],
+            dependencies: ["PKILab", "PKILabTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // pkilab against programs nobody here wrote: openssl (s_client, verify, ocsp, pkcs12), curl, Python's ssl and
+        // http.client, mosquitto_pub/sub and the Mosquitto broker, libmosquitto, paho-mqtt, ntplib, and gcc with
+        // mbedTLS, BearSSL and wolfSSL (the C clients in Tests/EmbeddedClients). scripts/test installs them.
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["PKILab", "PKILabTestSupport", "CMosquitto"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import PKILabTestSupport
 import Testing
 
 @Suite("Malformed lab files on the command line", .timeLimit(.minutes(3)))

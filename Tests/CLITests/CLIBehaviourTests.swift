@@ -1,4 +1,5 @@
 import Foundation
+import PKILabTestSupport
 import Testing
 
 @Suite("The pkilab command line", .timeLimit(.minutes(3)))

@@ -1,4 +1,5 @@
 import Foundation
+import PKILabTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

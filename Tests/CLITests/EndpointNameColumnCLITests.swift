@@ -1,4 +1,5 @@
 import Foundation
+import PKILabTestSupport
 import Testing
 
 @Suite("pkilab up and pkilab events print whole endpoint names in a column as wide as the longest", .serialized, .timeLimit(.minutes(3)))

@@ -1,5 +1,6 @@
 import Foundation
 import PKILab
+import PKILabTestSupport
 import Testing
 
 @Suite("events.jsonl rotates at lab.yaml's events.max_size, and pkilab events reads across the rotated files", .serialized, .timeLimit(.minutes(3)))

@@ -1,5 +1,6 @@
 import Foundation
 import PKILab
+import PKILabTestSupport
 import Testing
 
 /// `--bind 0.0.0.0` says what it exposes: a warning block in `pkilab up`'s output and notices in endpoints.json.

@@ -1,5 +1,6 @@
 import Foundation
 import PKILab
+import PKILabTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

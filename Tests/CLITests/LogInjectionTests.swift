@@ -1,5 +1,6 @@
 import Foundation
 import PKILab
+import PKILabTestSupport
 import Testing
 
 /// A CN that tries to forge a log line, recolour the terminal, return the carriage, ring the bell and reverse

@@ -1,4 +1,5 @@
 import Foundation
+import PKILabTestSupport
 import Testing
 
 @Suite("pkilab probe: a device's-eye view of a server, as a CI assertion", .serialized, .timeLimit(.minutes(3)))

@@ -99,7 +99,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         let isHTTP = ["GET ", "POST", "HEAD", "PUT ", "DELE", "OPTI", "PATC", "CONN"].contains { String(decoding: seen.prefix(4), as: UTF8.self) == $0 }
         let spec = state.endpoint.spec
         let url = isHTTP && spec.kind == .https
-            ? "https://\(spec.bind == "0.0.0.0" ? "localhost" : spec.bind):\(context.channel.localAddress?.port ?? spec.port)/" : nil
+            ? "https://\(DisplayHost.of(spec.bind)):\(context.channel.localAddress?.port ?? spec.port)/" : nil
         let left = state.handle { $0.refusedNow(.notATLSClient(firstBytes: text, plainHTTP: isHTTP, httpsURL: url)) }
         guard left.contains(.answerPlainHTTP) else { return }
         let body = "This is a TLS port of a pkilab lab: use https:// and a client certificate.\n"

@@ -12,14 +12,14 @@ enum ServerTLS {
     }
 
     static func context(for spec: EndpointSpec, store: LabStore, trust: [Certificate], alpn: [String]) throws -> NIOSSLContext {
-        let folder = spec.zoo.map { store.directory.folder(forZooServer: $0.rawValue) } ?? store.directory.folder(forCertificate: spec.certificate)
+        let files = spec.zoo.map { store.directory.zooServer($0.rawValue) } ?? store.directory.certificate(spec.certificate)
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {
-            chain = try NIOSSLCertificate.fromPEMFile("\(folder)/fullchain.pem")
-            key = try NIOSSLPrivateKey(file: "\(folder)/key.pem", format: .pem)
+            chain = try NIOSSLCertificate.fromPEMFile(files.fullchain)
+            key = try NIOSSLPrivateKey(file: files.key, format: .pem)
         } catch {
-            throw Failure(description: "can't load \"\(folder)/fullchain.pem\" and key.pem for the \(spec.name) endpoint: \(error)")
+            throw Failure(description: "can't load \"\(files.fullchain)\" and \(StoredFiles.keyName) for the \(spec.name) endpoint: \(error)")
         }
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                     privateKey: .privateKey(key))

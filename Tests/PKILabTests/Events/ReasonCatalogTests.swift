@@ -1,4 +1,5 @@
 import Foundation
+import MQTTBroker
 import PKILab
 import Testing
 
@@ -84,5 +85,16 @@ struct ReasonCatalogTests {
             #expect(!problem.sentence.isEmpty && !problem.hint(for: nil).isEmpty, "\(problem)")
         }
         #expect(CertificateProblem.expired(authority: "Issuing", date: date).sentence.hasPrefix("its authority \"Issuing\" expired on"))
+    }
+}
+
+extension ReasonCatalogTests {
+    @Test("every broker reason has one row in docs/reasons.md, and every row is a broker reason")
+    func brokerReasons() throws {
+        let documented = try Self.codes(under: "Broker reasons")
+        #expect(documented.count == Set(documented).count, "a code listed twice: \(documented)")
+        let code = Set(BrokerEvent.Reason.allCases.map(\.rawValue))
+        #expect(code.subtracting(documented).sorted() == [], "in the code, missing from docs/reasons.md")
+        #expect(Set(documented).subtracting(code).sorted() == [], "in docs/reasons.md, not a reason the broker gives")
     }
 }
