@@ -18,8 +18,8 @@ struct EventRotationCLITests {
         follower.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         let followed = DataBox(), pipe = Pipe()
         follower.standardOutput = pipe
-        pipe.fileHandleForReading.readabilityHandler = { followed.append($0.availableData) }
         try follower.run()
+        _ = PipeReader(pipe, into: followed)
         defer { if follower.isRunning { follower.terminate() }; follower.waitUntilExit() }
         usleep(500_000)
 

@@ -6,11 +6,7 @@ import Testing
 /// format or an authority is refused with its exit code. (What other programs make of the files: InteropTests.)
 @Suite("pkilab export: idempotent, listed by ls, refusals with their exit codes", .serialized, .timeLimit(.minutes(3)))
 struct ExportCommandTests {
-    static func lab() throws -> Scratch {
-        let scratch = try Scratch(lab: Scratch.lab(extra: "  rsa-device: { issuer: issuing, role: client, key: rsa-2048 }"))
-        #expect(try Pkilab.run(["issue"], in: scratch.path).status == 0)
-        return scratch
-    }
+    static func lab() throws -> Scratch { try Scratch.exportLab() }
 
     func export(_ scratch: Scratch, _ arguments: [String]) throws -> RunResult {
         let result = try Pkilab.run(["export"] + arguments, in: scratch.path)

@@ -23,8 +23,8 @@ struct UpCommandTests {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         let output = DataBox()
-        pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
         try process.run()
+        _ = PipeReader(pipe, into: output)
         defer { kill(process.processIdentifier, SIGTERM); process.waitUntilExit() }
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && !output.string.contains("\n") { usleep(20_000) }

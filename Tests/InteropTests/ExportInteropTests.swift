@@ -6,11 +6,7 @@ import Testing
 /// written from ESP-IDF's documented bundle layout.
 @Suite("pkilab export: firmware-ready files checked by openssl, gcc and the bundle layout", .serialized, .timeLimit(.minutes(3)))
 struct ExportInteropTests {
-    static func lab() throws -> Scratch {
-        let scratch = try Scratch(lab: Scratch.lab(extra: "  rsa-device: { issuer: issuing, role: client, key: rsa-2048 }"))
-        #expect(try Pkilab.run(["issue"], in: scratch.path).status == 0)
-        return scratch
-    }
+    static func lab() throws -> Scratch { try Scratch.exportLab() }
 
     func export(_ scratch: Scratch, _ arguments: [String]) throws -> RunResult {
         let result = try Pkilab.run(["export"] + arguments, in: scratch.path)

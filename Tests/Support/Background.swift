@@ -7,17 +7,16 @@ import Glibc
 public final class Background: @unchecked Sendable {
     public let process = Process()
     public let output = DataBox()
+    private let pipe = Pipe()
 
     public init(_ executable: String, _ arguments: [String], cwd: String) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
         try process.run()
+        _ = PipeReader(pipe, into: output)
     }
 
     public var lines: [String] { output.string.split(separator: "\n").map(String.init) }
@@ -46,12 +45,30 @@ public final class Background: @unchecked Sendable {
     /// SIGTERM and SIGINT, so a polite signal would not arrive.)
     @discardableResult
     public func stop(signal: Int32 = SIGKILL) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.end(signal: signal, grace: 0)
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.abandon()
+    }
+}
+
+extension Process {
+    /// Sends `signal` if it still runs, waits up to `grace` seconds, then SIGKILL, and waits for the exit.
+    /// - Returns: the exit status.
+    func end(signal: Int32, grace: TimeInterval) -> Int32 {
+        if isRunning {
+            kill(processIdentifier, signal)
+            let deadline = Date().addingTimeInterval(grace)
+            while isRunning && Date() < deadline { usleep(20_000) }
+            if isRunning { kill(processIdentifier, SIGKILL) }
+        }
+        waitUntilExit()
+        return terminationStatus
+    }
+
+    /// For a deinit: kills it if it still runs.
+    func abandon() {
+        if isRunning { kill(processIdentifier, SIGKILL) }
     }
 }

@@ -9,6 +9,7 @@ public final class LabProcess: @unchecked Sendable {
     public let process = Process()
     public let scratch: Scratch
     public let output = DataBox()
+    private let pipe = Pipe()
     public private(set) var ports: [String: Int] = [:]
 
     public var echoPort: Int { ports["echo"] ?? 0 }
@@ -36,12 +37,11 @@ public final class LabProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
-        let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
         try process.run()
+        _ = PipeReader(pipe, into: output)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning {
             if let line = output.string.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }) {
@@ -69,13 +69,11 @@ public final class LabProcess: @unchecked Sendable {
     /// Sends SIGTERM and waits; returns the exit status.
     @discardableResult
     public func stop() -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.end(signal: SIGTERM, grace: 15)
+    }
+
+    deinit {
+        process.abandon()
     }
 
     /// Every event so far.

@@ -44,3 +44,13 @@ public func endpointLab(clientChain: String = "complete") -> String {
       https: { files: files, client_chain: \(clientChain) }
     """
 }
+
+extension Scratch {
+    /// The CLI tests' lab with an RSA device beside the EC ones, issued: what the export tests export.
+    public static func exportLab() throws -> Scratch {
+        let scratch = try Scratch(lab: Scratch.lab(extra: "  rsa-device: { issuer: issuing, role: client, key: rsa-2048 }"))
+        let issued = try Pkilab.run(["issue"], in: scratch.path)
+        guard issued.status == 0 else { throw LabProcess.Failure(message: "pkilab issue failed: \(issued)") }
+        return scratch
+    }
+}

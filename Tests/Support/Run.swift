@@ -37,9 +37,8 @@ public enum Run {
         process.standardError = err
         process.standardInput = inPipe
         let outData = DataBox(), errData = DataBox()
-        out.fileHandleForReading.readabilityHandler = { outData.append($0.availableData) }
-        err.fileHandleForReading.readabilityHandler = { errData.append($0.availableData) }
         try process.run()
+        let readers = [PipeReader(out, into: outData), PipeReader(err, into: errData)]
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try? inPipe.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeout)
@@ -53,10 +52,8 @@ public enum Run {
             usleep(5_000)
         }
         process.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        err.fileHandleForReading.readabilityHandler = nil
-        outData.append(out.fileHandleForReading.readDataToEndOfFile())
-        errData.append(err.fileHandleForReading.readDataToEndOfFile())
+        // What a program left running in the background (its own children) may hold the pipes open: wait a while.
+        for reader in readers { reader.waitForEnd(timeout: timedOut ? 2 : 30) }
         return RunResult(status: process.terminationStatus, stdout: outData.string, stderr: errData.string, timedOut: timedOut)
     }
 

@@ -67,6 +67,9 @@ struct EventPrinter {
             }
             let tls = [event.tlsVersion.map { "TLS\($0)" }, event.alpn, event.cipher].compactMap { $0.map(e) }.joined(separator: " ")
             text = "\(prefix) ✓ \(who) \(tls)" + (event.resumed == true ? " resumed" : "")
+        } else if event.outcome == .closed {
+            // Not a refusal (a spare connection a browser left unused): said plainly, not in red.
+            text = "\(prefix) · closed [\(e(event.reason))]: \(e(event.explanation))"
         } else {
             text = "\(prefix) ✗ rejected [\(e(event.reason))]: \(e(event.explanation))"
             if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
