@@ -1,6 +1,6 @@
 extension BrokerEvent {
     /// Why a ``BrokerEvent`` happened, as a stable code: the raw value is what the JSON events, the console and
-    /// the README's table of broker reasons print.
+    /// the table of broker reasons in docs/reasons.md prints.
     ///
     /// This is the one list of the codes the broker can emit, from the state machine (``BrokerCore``) and from the
     /// socket side that feeds it (a CONNECT that never comes, QoS 0 messages a slow reader misses):

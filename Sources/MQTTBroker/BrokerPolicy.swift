@@ -1,6 +1,6 @@
 /// Who may publish and subscribe where, compiled from ``PolicyRule``s.
 ///
-/// Evaluation order (documented in the README): a matching **deny** rule wins over everything; otherwise a
+/// Evaluation order (documented in docs/mqtt-broker.md): a matching **deny** rule wins over everything; otherwise a
 /// matching **allow** rule grants; otherwise the action is refused. A publish matches a rule when one of the
 /// rule's filters matches the topic; a subscription matches an allow rule when one of the rule's filters covers
 /// every topic the requested filter can match, and a deny rule when they can match a topic in common. Templates

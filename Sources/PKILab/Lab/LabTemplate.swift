@@ -4,7 +4,7 @@ public enum LabTemplate {
     public static let starter = """
 # The default pkilab lab: a private PKI for mutual-TLS testing on this machine.
 # `pkilab issue` builds it in ca/ (next to this file); run it again after any edit:
-# only what changed is reissued. Reference: README.md, "lab.yaml".
+# only what changed is reissued. Reference: docs/lab-yaml.md.
 lab: pkilab-demo
 
 defaults:

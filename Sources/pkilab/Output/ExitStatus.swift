@@ -2,7 +2,7 @@ import ArgumentParser
 import PKILab
 import PKILabEndpoints
 
-/// The documented exit codes (README, "Exit codes"), and the one place that maps errors to them.
+/// The documented exit codes (docs/exit-codes.md), and the one place that maps errors to them.
 enum ExitStatus {
     static let verificationFailed: Int32 = 1
     static let usage: Int32 = 64
