@@ -138,5 +138,7 @@ public final class LabServer: Sendable {
         for endpoint in tcp { await endpoint.shutdown(grace: .seconds(grace)) }
         for endpoint in https { await endpoint.shutdown() }
         for server in sntp { await server.shutdown() }
+        // The last connections' events are written (on the log's own queue) before the process exits.
+        events.flush()
     }
 }
