@@ -169,8 +169,12 @@ struct ForeignSigningKey: NIOSSLCustomPrivateKey, Hashable {
     var signatureAlgorithms: [SignatureAlgorithm] { [.ecdsaSecp256R1Sha256] }
 
     func sign(channel: any Channel, algorithm: SignatureAlgorithm, data: ByteBuffer) -> EventLoopFuture<ByteBuffer> {
-        let signature = try! key.signature(for: Data(data.readableBytesView))
-        return channel.eventLoop.makeSucceededFuture(ByteBuffer(bytes: signature.derRepresentation))
+        do {
+            let signature = try key.signature(for: Data(data.readableBytesView))
+            return channel.eventLoop.makeSucceededFuture(ByteBuffer(bytes: signature.derRepresentation))
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
     }
 
     func decrypt(channel: any Channel, data: ByteBuffer) -> EventLoopFuture<ByteBuffer> {
