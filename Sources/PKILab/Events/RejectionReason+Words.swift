@@ -1,7 +1,8 @@
 import Foundation
 
 // The one place where a refusal becomes words: the sentence that says what happened and the hint that says what
-// to do next, for every ``RejectionReason`` and every ``CertificateProblem``. The TLS side only finds the reason
+// to do next, for every ``RejectionReason`` and every ``CertificateProblem``, and the notes of a connection
+// (``ConnectionNote``). The TLS side only finds the reason
 // (`ConnectionState`, `TLSFailure`), the chain check only finds the problem (`ChainVerifier`).
 
 extension RejectionReason {
@@ -105,6 +106,24 @@ extension RejectionReason {
             return "the client could not take a record this large: its receive buffer is smaller than 16 KB (BearSSL: setBufferSizes(16384, 512)); this lab does not honour max_fragment_length"
         default:
             return "the device does not trust this server: is the lab root (\(root)) in its trust store, and does the name it dialed appear in the SANs of \"\(certificate)\" (pkilab show \(certificate))?"
+        }
+    }
+}
+
+extension ConnectionNote {
+    /// The note as the event and the console print it.
+    public var text: String {
+        switch self {
+        case .maxFragmentLength(let bytes):
+            "the client asked for TLS records of at most \(bytes) bytes (RFC 6066 max_fragment_length); this lab (BoringSSL) does not honour it and sends records of up to 16 KB: give the device a 16 KB receive buffer (BearSSL: setBufferSizes(16384, 512); mbedTLS: MBEDTLS_SSL_IN_CONTENT_LEN 16384), or it fails with BR_ERR_TOO_LARGE / record_overflow"
+        case .resumedSessionChecked:
+            "the session was resumed: its certificate was checked again (chain, dates, revocation, trust) as on a full handshake"
+        case .noCertificateOptional:
+            "no client certificate (client_auth: optional lets it in)"
+        case .closedAfterAccepted:
+            "the client closed the connection right after its side of the handshake; its certificate had been accepted"
+        case .chainCompleted(let authorities):
+            "the client sent no intermediate; pkilab completed the chain with \(authorities.map { "\"\($0)\"" }.joined(separator: ", ")). A server that trusts only the root (Mosquitto with cafile = root) would refuse it: send fullchain.pem"
         }
     }
 }

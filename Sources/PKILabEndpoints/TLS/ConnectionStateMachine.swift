@@ -64,7 +64,7 @@ struct ConnectionStateMachine: Sendable {
     private(set) var serverVersion: String?
     private(set) var failure: Failure?
     private(set) var client: ConnectionEvent.ClientCertificate?
-    private(set) var notes: [String] = []
+    private(set) var notes: [ConnectionNote] = []
     private(set) var verification = Verification.notStarted
     /// A resumed session's certificate is being checked again (the handshake is not over for the application).
     private(set) var recheckingResumedSession = false
@@ -92,9 +92,7 @@ struct ConnectionStateMachine: Sendable {
 
     mutating func clientHelloParsed(_ hello: ClientHello) {
         self.hello = hello
-        if let length = hello.maxFragmentLength {
-            notes.append("the client asked for TLS records of at most \(length) bytes (RFC 6066 max_fragment_length); this lab (BoringSSL) does not honour it and sends records of up to 16 KB: give the device a 16 KB receive buffer (BearSSL: setBufferSizes(16384, 512); mbedTLS: MBEDTLS_SSL_IN_CONTENT_LEN 16384), or it fails with BR_ERR_TOO_LARGE / record_overflow")
-        }
+        if let length = hello.maxFragmentLength { notes.append(.maxFragmentLength(bytes: length)) }
     }
 
     /// Bytes the client sent after its ClientHello; `alert` when they hold a plain-text fatal alert.
@@ -109,7 +107,7 @@ struct ConnectionStateMachine: Sendable {
         serverVersion = version ?? (cipher.hasPrefix("TLS_AES_") || cipher.hasPrefix("TLS_CHACHA20_") ? "1.3" : "1.2")
     }
 
-    mutating func addNote(_ note: String) {
+    mutating func addNote(_ note: ConnectionNote) {
         notes.append(note)
     }
 
@@ -146,9 +144,9 @@ struct ConnectionStateMachine: Sendable {
             return tell(accepted: false, negotiated: negotiated) + [.close] + releaseInputClose()
         }
         if negotiated.resumed {
-            notes.append("the session was resumed: its certificate was checked again (chain, dates, revocation, trust) as on a full handshake")
+            notes.append(.resumedSessionChecked)
         } else if client == nil && endpoint.clientAuth == .optional {
-            notes.append("no client certificate (client_auth: optional lets it in)")
+            notes.append(.noCertificateOptional)
         }
         return tell(accepted: true, negotiated: negotiated) + releaseInputClose()
     }
@@ -170,7 +168,7 @@ struct ConnectionStateMachine: Sendable {
             if endedDuringVerification == nil { endedDuringVerification = failure }
             return []
         case .accepted where (failure.reason == .peerClosed || failure.reason.code == .handshakeFailed) && (failure.detail.map(Self.isHangUp) ?? true):
-            notes.append("the client closed the connection right after its side of the handshake; its certificate had been accepted")
+            notes.append(.closedAfterAccepted)
             handshakeOver = true
             return tell(accepted: true, negotiated: nil) + releaseInputClose()
         default:
@@ -260,7 +258,7 @@ struct ConnectionStateMachine: Sendable {
         event.cipher = serverCipher
         event.resumed = negotiated?.resumed
         event.client = client
-        event.notes = notes
+        event.notes = notes.map(\.text)
         if let scenario = endpoint.zoo {
             if !isAccepted && hello == nil {
                 // A port check (connect and close) or a client that is not TLS: no verdict on the device.

@@ -17,7 +17,7 @@ extension EndpointContext {
         var verdict: Verdict
         /// The certificate as the event describes it (nil when nothing could be read).
         var client: ConnectionEvent.ClientCertificate?
-        var notes: [String] = []
+        var notes: [ConnectionNote] = []
     }
 
     /// The one check of a client certificate: run by the verification callback on a full handshake, and again on
@@ -54,14 +54,14 @@ extension EndpointContext {
         // Which authorities on the path did the client not send?
         let sentSubjects = Set(certificates.dropFirst().map(\.subject.description))
         let missing = verdict.chain.dropFirst().dropLast().filter { !sentSubjects.contains($0) }
-        var notes: [String] = []
+        var notes: [ConnectionNote] = []
         if chainSent && !missing.isEmpty {
             let names = missing.compactMap { subject in verifier.intermediates.first { $0.subject.description == subject } }
                 .map { $0.subject.commonName ?? $0.subject.description }
             if spec.clientChain == .require {
                 return Judgement(verdict: .refused(.missingIntermediate(missing: names)), client: client)
             }
-            notes.append("the client sent no intermediate; pkilab completed the chain with \(names.map { "\"\($0)\"" }.joined(separator: ", ")). A server that trusts only the root (Mosquitto with cafile = root) would refuse it: send fullchain.pem")
+            notes.append(.chainCompleted(authorities: names))
         }
         var chain = presented
         for subject in missing { if let certificate = intermediatesBySubject[subject] { chain.append(certificate) } }
