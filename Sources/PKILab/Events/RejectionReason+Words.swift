@@ -28,7 +28,7 @@ extension RejectionReason {
             return ("the client resumed a TLS session, but its certificate is no longer let in (\(inner.code.rawValue)): \(explanation); the connection was closed before any of its data was read",
                     (hint ?? "give the device a certificate this endpoint accepts") + " (a resumed session is checked again, like a new connection)")
         case .notATLSClient(let firstBytes, let plainHTTP, let httpsURL):
-            return ("the client does not speak TLS: it sent \"\(firstBytes)\"" + (plainHTTP ? " (plain HTTP)" : ""),
+            return ("the client does not speak TLS" + (firstBytes.map { ": it sent \"\($0)\"" } ?? "") + (plainHTTP ? " (plain HTTP)" : ""),
                     httpsURL.map { "use \($0) (this port speaks TLS only), with the client certificate" }
                         ?? "this port speaks TLS only: connect with a TLS client (openssl s_client, mosquitto --cafile …), not plain TCP or HTTP")
         case .protocolVersion(let offered):

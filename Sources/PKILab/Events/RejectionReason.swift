@@ -17,9 +17,9 @@ public enum RejectionReason: Sendable, Hashable {
     case keyMismatch
     /// A resumed TLS session whose certificate no longer passes the check; the inner reason is why it fails now.
     indirect case resumedSessionRefused(RejectionReason)
-    /// The first bytes are not a TLS ClientHello (`firstBytes` printable, `plainHTTP` when they look like HTTP);
-    /// `httpsURL` is what an HTTP client should use instead, on the HTTPS endpoint.
-    case notATLSClient(firstBytes: String, plainHTTP: Bool, httpsURL: String?)
+    /// The first bytes are not a TLS ClientHello (`firstBytes` printable when they were read, `plainHTTP` when
+    /// they look like HTTP); `httpsURL` is what an HTTP client should use instead, on the HTTPS endpoint.
+    case notATLSClient(firstBytes: String?, plainHTTP: Bool, httpsURL: String?)
     /// No TLS version in common; the versions the client offered, newest first.
     case protocolVersion(offered: [String])
     /// No cipher suite, key-exchange group or signature algorithm in common.

@@ -39,7 +39,7 @@ final class EndpointContext: Sendable {
         self.events = events
         self.handshakeTimeout = handshakeTimeout
         facts = EndpointFacts(name: spec.name, kind: spec.kind, zoo: spec.zoo, clientAuth: spec.clientAuth,
-                              context: Self.rejectionContext(spec: spec, verifier: verifier, rootBundle: DisplayPath.relative(rootBundle),
+                              context: Self.rejectionContext(spec: spec, verifier: verifier, rootBundle: self.rootBundle,
                                                              exampleClient: exampleClient, clock: clock))
     }
 

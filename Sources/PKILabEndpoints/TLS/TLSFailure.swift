@@ -31,7 +31,7 @@ enum TLSFailure {
         if reasons.contains("NO_COMMON_SIGNATURE_ALGORITHMS") { return failure(.noSharedCipher(.signatureAlgorithm)) }
         if reasons.contains("NO_SHARED_CIPHER") { return failure(.noSharedCipher(.cipher)) }
         if reasons.contains(where: { ["HTTP_REQUEST", "HTTPS_PROXY_REQUEST"].contains($0) }) {
-            return failure(.notATLSClient(firstBytes: "plain HTTP", plainHTTP: true, httpsURL: nil))
+            return failure(.notATLSClient(firstBytes: nil, plainHTTP: true, httpsURL: nil))
         }
         if ConnectionStateMachine.isHangUp(text) { return failure(.peerClosed) }
         return failure(.handshakeFailed(library: reasons.first ?? text))
