@@ -20,6 +20,7 @@ public final class LabServer: Sendable {
     private let renewals = Mutex<RepeatedTask?>(nil)
     private let events: EventLog
     private let identities: [IdentityFiles]
+    private let ota: OTAService?
     /// The connection caps every endpoint shares.
     public let limits: ConnectionCaps
     /// Seconds an HTTP connection may go without a complete request (`endpoints.idle_timeout`).
@@ -43,7 +44,8 @@ public final class LabServer: Sendable {
             : FileManager.default.currentDirectoryPath + "/" + store.directory.path
         let store = LabStore(path: (absolute as NSString).standardizingPath)
         self.store = store
-        events = try EventLog(paths: [store.directory.events] + extraEventFiles, rotation: lab.events, listener: onEvent)
+        let events = try EventLog(paths: [store.directory.events] + extraEventFiles, rotation: lab.events, listener: onEvent)
+        self.events = events
         identities = lab.certificates.map { IdentityFiles($0, in: store.directory) }
         let hub = specs.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, quotas: lab.brokerQuotas, events: events) : nil
         let servingLimits = lab.endpoints.first?.limits ?? ServingLimits()
@@ -51,9 +53,15 @@ public final class LabServer: Sendable {
         // (CRLs, /files/) being read.
         limits = ConnectionLimiter.caps(for: servingLimits, descriptorLimit: FileDescriptorLimit.current, reserve: 64 + 2 * specs.count)
         idleTimeout = servingLimits.idleTimeout
+        var ota: OTAService?
+        if let spec = lab.ota {
+            ota = try OTAService(spec: spec, store: store, labFolder: labFolder, events: events, clock: labClockOffset)
+        }
+        self.ota = ota
         let builder = try ListenerBuilder(lab: lab, store: store, labFolder: labFolder, events: events, hub: hub,
                                           limiter: ConnectionLimiter(caps: limits, events: events), identities: identities,
-                                          handshakeTimeout: handshakeTimeout, timeOffset: timeOffset, labClock: labClockOffset, onRequest: onRequest)
+                                          handshakeTimeout: handshakeTimeout, timeOffset: timeOffset, labClock: labClockOffset, ota: ota,
+                                          onRequest: onRequest)
         var tcp: [TCPEndpoint] = []
         var https: [HTTPEndpoint] = []
         var sntp: [SNTPServer] = []
@@ -100,6 +108,7 @@ public final class LabServer: Sendable {
             await shutdown()
             throw error
         }
+        ota?.storeListens(port: running.first { $0.name == "store" }?.port, untrustedPort: running.first { $0.name == "store-untrusted" }?.port)
         notices += Exposure.notices(for: running)
         scheduleTimers()
         return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: store.directory.events, endpoints: running, identities: identities,

@@ -24,12 +24,16 @@ struct ListenerBuilder {
     let timeOffset: ClockOffset
     let labClock: ClockOffset
     let onRequest: @Sendable (RequestRecord) -> Void
+    /// The OTA server and object store's shared state, when the lab has `ota:`.
+    let ota: OTAService?
     private let authorities: [(spec: AuthoritySpec, certificate: Certificate)]
     private let revocation: RevocationChecker
     private let exampleClient: IdentityFiles?
 
     init(lab: Lab, store: LabStore, labFolder: String, events: EventLog, hub: BrokerHub?, limiter: ConnectionLimiter, identities: [IdentityFiles],
-         handshakeTimeout: Int64, timeOffset: ClockOffset, labClock: ClockOffset, onRequest: @escaping @Sendable (RequestRecord) -> Void) throws {
+         handshakeTimeout: Int64, timeOffset: ClockOffset, labClock: ClockOffset, ota: OTAService?,
+         onRequest: @escaping @Sendable (RequestRecord) -> Void) throws {
+        self.ota = ota
         self.lab = lab
         self.store = store
         self.labFolder = labFolder
@@ -65,7 +69,7 @@ struct ListenerBuilder {
                 try channel.pipeline.syncOperations.addHandler(
                     MQTTConnectionHandler(listener: listener, state: nil, peer: LabTLSPipeline.peer(of: channel)))
             })
-        case .echo, .https, .mqtt:
+        case .echo, .https, .mqtt, .store:
             break
         }
         let context = try tlsContext(for: spec)
@@ -80,8 +84,13 @@ struct ListenerBuilder {
         case .https:
             let files = spec.files.map { ConfinedFileSystem.absolute($0, in: labFolder) }
             if let files { try ConfinedFileSystem.checkApart(files, from: store.directory.path, spec: spec, labFile: lab.file) }
+            let router = HTTPSRoutes.router(lab: lab, store: store, endpoint: context, filesFolder: files, requestLog: onRequest)
+            if let ota { OTARoutes.add(to: router, service: ota, endpoint: spec.name) }
+            return .http(HTTPEndpoint(context: context, limiter: limiter, router: router))
+        case .store:
+            // LabServer makes the service whenever the lab has ota:, the only source of store listeners.
             return .http(HTTPEndpoint(context: context, limiter: limiter,
-                                      router: HTTPSRoutes.router(lab: lab, store: store, endpoint: context, filesFolder: files, requestLog: onRequest)))
+                                      router: ObjectStoreRoutes.router(service: ota!, endpoint: spec.name, requestLog: onRequest)))
         default:
             let listener = mqttListener(spec, tls: context)
             return .tcp(TCPEndpoint(spec: spec, scheme: "mqtts", limiter: limiter) { channel in
@@ -99,10 +108,12 @@ struct ListenerBuilder {
         let intermediates = authorities.filter { !$0.spec.isRoot }.map(\.certificate)
         let alpn = spec.alpn.isEmpty ? (spec.kind == .https ? (spec.http2 ? ["h2", "http/1.1"] : ["http/1.1"]) : []) : spec.alpn
         let sslContext = try ServerTLS.context(for: spec, store: store, trust: trust, alpn: alpn)
+        let presented = lab.certificates.first { $0.name == spec.certificate }
+        let serverRoot = spec.kind == .store && spec.zoo == nil ? presented.flatMap { lab.ancestry(of: $0.issuer).last?.name } : nil
         return try EndpointContext(spec: spec, sslContext: sslContext,
                                    verifier: ChainVerifier(roots: trust, intermediates: intermediates, revocation: revocation), events: events,
                                    handshakeTimeout: .seconds(handshakeTimeout),
-                                   rootBundle: store.directory.rootBundle, exampleClient: exampleClient, clock: labClock)
+                                   rootBundle: store.directory.rootBundle, exampleClient: exampleClient, clock: labClock, serverRoot: serverRoot)
     }
 
     private func mqttListener(_ spec: EndpointSpec, tls: EndpointContext?) -> MQTTListener {

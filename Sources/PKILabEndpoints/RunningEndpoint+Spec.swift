@@ -5,7 +5,7 @@ extension RunningEndpoint {
     /// `http` or `ntp`).
     init(_ spec: EndpointSpec, port: Int, scheme: String) {
         let plain = scheme == "mqtt" || !spec.kind.usesTLS
-        let path = spec.kind == .https ? "/" : spec.kind == .crl ? "/crl/" : ""
+        let path = spec.kind == .https || spec.kind == .store ? "/" : spec.kind == .crl ? "/crl/" : ""
         self.init(name: spec.name, kind: spec.kind, host: spec.bind, port: port, url: "\(scheme)://\(DisplayHost.of(spec.bind)):\(port)\(path)",
                   certificate: spec.kind.usesTLS ? spec.certificate : "", clientAuth: plain ? .none : spec.clientAuth, clientChain: spec.clientChain,
                   trust: plain ? [] : spec.trust, tls: plain ? "none" : "\(spec.minimumTLS.rawValue)–\(spec.maximumTLS.rawValue)",

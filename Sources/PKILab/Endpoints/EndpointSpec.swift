@@ -12,6 +12,11 @@ public struct EndpointSpec: Sendable, Hashable {
         case crl
         /// SNTP over UDP, so devices can set their clock offline (port 123 needs root or CAP_NET_BIND_SERVICE).
         case sntp
+        /// The OTA object store (`ota.object_store:`): S3-like HTTPS with pre-signed URLs, server authentication only.
+        case store
+
+        /// The kinds `endpoints:` configures (the object store is configured under `ota:`).
+        public static let labKinds: [Kind] = [.echo, .https, .mqtt, .crl, .sntp]
 
         public var defaultPort: Int {
             switch self {
@@ -20,11 +25,12 @@ public struct EndpointSpec: Sendable, Hashable {
             case .mqtt: 8883
             case .crl: 8480
             case .sntp: 123
+            case .store: 9443
             }
         }
 
         /// Whether it speaks TLS (and so presents a certificate and checks clients).
-        public var usesTLS: Bool { [.echo, .https, .mqtt].contains(self) }
+        public var usesTLS: Bool { [.echo, .https, .mqtt, .store].contains(self) }
     }
 
     /// Whether a client must present a certificate.

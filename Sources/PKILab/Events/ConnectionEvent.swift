@@ -34,6 +34,40 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
         }
     }
 
+    /// What an OTA step adds: the request, the image and the answer.
+    public struct OTADetail: Sendable, Codable, Hashable {
+        public var method: String
+        /// The request path without its query (a pre-signed URL's signature is not logged).
+        public var path: String
+        public var status: Int
+        public var image: String?
+        public var version: String?
+        /// The version the device said it runs.
+        public var running: String?
+        /// The Range header as sent.
+        public var range: String?
+        /// Body bytes sent.
+        public var bytes: Int?
+        /// The fault on purpose, if any (an ``OTAFault`` raw value).
+        public var fault: String?
+        /// When the handed-out URL stops working.
+        public var urlExpires: Date?
+
+        public init(method: String, path: String, status: Int, image: String? = nil, version: String? = nil, running: String? = nil,
+                    range: String? = nil, bytes: Int? = nil, fault: String? = nil, urlExpires: Date? = nil) {
+            self.method = method
+            self.path = path
+            self.status = status
+            self.image = image
+            self.version = version
+            self.running = running
+            self.range = range
+            self.bytes = bytes
+            self.fault = fault
+            self.urlExpires = urlExpires
+        }
+    }
+
     /// What a connection to one of the zoo's bad servers says about the device.
     public struct ZooDetail: Sendable, Codable, Hashable {
         /// The ``ZooServer`` raw value.
@@ -137,6 +171,8 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
     public var mqtt: MQTTDetail?
     /// The zoo's bad servers: what the device did.
     public var zoo: ZooDetail?
+    /// The OTA server and the object store: one event per request.
+    public var ota: OTADetail?
 
     public init(time: Date = Date(), endpoint: String, peer: String, outcome: Outcome, reason: String, explanation: String,
                 hint: String? = nil) {
@@ -159,6 +195,16 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
         self.detail = nil
         self.mqtt = nil
         self.zoo = nil
+        self.ota = nil
+    }
+
+    /// The event of one OTA step, worded by ``OTAReason``.
+    public init(time: Date = Date(), endpoint: String, peer: String, ota reason: OTAReason, detail: OTADetail, client: ClientCertificate? = nil) {
+        let (explanation, hint) = reason.words
+        self.init(time: time, endpoint: endpoint, peer: peer, outcome: reason.isSuccess ? .accepted : .rejected, reason: reason.code.rawValue,
+                  explanation: explanation, hint: hint)
+        self.client = client
+        ota = detail
     }
 
     /// The event as one JSON line (no trailing newline).

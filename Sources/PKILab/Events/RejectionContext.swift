@@ -31,11 +31,14 @@ public struct RejectionContext: Sendable, Hashable {
     public var maximumTLS: EndpointSpec.TLSVersion
     /// A client identity of the lab (nil when the lab has none).
     public var exampleClient: ExampleClient?
+    /// The root the presented certificate chains to (named for the object store, whose root differs from the
+    /// devices' usual one).
+    public var serverRoot: String?
     /// The client certificate's name as sentences quote it (`"device-001"`), when the client sent one.
     public var clientName: String?
 
     public init(kind: EndpointSpec.Kind, serverCertificate: String, rootBundle: String, trustedAuthorities: [String], clock: ClockOffset,
-                minimumTLS: EndpointSpec.TLSVersion, maximumTLS: EndpointSpec.TLSVersion, exampleClient: ExampleClient?, clientName: String? = nil) {
+                minimumTLS: EndpointSpec.TLSVersion, maximumTLS: EndpointSpec.TLSVersion, exampleClient: ExampleClient?, clientName: String? = nil, serverRoot: String? = nil) {
         self.kind = kind
         self.serverCertificate = serverCertificate
         self.rootBundle = rootBundle
@@ -45,5 +48,6 @@ public struct RejectionContext: Sendable, Hashable {
         self.maximumTLS = maximumTLS
         self.exampleClient = exampleClient
         self.clientName = clientName
+        self.serverRoot = serverRoot
     }
 }

@@ -45,11 +45,17 @@ extension RejectionReason {
         case .noSharedCipher(.cipher):
             return ("no cipher suite in common with the client",
                     "check the client's cipher list against the endpoint's ciphers: in lab.yaml, and the server key type (an ECDSA key needs ECDHE-ECDSA suites; ed25519 is rarely supported)")
+        case .clientRejectedServer(let alert) where context?.kind == .store && context?.serverRoot != nil && !["unrecognized_name", "protocol_version", "insufficient_security", "handshake_failure", "record_overflow", "certificate_expired"].contains(alert):
+            return ("the device refused the object store's certificate (it sent the TLS alert \"\(alert)\"): its CA bundle probably lacks \(Self.storeRoot(context))",
+                    Self.storeTrustHint(context))
         case .clientRejectedServer(let alert):
             return ("the client refused this server (it sent the TLS alert \"\(alert)\")", Self.alertHint(alert, context))
         case .handshakeTimeout(let seconds):
             return ("the client did not finish the TLS handshake within \(seconds) seconds",
                     "a device that stalls here often has too little memory for the handshake, or waits on its own clock or a DNS lookup")
+        case .peerClosed where context?.kind == .store && context?.serverRoot != nil:
+            return ("the device closed the object store's connection during the handshake: its CA bundle probably lacks \(Self.storeRoot(context))",
+                    Self.storeTrustHint(context))
         case .peerClosed:
             return ("the client closed the connection during the handshake",
                     "a client that does not trust the server sometimes hangs up without an alert; check the device's log")
@@ -87,8 +93,20 @@ extension RejectionReason {
         case .https: "curl: add --cert \(path(client.fullchain)) --key \(path(client.key))"
         case .echo: "openssl s_client: add -cert \(path(client.cert)) -cert_chain \(path(client.chain)) -key \(path(client.key))"
         case .crl, .sntp: "give the client a certificate with role: client from the lab"
+        case .store: "the object store asks for no client certificate (as S3 does); the OTA server on the HTTPS endpoint does"
         case .mqtt: "mosquitto_pub/sub: add --cert \(path(client.fullchain)) --key \(path(client.key)); paho: tls_set(certfile=\(path(client.fullchain)), keyfile=\(path(client.key)))"
         }
+    }
+
+    /// The root the object store's certificate chains to, quoted.
+    static func storeRoot(_ context: RejectionContext?) -> String {
+        context?.serverRoot.map { "\"\($0)\", the root of the object store's certificate" } ?? "the root of the object store's certificate"
+    }
+
+    /// What a device that refuses the object store needs: both roots.
+    static func storeTrustHint(_ context: RejectionContext?) -> String {
+        let root = context?.serverRoot ?? "the store's root"
+        return "the store's certificate chains to another CA than the OTA server's (as S3's does): the device must trust both roots. Export with --format esp-idf (server_certs/ca_cert.pem and x509_crt_bundle.bin hold both) or --format pem (ca.pem holds both), or add ca/authorities/\(root)/cert.pem to its CA bundle"
     }
 
     /// What an alert from the client says about the server, and what to check.

@@ -25,6 +25,8 @@ public struct Lab: Sendable {
     public var ocspURL: String
     /// How `ca/events.jsonl` rotates (`events: { max_size: 10MiB, keep: 5 }`).
     public var events: EventRotation = .standard
+    /// The OTA server and its object store (`ota:`), if the lab has them.
+    public var ota: OTASpec?
 
     public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults,
                 endpoints: [EndpointSpec] = [], policy: BrokerPolicy? = nil, zoo: ZooSpec? = nil,
@@ -41,6 +43,17 @@ public struct Lab: Sendable {
         self.endpoints = endpoints
         self.policy = policy
     }
+
+    /// The authorities that sign no other authority, which sign a certificate that names no issuer (and a fleet
+    /// without `--issuer`) when there is one of them; the object store's authority (`ota:`) is left out when others remain.
+    public static func bottomAuthorities(_ authorities: [AuthoritySpec], storeAuthority: String?) -> [AuthoritySpec] {
+        let bottom = authorities.filter { authority in !authorities.contains { $0.parent == authority.name } }
+        let devices = bottom.filter { $0.name != storeAuthority }
+        return devices.isEmpty ? bottom : devices
+    }
+
+    /// ``bottomAuthorities(_:storeAuthority:)`` of this lab.
+    public var bottomAuthorities: [AuthoritySpec] { Self.bottomAuthorities(authorities, storeAuthority: ota?.store.authority) }
 
     public func authority(named name: String) -> AuthoritySpec? {
         authorities.first { $0.name == name }

@@ -43,13 +43,13 @@ extension LabBuilder {
                               pathLength: pathLength, nameConstraints: constraints, location: node.keyLocation ?? node.location), parentNode)
     }
 
-    func readCertificate(name: String, _ node: LabNode, authorities: [AuthoritySpec]) throws(LabFileError) -> LeafSpec {
+    func readCertificate(name: String, _ node: LabNode, authorities: [AuthoritySpec], storeAuthority: String? = nil) throws(LabFileError) -> LeafSpec {
         let entries = try node.mapping(allowed: Self.certificateKeys, what: "a certificate")
         func entry(_ key: String) -> LabNode? { entries.first { $0.key == key }?.value }
 
         // The issuer: named, or the only authority that signs no other authority.
         let issuer: String
-        let bottom = authorities.filter { authority in !authorities.contains { $0.parent == authority.name } }
+        let bottom = Lab.bottomAuthorities(authorities, storeAuthority: storeAuthority)
         if let issuerNode = entry("issuer") {
             issuer = try issuerNode.string(what: "the name of the authority that signs this certificate")
             guard authorities.contains(where: { $0.name == issuer }) else {

@@ -11,7 +11,7 @@ extension LabBuilder {
         let roots = authorities.filter(\.isRoot).map(\.name)
         guard let node else {
             guard let server = servers.first else { return [] }
-            return EndpointSpec.Kind.allCases.map { EndpointSpec(kind: $0, certificate: server.name, trust: roots) }
+            return EndpointSpec.Kind.labKinds.map { EndpointSpec(kind: $0, certificate: server.name, trust: roots) }
         }
         let entries = try node.mapping(allowed: Self.endpointsKeys, what: "the endpoints")
         var bind = "127.0.0.1"
@@ -20,7 +20,7 @@ extension LabBuilder {
         }
         let limits = try readLimits(entries)
         var result: [(spec: EndpointSpec, node: LabNode)] = []
-        for kind in EndpointSpec.Kind.allCases {
+        for kind in EndpointSpec.Kind.labKinds {
             let endpointNode = entries.first { $0.key == kind.rawValue }?.value
             var base = EndpointSpec(kind: kind, bind: bind, certificate: servers.first?.name ?? "", trust: roots)
             base.limits = limits

@@ -8,12 +8,12 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "broker", "zoo", "revocation", "events"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "broker", "zoo", "revocation", "events", "ota"]
     static let brokerKeys = ["max_sessions", "max_retained_messages", "max_retained_bytes"]
     static let eventsKeys = ["max_size", "keep"]
     static let zooKeys = ["port", "mqtt_port", "bind"]
     static let revocationKeys = ["url", "ocsp_url"]
-    static let endpointsKeys = ["bind"] + ServingLimits.keys + EndpointSpec.Kind.allCases.map(\.rawValue)
+    static let endpointsKeys = ["bind"] + ServingLimits.keys + EndpointSpec.Kind.labKinds.map(\.rawValue)
     static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
                                "ciphers", "alpn", "files", "http2"]
     static let mqttKeys = ["name", "behaviour", "behavior", "identity", "plain_port", "max_packet_size", "max_subscriptions",
@@ -61,6 +61,9 @@ struct LabBuilder {
             }
         }
 
+        // The object store's authority (ota:) signs no device: certificates without issuer: are not its.
+        let storeAuthority = entry("ota").flatMap { try? $0.mapping(what: "") }?.first { $0.key == "object_store" }
+            .flatMap { try? $0.value.mapping(what: "") }?.first { $0.key == "authority" }.flatMap { try? $0.value.string(what: "") }
         var certificates: [LeafSpec] = []
         if let certificatesNode = entry("certificates") {
             for (name, node) in try certificatesNode.mapping(what: "the certificates, each under its own name",
@@ -70,10 +73,31 @@ struct LabBuilder {
                     throw node.keyError(.nameClash, "\"\(name)\" is already the name of an authority",
                                      hint: "give the certificate another name; names are how pkilab show and the ca/ folders find things")
                 }
-                certificates.append(try readCertificate(name: name, node, authorities: ordered))
+                certificates.append(try readCertificate(name: name, node, authorities: ordered, storeAuthority: storeAuthority))
             }
         }
-        let endpoints = try readEndpoints(entry("endpoints"), authorities: ordered, certificates: certificates)
+        var endpoints = try readEndpoints(entry("endpoints"), authorities: ordered, certificates: certificates)
+        var ota: OTASpec?
+        if let node = entry("ota") {
+            let defaultBind = endpoints.first { $0.kind == .https }?.bind ?? "127.0.0.1"
+            let (spec, storeCertificate) = try readOTA(node, authorities: ordered, certificates: certificates, defaultBind: defaultBind)
+            if let storeCertificate { certificates.append(storeCertificate) }
+            // A root that only the object store's certificate chains to issues no client: the endpoints do not trust it.
+            let storeRoot = Lab(name: labName, file: "", authorities: ordered, certificates: [], defaults: defaults).ancestry(of: spec.store.authority).last?.name
+            let clientRoots = Set(certificates.filter { $0.role != .server }.compactMap { leaf in
+                Lab(name: labName, file: "", authorities: ordered, certificates: [], defaults: defaults).ancestry(of: leaf.issuer).last?.name
+            })
+            if let storeRoot, !clientRoots.contains(storeRoot) {
+                endpoints = endpoints.map { endpoint in
+                    var endpoint = endpoint
+                    if endpoint.trust.count > 1 { endpoint.trust.removeAll { $0 == storeRoot } }
+                    return endpoint
+                }
+            }
+            endpoints += spec.store.endpoints(https: endpoints.first { $0.kind == .https })
+            try checkApart(endpoints.map { ($0, node) })
+            ota = spec
+        }
         let policy = try entry("policy").map { node throws(LabFileError) in try readPolicy(node) }
         let zoo = try entry("zoo").map { node throws(LabFileError) in try readZoo(node) } ?? nil
         // Every certificate below a root names its issuer's CRL, served by the crl endpoint.
@@ -110,6 +134,7 @@ struct LabBuilder {
                       endpoints: endpoints, policy: policy, zoo: zoo, crlBaseURL: crlBase, ocspURL: ocspURL)
         if let node = entry("broker") { lab.brokerQuotas = try BrokerSection.read(node) }
         if let node = entry("events") { lab.events = try EventsSection.read(node) }
+        lab.ota = ota
         return lab
     }
 

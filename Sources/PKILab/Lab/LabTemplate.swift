@@ -22,6 +22,17 @@ authorities:
     validity: 10y
     path_len: 0         # may sign leaves only
     # name_constraints: { permitted: [lab.test, 127.0.0.0/8] }   # off: many device stacks reject them
+  # A second root "as if public": the OTA object store's certificate chains to it, as S3's chains to Amazon's
+  # root. A device needs both roots for an OTA (export --format esp-idf puts both in ca_cert.pem). The endpoints
+  # do not trust it for client certificates.
+  store-root:
+    subject: { CN: pkilab Store Root CA, O: pkilab public (as if) }
+    validity: 20y
+  store-issuing:
+    parent: store-root
+    subject: { CN: pkilab Store Issuing CA, O: pkilab public (as if) }
+    validity: 10y
+    path_len: 0
 
 certificates:
   server:
@@ -76,6 +87,24 @@ policy:
 #   # mqtt: [ { port: 8883 }, { name: mqtt-aws, port: 8884, behaviour: aws } ]
 #   crl:   { port: 8480 }   # CRLs at http://localhost:8480/crl/, OCSP at /ocsp: the URLs in every certificate
 #   sntp:  { port: 123 }    # lwIP (ESP-IDF, ESP8266) always asks port 123
+
+# OTA as devices meet it in production: the OTA server on the HTTPS endpoint (client certificate required)
+# answers GET /ota/update with a redirect to a short-lived pre-signed URL (S3 SigV4) on the object store, a second
+# HTTPS listener under store-root that asks for no client certificate; /ota/manifest gives the same as JSON.
+# Images: files like app-v1.2.0.bin in images: (pkilab ota image 1.2.0 makes a rehearsal one). Reference: docs/ota.md.
+ota:
+  images: firmware      # beside this file; never the store, never a key
+  url_lifetime: 300s
+  object_store: { port: 9443, names: [s3.lab.test, "*.s3.lab.test"], authority: store-issuing }
+  # (the object store's names also get localhost, 127.0.0.1, ::1 and this machine's; untrusted_port: 9444 serves
+  #  the same under a root no device trusts, for the wrong-ca fault)
+  # targets:                       # which images whom; without it every identity may get every image
+  #   - allow: ["app-*"]
+  #   - deny: ["app-v2.*"]
+  #     identities: [device-002]
+  # fault: expired                 # a failure on purpose for every request; or ?fault=NAME per request:
+  #                                # expired, not-yet-valid, tampered, wrong-ca, interrupt, bad-digest, not-allowed,
+  #                                # long-url, redirect-308
 
 # The MQTT broker's caps, shared by its listeners (each refusal names the key that raises it):
 # broker: { max_sessions: 100000, max_retained_messages: 10000, max_retained_bytes: 64MiB }

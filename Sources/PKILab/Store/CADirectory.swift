@@ -19,6 +19,7 @@ import Foundation
 ///   crl/AUTHORITY.crl             each authority's signed CRL (DER), and .crl.pem beside it
 ///   crl/all.pem                   every CRL in PEM: Mosquitto crlfile, nginx ssl_crl, curl --crlfile
 ///   zoo/                          the certificates that fail on purpose (pkilab zoo)
+///   ota-credentials.json          the lab's key and secret that sign pre-signed OTA URLs (0600)
 /// ```
 public struct CADirectory: Sendable, Hashable {
     /// The store's folder.
@@ -47,6 +48,9 @@ public struct CADirectory: Sendable, Hashable {
     public var crlBundle: String { "\(crlFolder)/all.pem" }
     public func crl(forAuthority name: String) -> String { "\(crlFolder)/\(name).crl" }
     public func crlPEM(forAuthority name: String) -> String { "\(crlFolder)/\(name).crl.pem" }
+
+    /// `ota-credentials.json`: the lab's own access key and secret for pre-signed URLs (0600), made once.
+    public var otaCredentials: String { "\(path)/ota-credentials.json" }
 
     public var zooFolder: String { "\(path)/zoo" }
     public var zooManifest: String { "\(zooFolder)/zoo.json" }

@@ -24,7 +24,7 @@ final class EndpointContext: Sendable {
     let facts: EndpointFacts
 
     init(spec: EndpointSpec, sslContext: NIOSSLContext, verifier: ChainVerifier, events: EventLog, handshakeTimeout: TimeAmount,
-         rootBundle: String, exampleClient: IdentityFiles?, clock: ClockOffset = .zero) throws {
+         rootBundle: String, exampleClient: IdentityFiles?, clock: ClockOffset = .zero, serverRoot: String? = nil) throws {
         self.clock = clock
         self.rootBundle = DisplayPath.relative(rootBundle)
         self.exampleClient = exampleClient
@@ -40,15 +40,16 @@ final class EndpointContext: Sendable {
         self.handshakeTimeout = handshakeTimeout
         facts = EndpointFacts(name: spec.name, kind: spec.kind, zoo: spec.zoo, clientAuth: spec.clientAuth,
                               context: Self.rejectionContext(spec: spec, verifier: verifier, rootBundle: self.rootBundle,
-                                                             exampleClient: exampleClient, clock: clock))
+                                                             exampleClient: exampleClient, clock: clock, serverRoot: serverRoot))
     }
 
     /// What the words of a refusal at this endpoint may name.
     static func rejectionContext(spec: EndpointSpec, verifier: ChainVerifier, rootBundle: String, exampleClient: IdentityFiles?,
-                                 clock: ClockOffset) -> RejectionContext {
+                                 clock: ClockOffset, serverRoot: String? = nil) -> RejectionContext {
         RejectionContext(kind: spec.kind, serverCertificate: spec.certificate, rootBundle: rootBundle,
                          trustedAuthorities: verifier.roots.map { $0.subject.commonName ?? $0.subject.description }, clock: clock,
                          minimumTLS: spec.minimumTLS, maximumTLS: spec.maximumTLS,
-                         exampleClient: exampleClient.map { .init(cert: $0.cert, chain: $0.chain, fullchain: $0.fullchain, key: $0.key) })
+                         exampleClient: exampleClient.map { .init(cert: $0.cert, chain: $0.chain, fullchain: $0.fullchain, key: $0.key) },
+                         serverRoot: serverRoot)
     }
 }

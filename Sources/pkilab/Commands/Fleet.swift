@@ -41,7 +41,7 @@ struct Fleet: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let lab = try options.loadLab()
-            let bottom = lab.authorities.filter { authority in !lab.authorities.contains { $0.parent == authority.name } }
+            let bottom = lab.bottomAuthorities
             guard let issuerName = issuer ?? (bottom.count == 1 ? bottom[0].name : nil), lab.authority(named: issuerName) != nil else {
                 Console.error(issuer.map { "there is no authority named \"\($0)\" in \(lab.file)" } ?? "the lab has several authorities that could sign the fleet",
                               hint: "pass --issuer with one of: \(lab.authorities.map(\.name).joined(separator: ", "))")

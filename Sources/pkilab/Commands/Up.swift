@@ -76,8 +76,10 @@ struct Up: AsyncParsableCommand {
             var zooSpec = lab.zoo ?? (zoo || zooPort != nil || zooMqttPort != nil ? ZooSpec() : nil)
             if let port = zooPort { zooSpec?.port = port }
             if let port = zooMqttPort { zooSpec?.mqttPort = port }
-            if zooSpec != nil, try store.prepareZoo(for: lab).made, !json {
-                Console.out("Zoo: made the bad servers and bad clients in \"\(Console.path(store.directory.zooFolder))\".")
+            // The zoo's bad servers, and the untrusted object store (ota:), which presents the zoo's untrusted-root certificate.
+            if zooSpec != nil || lab.ota != nil, try store.prepareZoo(for: lab).made, !json {
+                Console.out(zooSpec != nil ? "Zoo: made the bad servers and bad clients in \"\(Console.path(store.directory.zooFolder))\"."
+                            : "OTA: made the untrusted store's certificate (the wrong-ca fault) with the zoo in \"\(Console.path(store.directory.zooFolder))\".")
             }
             guard !lab.endpoints.isEmpty else {
                 Console.error("\(lab.file) has no endpoints to serve", hint: "add a certificate with role: server (the endpoints present it), or an endpoints: section")

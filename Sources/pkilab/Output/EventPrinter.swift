@@ -46,6 +46,10 @@ struct EventPrinter {
             let mark = zoo.verdict.isFailure ? "✗ [\(zoo.verdict.rawValue)]" : zoo.verdict == .noRevocationCheck ? "! [no_revocation_check]" : "✓ [\(zoo.verdict.rawValue)]"
             text = "\(prefix) \(mark) \(e(event.explanation))"
             if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
+        } else if event.ota != nil {
+            let mark = event.outcome == .accepted ? "✓ OTA:" : "✗ OTA [\(e(event.reason))]:"
+            text = "\(prefix) \(mark) \(e(event.explanation))"
+            if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
         } else if event.endpoint == "sntp" {
             text = "\(prefix) ✓ \(e(event.explanation))"
         } else if let mqtt = event.mqtt {

@@ -58,6 +58,8 @@ struct ReadyPrinter {
                 rows.append([endpoint.name, "udp://\(DisplayHost.of(endpoint.host)):\(endpoint.port)", "-", "none (SNTP\(shifted))", "-", "none"])
             case .mqtt where endpoint.tls == "none":
                 rows.append([endpoint.name, endpoint.url, "-", "none (plain MQTT)", "-", tls])
+            case .store:
+                rows.append([endpoint.name, endpoint.url, endpoint.certificate, "none (object store, as S3)", "-", tls])
             case .echo, .https, .mqtt:
                 let auth = endpoint.clientAuth == .none ? "none" : "\(endpoint.clientAuth.rawValue) (chain: \(endpoint.clientChain.rawValue))"
                 rows.append([endpoint.name, endpoint.url, endpoint.certificate, auth, endpoint.trust.joined(separator: ", "), tls])
@@ -77,7 +79,7 @@ struct ReadyPrinter {
             let host = DisplayHost.of(endpoint.host)
             switch endpoint.kind {
             case .crl:
-                let authority = lab.authorities.last { !$0.isRoot }?.name ?? lab.authorities[0].name
+                let authority = lab.bottomAuthorities.first?.name ?? lab.authorities[0].name
                 Console.out("CRLs:          curl -s \(endpoint.url)\(authority).crl | openssl crl -inform DER -noout -text   (pkilab revoke NAME updates them)")
             case .sntp:
                 Console.out("SNTP:          ntpdate -q \(host)\(endpoint.port == 123 ? "" : "   (port \(endpoint.port): devices always ask 123)")")
@@ -86,6 +88,14 @@ struct ReadyPrinter {
                             + "-cert_chain \(Console.path(device.chain)) -key \(key) -verify_return_error -quiet")
             case .https:
                 Console.out("Try HTTPS:     curl --cacert \(ca) --cert \(cert) --key \(key) https://\(host):\(endpoint.port)/whoami")
+                if let ota = lab.ota {
+                    Console.out("OTA:           curl --cacert \(ca) --cert \(cert) --key \(key) -L -o update.bin https://\(host):\(endpoint.port)/ota/update")
+                    Console.out("               (a \(ota.redirectStatus) to a pre-signed URL on the object store, under \(lab.ancestry(of: ota.store.authority).last?.name ?? ota.store.authority); /ota/manifest says the same in JSON)")
+                }
+            case .store:
+                let folder = Console.path(OTA.imagesFolder(lab.ota!, labFile: lab.file))
+                let count = FirmwareCatalog(folder: OTA.imagesFolder(lab.ota!, labFile: lab.file)).images().count
+                Console.out("Object store:  \(endpoint.url)\(lab.ota!.store.bucket)/ — \(count == 0 ? "no images in \"\(folder)\" yet: pkilab ota image 1.2.0 makes one" : "\(count) image(s) from \"\(folder)\" (pkilab ota ls)")")
             case .mqtt:
                 let topic = lab.exampleTopic(for: device.name)
                 let tls = endpoint.tls == "none" ? "" : " --cafile \(ca) --cert \(cert) --key \(key)"
@@ -103,7 +113,7 @@ struct ReadyPrinter {
 
     private func printZooAndNotes() {
         if let policy = ready.policy { Console.out("MQTT policy:   \(policy)") }
-        let zoo = ready.endpoints.filter { $0.zoo != nil }
+        let zoo = ready.endpoints.filter { $0.zoo != nil && $0.kind != .store }
         if !zoo.isEmpty {
             Console.out()
             Console.out("Zoo (bad servers a device must refuse; pkilab zoo --json says what is wrong with each, pkilab zoo report what the device did):")
