@@ -90,7 +90,8 @@ struct ListenerBuilder {
         case .store:
             // LabServer makes the service whenever the lab has ota:, the only source of store listeners.
             return .http(HTTPEndpoint(context: context, limiter: limiter,
-                                      router: ObjectStoreRoutes.router(service: ota!, endpoint: spec.name, requestLog: onRequest)))
+                                      router: ObjectStoreRoutes.router(service: ota!, endpoint: spec.name, untrusted: spec.zoo != nil,
+                                                                                       requestLog: onRequest)))
         default:
             let listener = mqttListener(spec, tls: context)
             return .tcp(TCPEndpoint(spec: spec, scheme: "mqtts", limiter: limiter) { channel in

@@ -22,10 +22,13 @@ public final class LabProcess: @unchecked Sendable {
     /// Starts `pkilab up` in `scratch` and waits (at most 60 s) for its ready line.
     /// - Parameter ulimit: arguments for bash's `ulimit` before pkilab starts, e.g. `-S -n 1024` (soft limit only) or
     ///   `-n 1024` (soft and hard).
-    public init(scratch: Scratch, arguments: [String] = [], ulimit: String? = nil) throws {
+    public init(scratch: Scratch, arguments: [String] = [], ulimit: String? = nil, environment extra: [String: String] = [:]) throws {
         self.scratch = scratch
+        // A lab with ota: (the default one) also serves the object store and its untrusted twin.
+        let labText = (try? String(contentsOfFile: scratch.path + "/lab.yaml", encoding: .utf8)) ?? ""
+        let ota = labText.hasPrefix("ota:") || labText.contains("\nota:") ? ["--port", "store=0", "--port", "store-untrusted=0"] : []
         let up = ["up", "--echo-port", "0", "--https-port", "0", "--mqtt-port", "0", "--port", "crl=0", "--port", "sntp=0",
-                  "--handshake-timeout", "3"] + arguments
+                  "--handshake-timeout", "3"] + ota + arguments
         if let ulimit {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = ["-c", "ulimit \(ulimit) && exec \"$0\" \"$@\"", Pkilab.binary] + up
@@ -36,6 +39,7 @@ public final class LabProcess: @unchecked Sendable {
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         process.standardOutput = pipe
         process.standardError = pipe

@@ -42,6 +42,9 @@ extension OTAReason {
                 start > 0 ? ", resumed at \(Self.grouped(start))" : (bytes < total ? ", a range of \(Self.grouped(total))" : "")
             } ?? ""
             return ("download of \(image): \(Self.grouped(bytes)) bytes in \(String(format: "%.1f", seconds)) s\(span)", nil)
+        case .untrustedStoreAccepted(let image, let bytes):
+            return ("WRONGLY ACCEPTED: the device downloaded \(image) (\(Self.grouped(bytes)) bytes) from the store whose certificate chains to a root it must not trust (fault wrong-ca)",
+                    "the device does not check the store's certificate (esp_http_client without cert_pem or crt_bundle_attach, setInsecure(), curl -k): give it the CA bundle and let it refuse")
         case .downloadInterrupted(let image, let sent, let total):
             return ("download of \(image) cut off on purpose after \(Self.grouped(sent)) of \(Self.grouped(total)) bytes (fault interrupt)",
                     "a device that resumes asks again with Range: bytes=\(sent)- (ESP-IDF 5.5+: ota_resumption); one that does not fails with a short read")

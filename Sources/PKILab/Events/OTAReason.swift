@@ -24,6 +24,9 @@ public enum OTAReason: Sendable, Hashable {
 
     // The object store.
     case downloaded(image: String, bytes: Int, total: Int, seconds: Double, rangeStart: Int?, head: Bool)
+    /// The device downloaded from the untrusted store (the `wrong-ca` fault): it accepted a certificate under a root it
+    /// must not trust.
+    case untrustedStoreAccepted(image: String, bytes: Int)
     /// The `interrupt` fault: the body was cut off after `sent` bytes.
     case downloadInterrupted(image: String, sent: Int, total: Int)
     /// The device closed the connection before the body was complete.
@@ -49,6 +52,7 @@ public enum OTAReason: Sendable, Hashable {
         case noIdentity = "no_identity"
         case notAllowed = "not_allowed"
         case downloaded
+        case untrustedStoreAccepted = "untrusted_store_accepted"
         case downloadInterrupted = "download_interrupted"
         case downloadAborted = "download_aborted"
         case urlExpired = "url_expired"
@@ -73,6 +77,7 @@ public enum OTAReason: Sendable, Hashable {
         case .noIdentity: .noIdentity
         case .notAllowed: .notAllowed
         case .downloaded: .downloaded
+        case .untrustedStoreAccepted: .untrustedStoreAccepted
         case .downloadInterrupted: .downloadInterrupted
         case .downloadAborted: .downloadAborted
         case .urlExpired: .urlExpired
@@ -90,11 +95,17 @@ public enum OTAReason: Sendable, Hashable {
         }
     }
 
-    /// Whether the step went as the device wanted (the event's outcome is `accepted`).
+    /// Whether the lab served what was asked (the event's outcome is `accepted`).
     public var isSuccess: Bool {
         switch self {
-        case .updateOffered, .noUpdate, .downloaded: true
+        case .updateOffered, .noUpdate, .downloaded, .untrustedStoreAccepted: true
         default: false
         }
+    }
+
+    /// Whether the device did what a device must not (it trusted the untrusted store): printed as a failure.
+    public var isDeviceFailure: Bool {
+        if case .untrustedStoreAccepted = self { return true }
+        return false
     }
 }

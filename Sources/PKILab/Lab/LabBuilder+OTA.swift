@@ -157,6 +157,23 @@ extension LabBuilder {
         return (spec, leaf)
     }
 
+    /// The object store's two listeners may share an address and port with no other listener, nor with each other.
+    func checkStorePorts(_ endpoints: [EndpointSpec], ota node: LabNode) throws(LabFileError) {
+        let storeNode = (try? node.mapping(what: "the OTA settings"))?.first { $0.key == "object_store" }?.value
+        let storeEntries = storeNode.flatMap { try? $0.mapping(what: "the object store's settings") } ?? []
+        var seen: [String: String] = [:]
+        for endpoint in endpoints where endpoint.port != 0 {
+            let socket = DisplayHost.socket(endpoint.bind, port: endpoint.port)
+            if let other = seen[socket] {
+                let key = endpoint.name == "store" ? "port" : "untrusted_port"
+                let written = storeEntries.first { $0.key == key }?.value ?? storeNode ?? node
+                throw written.error(.invalidValue, "the object store's \(endpoint.name == "store" ? "listener" : "untrusted listener") and \(other) would both listen on \(socket)",
+                                    hint: "give ota.object_store another \(key) (0 picks a free one)")
+            }
+            seen[socket] = endpoint.name
+        }
+    }
+
     private func readOTATargets(_ node: LabNode) throws(LabFileError) -> [OTATarget] {
         var targets: [OTATarget] = []
         for (index, item) in try node.list(what: "OTA target rules").enumerated() {

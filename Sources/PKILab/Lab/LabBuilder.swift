@@ -95,7 +95,7 @@ struct LabBuilder {
                 }
             }
             endpoints += spec.store.endpoints(https: endpoints.first { $0.kind == .https })
-            try checkApart(endpoints.map { ($0, node) })
+            try checkStorePorts(endpoints, ota: node)
             ota = spec
         }
         let policy = try entry("policy").map { node throws(LabFileError) in try readPolicy(node) }

@@ -9,11 +9,11 @@ import PKILab
 /// S3); `Range` → 206 with `Content-Range`, 416 `InvalidRange`; `ETag` (the quoted MD5), `Last-Modified`,
 /// `Accept-Ranges`, `Content-Length`; and S3's XML errors with S3's statuses. One event per request.
 enum ObjectStoreRoutes {
-    static func router(service: OTAService, endpoint: String, requestLog: @escaping @Sendable (RequestRecord) -> Void) -> Router<LabRequestContext> {
+    static func router(service: OTAService, endpoint: String, untrusted: Bool, requestLog: @escaping @Sendable (RequestRecord) -> Void) -> Router<LabRequestContext> {
         let router = Router(context: LabRequestContext.self)
         router.add(middleware: RequestLogMiddleware(endpoint: endpoint, log: requestLog))
         router.add(middleware: NULGuardMiddleware())
-        router.add(middleware: ObjectStoreMiddleware(service: service, endpoint: endpoint))
+        router.add(middleware: ObjectStoreMiddleware(service: service, endpoint: endpoint, untrusted: untrusted))
         return router
     }
 }
@@ -23,6 +23,8 @@ struct ObjectStoreMiddleware: RouterMiddleware {
     typealias Context = LabRequestContext
     let service: OTAService
     let endpoint: String
+    /// This is the store under a root no device trusts (the `wrong-ca` fault).
+    let untrusted: Bool
 
     func handle(_ request: Request, context: LabRequestContext, next: (Request, LabRequestContext) async throws -> Response) async throws -> Response {
         let connection = await context.connection()
@@ -102,7 +104,9 @@ struct ObjectStoreMiddleware: RouterMiddleware {
         let code = Int(status.code)
         let body = ObjectBody.stream(image, range: range, cutAfter: interrupt ? range.count / 2 : nil) { ending in
             let seconds = Date().timeIntervalSince(started)
-            if ending.complete {
+            if ending.complete, untrusted {
+                record(.untrustedStoreAccepted(image: image.name, bytes: ending.sent), status: code, bytes: ending.sent, detail: finalDetail)
+            } else if ending.complete {
                 record(.downloaded(image: image.name, bytes: ending.sent, total: image.size, seconds: seconds, rangeStart: rangeStart, head: false),
                        status: code, bytes: ending.sent, detail: finalDetail)
             } else if ending.cutOnPurpose {

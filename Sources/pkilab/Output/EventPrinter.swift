@@ -47,7 +47,8 @@ struct EventPrinter {
             text = "\(prefix) \(mark) \(e(event.explanation))"
             if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
         } else if event.ota != nil {
-            let mark = event.outcome == .accepted ? "✓ OTA:" : "✗ OTA [\(e(event.reason))]:"
+            let failed = event.outcome != .accepted || event.reason == OTAReason.Code.untrustedStoreAccepted.rawValue
+            let mark = failed ? "✗ OTA [\(e(event.reason))]:" : "✓ OTA:"
             text = "\(prefix) \(mark) \(e(event.explanation))"
             if let hint = event.hint { text += "\n\(indent)\(e(hint))" }
         } else if event.endpoint == "sntp" {

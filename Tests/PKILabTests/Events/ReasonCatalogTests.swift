@@ -98,3 +98,44 @@ extension ReasonCatalogTests {
         #expect(Set(documented).subtracting(code).sorted() == [], "in docs/reasons.md, not a reason the broker gives")
     }
 }
+
+@Suite("The OTA reasons and docs/reasons.md")
+struct OTAReasonCatalogTests {
+    @Test("every OTA reason the code can give has one row, and every row is one")
+    func catalog() throws {
+        let documented = try ReasonCatalogTests.codes(under: "OTA reasons")
+        #expect(documented.count == Set(documented).count, "a code listed twice: \(documented)")
+        let code = Set(OTAReason.Code.allCases.map(\.rawValue))
+        #expect(code.subtracting(documented).sorted() == [], "in the code, missing from docs/reasons.md")
+        #expect(Set(documented).subtracting(code).sorted() == [], "in docs/reasons.md, not a reason the code gives")
+    }
+
+    @Test("every OTA reason has a sentence naming its facts; refusals have a hint")
+    func words() {
+        let reasons: [OTAReason] = [
+            .updateOffered(identity: "device-001", running: "1.1.0", image: "app-v1.2.0.bin", version: "1.2.0", delivery: .redirect(status: 302),
+                           lifetime: 300, fault: nil),
+            .noUpdate(identity: "device-001", running: "1.2.0", image: "app-v1.2.0.bin"),
+            .noImage(identity: "device-002", product: "app", imagesFolder: "firmware/", refusedBy: "app-v2.bin, denied by ota.targets[1]"),
+            .noIdentity, .notAllowed(identity: "device-001", image: "app-v1.2.0.bin"),
+            .downloaded(image: "app-v1.2.0.bin", bytes: 524_288, total: 1_048_576, seconds: 0.8, rangeStart: 524_288, head: false),
+            .downloadInterrupted(image: "app-v1.2.0.bin", sent: 524_288, total: 1_048_576), .untrustedStoreAccepted(image: "app-v1.2.0.bin", bytes: 10),
+            .downloadAborted(image: "app-v1.2.0.bin", sent: 1000, expected: 2000), .urlExpired(secondsAgo: 20), .urlNotYetValid(secondsAhead: 3600),
+            .signatureMismatch, .methodNotSigned(method: "HEAD", signedFor: "GET"), .badQueryAuthentication(detail: "it lacks X-Amz-Date"),
+            .unknownAccessKey("AKIA"), .twoAuthMechanisms, .headersNotSigned(["x-amz-meta-a"]), .anonymousRequest, .noSuchKey("x.bin"),
+            .rangeNotSatisfiable(range: "bytes=9-", size: 4), .methodNotAllowed("PUT"),
+        ]
+        #expect(Set(reasons.map(\.code)) == Set(OTAReason.Code.allCases))
+        for reason in reasons {
+            let (explanation, hint) = reason.words
+            #expect(!explanation.isEmpty, "\(reason)")
+            if !reason.isSuccess { #expect(hint?.isEmpty == false, "\(reason) needs a hint") }
+        }
+        #expect(OTAReason.urlExpired(secondsAgo: 20).words.explanation.hasPrefix("URL expired 20 s ago"))
+        #expect(OTAReason.downloaded(image: "app-v1.2.0.bin", bytes: 524_288, total: 1_048_576, seconds: 0.8, rangeStart: 524_288, head: false)
+            .words.explanation == "download of app-v1.2.0.bin: 524,288 bytes in 0.8 s, resumed at 524,288")
+        #expect(OTAReason.updateOffered(identity: "device-001", running: "1.1.0", image: "app-v1.2.0.bin", version: "1.2.0",
+                                        delivery: .redirect(status: 302), lifetime: 300, fault: nil).words.explanation
+            == "device-001 asked for an update (running 1.1.0); sent 1.2.0 (app-v1.2.0.bin) via a 302 redirect to a URL that expires in 300 s")
+    }
+}

@@ -11,8 +11,9 @@ struct LabFileReaderTests {
         let text = try String(contentsOf: repoLab, encoding: .utf8)
         #expect(text == LabTemplate.starter)
         let lab = try TestLab.parse(text)
-        #expect(lab.authorities.map(\.name) == ["root", "issuing"])
-        #expect(lab.certificates.map(\.name) == ["server", "device-001", "device-002"])
+        #expect(lab.authorities.map(\.name) == ["root", "store-root", "issuing", "store-issuing"])
+        #expect(lab.certificates.map(\.name) == ["server", "device-001", "device-002", "object-store"])
+        #expect(lab.ota?.store.authority == "store-issuing" && lab.ota?.images == "firmware")
         #expect(lab.certificates[2].key == .rsa2048)
         #expect(lab.authority(named: "issuing")?.pathLength == 0)
     }
