@@ -57,7 +57,8 @@ public enum SigV4Presigner {
             ]
         let query = canonicalQuery(parameters)
         let uri = uriEncode(path, encodeSlash: false)
-        let request = canonicalRequest(method: method, canonicalURI: uri, canonicalQuery: query, headers: [(name: "host", value: host)])
+        let request = canonicalRequest(
+            method: method, canonicalURI: uri, canonicalQuery: query, headers: [(name: "host", value: host)])
         let toSign = stringToSign(canonicalRequest: request, amzDate: amzDate, scope: scope)
         let signed = signature(stringToSign: toSign, secretAccessKey: credentials.secretAccessKey, scope: scope)
         return "\(scheme)://\(host)\(uri)?\(query)&X-Amz-Signature=\(signed)"

@@ -126,7 +126,8 @@ public struct SigV4Verifier: Sendable {
             let request = SigV4Presigner.canonicalRequest(
                 method: method, canonicalURI: canonicalURI, canonicalQuery: canonicalQuery, headers: signedHeaders)
             let toSign = SigV4Presigner.stringToSign(canonicalRequest: request, amzDate: amzDate, scope: scope)
-            return (request, toSign, SigV4Presigner.signature(stringToSign: toSign, secretAccessKey: key.secretAccessKey, scope: scope))
+            let signature = SigV4Presigner.signature(stringToSign: toSign, secretAccessKey: key.secretAccessKey, scope: scope)
+            return (request, toSign, signature)
         }
         let computed = sign(method)
         guard Self.constantTimeEqual(computed.signature, provided) else {
@@ -139,10 +140,12 @@ public struct SigV4Verifier: Sendable {
 
         let expiresAt = signedAt.addingTimeInterval(TimeInterval(expires))
         if now.addingTimeInterval(allowedFutureSkew) < signedAt {
-            return .notYetValid(signedAt: signedAt, expiresAt: expiresAt, by: Int(signedAt.timeIntervalSince(now).rounded(.down)))
+            let early = Int(signedAt.timeIntervalSince(now).rounded(.down))
+            return .notYetValid(signedAt: signedAt, expiresAt: expiresAt, by: early)
         }
         if now > expiresAt {
-            return .expired(signedAt: signedAt, expiresAt: expiresAt, by: max(1, Int(now.timeIntervalSince(expiresAt).rounded(.up))))
+            let late = max(1, Int(now.timeIntervalSince(expiresAt).rounded(.up)))
+            return .expired(signedAt: signedAt, expiresAt: expiresAt, by: late)
         }
         return .valid(signedAt: signedAt, expiresAt: expiresAt, accessKeyID: accessKeyID)
     }

@@ -32,9 +32,13 @@ struct SigV4BotocoreTests {
     /// 20 s at most each; the output lines, or a failure naming what to install.
     static func runBotocore() throws -> [String] {
         var complaints: [String] = []
-        for (executable, arguments) in [("/usr/bin/env", ["python3", "-c", script]), ("/usr/bin/python3", ["-c", script])] {
+        let candidates = [
+            (name: "python3 on PATH", executable: "/usr/bin/env", arguments: ["python3", "-c", script]),
+            (name: "/usr/bin/python3", executable: "/usr/bin/python3", arguments: ["-c", script]),
+        ]
+        for (name, executable, arguments) in candidates {
             guard FileManager.default.isExecutableFile(atPath: executable) else {
-                complaints.append("\(executable): not found")
+                complaints.append("\(name): not found")
                 continue
             }
             let process = Process()
@@ -45,7 +49,7 @@ struct SigV4BotocoreTests {
             process.standardOutput = output
             process.standardError = errors
             do { try process.run() } catch {
-                complaints.append("\(executable): \(error)")
+                complaints.append("\(name): \(error)")
                 continue
             }
             let deadline = Date().addingTimeInterval(20)
@@ -53,7 +57,7 @@ struct SigV4BotocoreTests {
             if process.isRunning {
                 process.terminate()
                 process.waitUntilExit()
-                complaints.append("\(executable) python3: still running after 20 s")
+                complaints.append("\(name): still running after 20 s")
                 continue
             }
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -61,7 +65,7 @@ struct SigV4BotocoreTests {
             if process.terminationStatus == 0 {
                 return text.split(separator: "\n").map(String.init)
             }
-            complaints.append("\(executable) \(arguments[0]): exit \(process.terminationStatus): \(problem)")
+            complaints.append("\(name): exit \(process.terminationStatus): \(problem.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         throw BotocoreMissing(
             description:
