@@ -282,8 +282,11 @@ struct OTAInteropTests {
                 config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
             print(client.generate_presigned_url("get_object", Params={"Bucket": "firmware", "Key": "app-v1.2.0.bin"}, ExpiresIn=int(sys.argv[3])))
             """
+        // The first Python with botocore (Debian's python3-botocore lives under /usr/bin/python3).
+        let python = try #require(["python3", "/usr/bin/python3"].first { (try? Run.program($0, ["-c", "import botocore"]))?.status == 0 },
+                                  "no python3 with botocore: apt-get install python3-botocore (scripts/test does)")
         func presigned(expires: Int) throws -> String {
-            let result = try Run.program("python3", ["-c", script, "https://localhost:\(process.storePort)", secret, String(expires)],
+            let result = try Run.program(python, ["-c", script, "https://localhost:\(process.storePort)", secret, String(expires)],
                                          cwd: scratch.path, timeout: 30)
             #expect(result.status == 0, "\(result)")
             return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
