@@ -7,24 +7,9 @@ import Testing
 /// ESP8266 sketch would, with no conversion — and completes mutual TLS with the lab's echo endpoint.
 @Suite("BearSSL export: trust anchors, chain and key from the headers alone, mutual TLS + echo against pkilab up", .serialized, .timeLimit(.minutes(5)))
 struct BearSSLExportTests {
-    static func lab(key: String) -> String {
-        """
-        lab: bearssl-export
-        defaults: { key: \(key) }
-        authorities:
-          root: { subject: { CN: BearSSL Root } }
-          issuing: { parent: root, subject: { CN: BearSSL Issuing }, path_len: 0 }
-        certificates:
-          server: { role: server, names: [localhost, 127.0.0.1] }
-          device-001: { role: client }
-        endpoints:
-          https: { enabled: false }
-        """
-    }
-
     @Test("gcc -Wall -Wextra -Werror with only the exported headers; TLS 1.2 mutual auth and an echo; the lab accepts device-001", arguments: ["ec-p256", "rsa-2048"])
     func handshake(key: String) throws {
-        let scratch = try Scratch(lab: Self.lab(key: key))
+        let scratch = try Scratch(lab: Scratch.lab(key: key))
         defer { scratch.remove() }
         #expect(try Pkilab.run(["issue"], in: scratch.path).status == 0)
         let export = try Pkilab.run(["export", "device-001", "--format", "bearssl"], in: scratch.path)

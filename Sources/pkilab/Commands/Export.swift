@@ -16,7 +16,7 @@ struct Export: AsyncParsableCommand {
 
     @OptionGroup var options: LabOptions
 
-    @Argument(help: "A certificate of the lab (device-001), or a fleet member.")
+    @Argument(help: "A certificate of the lab (device-001), or a fleet member (pkilab fleet attendee --count 3 makes attendee-0001 … attendee-0003).")
     var name: String
 
     @Option(help: ArgumentHelp("pem, der, c, arduino, esp-idf, bearssl or p12.", valueName: "format"))
