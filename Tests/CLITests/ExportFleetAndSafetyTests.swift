@@ -31,6 +31,9 @@ struct ExportFleetAndSafetyTests {
         #expect(files.contains("cert.pem") && files.contains("key.pem") && files.contains("../chain.pem"), "\(files)")
         #expect(!files.contains("fullchain.pem"), "a fleet member has no fullchain.pem: \(files)")
         #expect(scratch.exists("ca/fleet/attendee/attendee-0002/cert.pem") && scratch.exists("ca/fleet/attendee/chain.pem"))
+        // A file named without a folder: the files beside it, and no fleet chain from nowhere.
+        let bare = try Pkilab.run(["show", "cert.pem", "--lab", "../../../lab.yaml"], in: scratch.path + "/ca/certs/device-001")
+        #expect(bare.status == 0 && bare.stdout.contains("cert.pem, key.pem, chain.pem, fullchain.pem") && !bare.stdout.contains("shared by the fleet"), "\(bare)")
     }
 
     @Test("Every export's README prints the serial as openssl does (colon-separated two-digit upper-case bytes)")
