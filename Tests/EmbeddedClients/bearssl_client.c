@@ -10,6 +10,12 @@
  * and br_ssl_client_init_full, like BearSSL::WiFiClientSecure.
  *
  * See README.md beside this file for the command line and exit codes.
+ *
+ * Built with -DLAB_BEARSSL_EXPORT -I DIR (DIR = a `pkilab export NAME --format bearssl`
+ * folder), it takes every credential from the exported headers instead: the trust
+ * anchors TAs/TAs_NUM (trust_anchors.h), the chain CHAIN/CHAIN_LEN and the key
+ * EC_PRI or RSA (client_credentials.h), as an ESP8266 sketch would; --ca, --cert and
+ * --key are then not used.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -25,6 +31,14 @@
 
 #include <bearssl.h>
 
+#ifdef LAB_BEARSSL_EXPORT
+#include "trust_anchors.h"
+#include "client_credentials.h"
+#ifndef LAB_HEADER
+#define LAB_HEADER "client_credentials.h" /* client_common.h: the credentials are compiled in */
+#endif
+#endif
+
 #define STACK "bearssl"
 #define HAVE_CHAIN_OPTION 1
 
@@ -34,10 +48,12 @@ static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 static br_ssl_client_context cc;
 static br_x509_minimal_context xc;
 static br_sslio_context ioc;
+#ifndef LAB_BEARSSL_EXPORT
 static br_skey_decoder_context skdc; /* the decoded key points into it: keep it alive */
 static br_x509_trust_anchor anchor;
 static br_x509_certificate chain[9];
 static size_t chain_len;
+#endif
 static int sock_fd = -1;
 static int last_errno;
 
@@ -108,6 +124,7 @@ static void fail_br(const char *what, int err)
     printf("fail %s %s: %s\n", STACK, what, br_error_text(err, t, sizeof t));
 }
 
+#ifndef LAB_BEARSSL_EXPORT
 static int is_pem(const unsigned char *d, size_t n)
 {
     return n >= 10 && memcmp(d, "-----BEGIN", 10) == 0;
@@ -119,6 +136,7 @@ static void fail_load(const char *what, int err, const char *path, const unsigne
     printf("fail %s %s: %s (%s%s)\n", STACK, what, br_error_text(err, t, sizeof t), path,
            is_pem(d, n) ? ": this is PEM; BearSSL wants DER: openssl x509/ec/rsa -outform DER" : "");
 }
+#endif
 
 static int sock_read(void *ctx, unsigned char *buf, size_t len)
 {
@@ -176,6 +194,7 @@ static int tls_read_exact(uint8_t *p, size_t n)
     return 0;
 }
 
+#ifndef LAB_BEARSSL_EXPORT
 static int read_file(const char *path, unsigned char **data, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -287,6 +306,8 @@ static int load_anchor(const char *path)
     return 0;
 }
 
+#endif
+
 /*
  * --expect-name: BearSSL checks the server certificate against the name given to
  * br_ssl_client_reset (which is also the SNI). This X.509 engine wrapper hands the
@@ -348,8 +369,12 @@ int main(int argc, char **argv)
     parse_args(argc, argv);
     signal(SIGPIPE, SIG_IGN);
 
+#ifdef LAB_BEARSSL_EXPORT
+    br_ssl_client_init_full(&cc, &xc, TAs, TAs_NUM);
+#else
     if (load_anchor(o.ca)) return 1;
     br_ssl_client_init_full(&cc, &xc, &anchor, 1);
+#endif
     br_ssl_engine_set_versions(&cc.eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_buffer(&cc.eng, iobuf, sizeof iobuf, 1);
 
@@ -359,6 +384,14 @@ int main(int argc, char **argv)
     br_x509_minimal_set_time(&xc, (uint32_t)(now / 86400) + 719528u, (uint32_t)(now % 86400));
 
     if (!o.no_client_cert) {
+#ifdef LAB_BEARSSL_EXPORT
+#ifdef LAB_CLIENT_KEY_EC
+        br_ssl_client_set_single_ec(&cc, CHAIN, CHAIN_LEN, &EC_PRI, BR_KEYTYPE_SIGN, LAB_CLIENT_ISSUER_KEY_TYPE,
+                                    br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+#else
+        br_ssl_client_set_single_rsa(&cc, CHAIN, CHAIN_LEN, &RSA, br_rsa_pkcs1_sign_get_default());
+#endif
+#else
         unsigned char *kd;
         size_t kn;
         if (add_certs("load-cert", o.cert)) return 1;
@@ -382,6 +415,7 @@ int main(int argc, char **argv)
             fail_load("load-key", err ? err : BR_ERR_BAD_PARAM, o.key, kd, kn);
             return 1;
         }
+#endif
     }
 
     if (!br_ssl_client_reset(&cc, o.host, 0)) {

@@ -165,4 +165,27 @@ struct ExportInteropTests {
         let certificate = try openssl(scratch, ["pkcs12", "-in", "ca/exports/device-001/p12/device-001.p12", "-passin", "pass:s3cret", "-nokeys", "-clcerts"])
         #expect(certificate.stdout.contains("subject=CN = device-001"), "\(certificate)")
     }
+
+    @Test("p12: re-exporting with --legacy switched on, then off, rewrites the file in the form asked for (openssl -info reads the algorithms); the same form again is kept")
+    func p12FormSwitch() throws {
+        let scratch = try Self.lab()
+        defer { scratch.remove() }
+        let file = "ca/exports/device-001/p12/device-001.p12"
+        func info() throws -> RunResult {
+            try openssl(scratch, ["pkcs12", "-in", file, "-passin", "pass:s3cret", "-info", "-noout"])
+        }
+        _ = try export(scratch, ["device-001", "--format", "p12", "--password", "pass:s3cret"])
+        let modern = try info()
+        #expect(modern.status == 0 && modern.stderr.contains("MAC: sha256") && modern.stderr.contains("AES-256-CBC"), "\(modern)")
+        let legacy = try export(scratch, ["device-001", "--format", "p12", "--password", "pass:s3cret", "--legacy"])
+        #expect(legacy.stdout.contains("+ device-001.p12"), "it says it wrote the file: \(legacy)")
+        let legacyInfo = try info()
+        #expect(legacyInfo.status == 0 && legacyInfo.stderr.contains("MAC: sha1") && legacyInfo.stderr.contains("pbeWithSHA1And3-KeyTripleDES-CBC")
+                && !legacyInfo.stderr.contains("AES-256-CBC"), "\(legacyInfo)")
+        let kept = try export(scratch, ["device-001", "--format", "p12", "--password", "pass:s3cret", "--legacy"])
+        #expect(kept.stdout.contains("is up to date"), "\(kept)")
+        _ = try export(scratch, ["device-001", "--format", "p12", "--password", "pass:s3cret"])
+        let back = try info()
+        #expect(back.status == 0 && back.stderr.contains("MAC: sha256") && back.stderr.contains("AES-256-CBC"), "\(back)")
+    }
 }

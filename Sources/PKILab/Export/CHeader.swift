@@ -25,11 +25,14 @@ enum CHeader {
             #define LAB_ECHO_PORT \(material.echoPort)
             #define LAB_HTTPS_PORT \(material.httpsPort)
             #define LAB_HAS_CHAIN \(material.intermediates.isEmpty ? 0 : 1)
-
+            #define LAB_CA_COUNT \(material.allRoots.count)
 
             """
-        text += "// The lab's root (\(material.rootPEM.utf8.count + 1) bytes with the NUL).\n"
-        text += CSource.pemString("lab_ca_pem", material.rootPEM, progmem: arduino) + "\n"
+        if let url = material.otaURL { text += "#define LAB_OTA_URL \"\(CSource.escaped(url))\"\n" }
+        text += "\n"
+        let roots = material.extraRoots.isEmpty ? "The lab's root" : "The lab's root and \(material.extraRoots.count) other root\(material.extraRoots.count == 1 ? "" : "s") the device trusts"
+        text += "// \(roots) (\(material.allRootsPEM.utf8.count + 1) bytes with the NUL).\n"
+        text += CSource.pemString("lab_ca_pem", material.allRootsPEM, progmem: arduino) + "\n"
         text += "// The certificate of \(material.name) and its intermediates (\(material.leafPEM.utf8.count + material.chainPEM.utf8.count + 1) bytes).\n"
         text += CSource.pemString("lab_cert_pem", material.leafPEM + material.chainPEM, progmem: arduino) + "\n"
         text += "// Its private key (\(keyPEM.utf8.count + 1) bytes).\n"
@@ -37,6 +40,10 @@ enum CHeader {
         text += "// DER: root \(material.rootDER.count) bytes, certificate \(material.leafDER.count) bytes, key \(keyDER.count) bytes"
         text += material.intermediates.isEmpty ? ".\n" : ", intermediates \(material.chainDER.count) bytes.\n"
         text += CSource.byteArray("lab_ca_der", material.rootDER, progmem: arduino) + "\n"
+        for (index, root) in material.extraRoots.enumerated() {
+            text += "// Root \(index + 2): \(root.subject.commonName ?? "\(root.subject)").\n"
+            text += CSource.byteArray("lab_ca\(index + 2)_der", ExportMaterial.der(root), progmem: arduino) + "\n"
+        }
         text += CSource.byteArray("lab_cert_der", material.leafDER, progmem: arduino) + "\n"
         if !material.intermediates.isEmpty { text += CSource.byteArray("lab_chain_der", material.chainDER, progmem: arduino) + "\n" }
         text += CSource.byteArray("lab_key_der", keyDER, progmem: arduino) + "\n"
@@ -60,9 +67,9 @@ enum CHeader {
             const char AWS_IOT_ENDPOINT[] = "\(material.host)";   // the lab machine; use its LAN address from a board
             const int AWS_IOT_PORT = \(material.mqttPort);
 
-            // The lab's root
+            // The lab's root\(material.extraRoots.isEmpty ? "" : " and every other root the device trusts")
             static const char AWS_CERT_CA[] PROGMEM = R"EOF(
-            \(material.rootPEM))EOF";
+            \(material.allRootsPEM))EOF";
 
             // Device Certificate
             static const char AWS_CERT_CRT[] PROGMEM = R"KEY(

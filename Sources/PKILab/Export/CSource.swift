@@ -26,6 +26,35 @@ enum CSource {
     static let unusedMacro = "#ifndef LAB_UNUSED\n#if defined(__GNUC__) || defined(__clang__)\n#define LAB_UNUSED __attribute__((unused))\n#else\n#define LAB_UNUSED\n#endif\n#endif\n\n"
 
 
+    /// A file-name slug from a common name: lower-case letters and digits, other runs as one `-`
+    /// (`OTA Store Root` → `ota-store-root`); empty when nothing is left.
+    static func slug(_ name: String) -> String {
+        var result = ""
+        for character in name.lowercased() {
+            if character.isASCII && (character.isLetter || character.isNumber) {
+                result.append(character)
+            } else if !result.isEmpty && !result.hasSuffix("-") {
+                result.append("-")
+            }
+        }
+        while result.hasSuffix("-") { result.removeLast() }
+        return result
+    }
+
+    /// `text` inside a C string literal: backslashes and quotes escaped, control characters as `\x` escapes.
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case "\"": result += "\\\""
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result += "\\x" + String(scalar.value, radix: 16, uppercase: false) + "\"\""
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     /// A C identifier from a name such as `device-001`.
     static func identifier(_ name: String) -> String {
         String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })

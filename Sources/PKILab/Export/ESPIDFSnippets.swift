@@ -44,4 +44,31 @@ enum ESPIDFSnippets {
 
         """
     }
+
+    /// `esp_https_ota` against the OTA URL, with the lab's roots (ca_cert.pem holds every root the device trusts)
+    /// and the client certificate, for ESP-IDF v5.x.
+    static func ota(_ material: ExportMaterial, url: String) -> String {
+        """
+        // esp_https_ota (ESP-IDF v5.x) from \(CSource.escaped(url)), as \(material.name).
+        // server_cert_pem_start is server_certs/ca_cert.pem: the lab root\(material.extraRoots.isEmpty ? "" : " and every other root (the OTA server may chain to another CA)").
+        #include "esp_https_ota.h"
+        #include "esp_http_client.h"
+
+        static esp_err_t lab_ota_update(void)
+        {
+            esp_http_client_config_t http_cfg = {
+                .url = "\(CSource.escaped(url))",
+                .cert_pem = (const char *)server_cert_pem_start,
+                .client_cert_pem = (const char *)client_cert_pem_start,
+                .client_key_pem = (const char *)client_key_pem_start,
+                .keep_alive_enable = true,
+            };
+            esp_https_ota_config_t ota_cfg = {
+                .http_config = &http_cfg,
+            };
+            return esp_https_ota(&ota_cfg);   // then esp_restart() on ESP_OK
+        }
+
+        """
+    }
 }

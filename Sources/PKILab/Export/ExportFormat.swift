@@ -10,7 +10,7 @@ public enum ExportFormat: String, Sendable, Hashable, Codable, CaseIterable {
     case arduino
     /// ESP-IDF: `server_certs/ca_cert.pem`, client cert/key for `EMBED_TXTFILES`, an x509 certificate bundle.
     case espIDF = "esp-idf"
-    /// BearSSL trust anchors as C code, as `brssl ta` writes them.
+    /// BearSSL trust anchors, certificate chain and private key as C code, as `brssl ta`, `brssl chain` and `brssl skey` write them.
     case bearssl
     /// PKCS#12 (`.p12`) with a password, for browsers, Java, Android and macOS.
     case p12
@@ -23,7 +23,7 @@ public enum ExportFormat: String, Sendable, Hashable, Codable, CaseIterable {
         case .c: "ESP-IDF esp_mqtt_client_config_t / esp_tls_cfg_t (PEM strings, NUL-terminated), mbedTLS, wolfSSL wolfSSL_CTX_load_verify_buffer, BearSSL (DER arrays)"
         case .arduino: "Arduino-ESP32 NetworkClientSecure setCACert/setCertificate/setPrivateKey, ESP8266 BearSSL::X509List/PrivateKey, AWS IoT sketches (secrets.h)"
         case .espIDF: "ESP-IDF EMBED_TXTFILES (server_certs/ca_cert.pem), esp_crt_bundle_attach / esp_crt_bundle_set, CONFIG_MBEDTLS_CUSTOM_CERTIFICATE_BUNDLE_PATH"
-        case .bearssl: "BearSSL br_x509_minimal_init / br_ssl_client_init_full (TAs, TAs_NUM), without X509List parsing at run time"
+        case .bearssl: "BearSSL br_ssl_client_init_full (TAs, TAs_NUM) and br_ssl_client_set_single_ec/_rsa (CHAIN, CHAIN_LEN, EC_PRI or RSA), ESP8266 sketches, with nothing decoded at run time"
         case .p12: "browsers, Java keytool, Android, macOS Keychain, openssl pkcs12, .NET"
         }
     }

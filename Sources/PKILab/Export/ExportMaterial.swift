@@ -10,7 +10,12 @@ public struct ExportMaterial: Sendable {
     public let intermediates: [Certificate]
     public let root: Certificate
     public let key: PrivateKeyForms
-    /// Where the lab serves: a DNS name in the server certificate, and the endpoints' ports.
+    /// Roots the device must trust besides the lab's root (for example an OTA object store's root, which chains to
+    /// another CA): every root file, bundle and trust-anchor list of an export holds them after the lab's root.
+    public var extraRoots: [Certificate] = []
+    /// The OTA update URL on the HTTPS endpoint: `LAB_OTA_URL` in the C headers and `main/ota.c.snippet` for ESP-IDF.
+    public var otaURL: String? = nil
+    /// Where the lab serves: a name in the server certificate, and the endpoints' ports (see ``ExportEndpoints``).
     public var host: String
     public var mqttPort: Int
     public var echoPort: Int
@@ -30,8 +35,16 @@ public struct ExportMaterial: Sendable {
             return text
         }
         let files = StoredFiles(folder: folder)
-        let certificates = try CertificateFile.read(path: files.fullchain)
-        guard let leaf = certificates.first else { throw StoreError(.cannotRead, "\"\(files.fullchain)\" holds no certificate") }
+        // A fleet member has cert.pem and key.pem; its chain is the fleet's shared chain.pem, one folder up.
+        var certificates: [Certificate] = []
+        for path in files.presentedChainFiles {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw StoreError(.notFound, "\"\(DisplayPath.relative(path))\" is missing", hint: "run pkilab issue (or pkilab fleet) first")
+            }
+            if !text.contains("-----BEGIN") { continue }
+            certificates += try CertificateFile.read(path: path)
+        }
+        guard let leaf = certificates.first else { throw StoreError(.cannotRead, "\"\(DisplayPath.relative(files.certificate))\" holds no certificate") }
         let roots = lab.authorities.filter(\.isRoot).compactMap { StoredPair(folder: store.directory.folder(forAuthority: $0.name)).certificate }
         guard let root = roots.first(where: { $0.subject == (certificates.last?.issuer ?? leaf.issuer) }) ?? roots.first(where: { $0.subject == leaf.issuer }) ?? roots.first else {
             throw StoreError(.notFound, "the lab's root is not in the store", hint: "run pkilab issue first")
@@ -74,4 +87,8 @@ public struct ExportMaterial: Sendable {
     var leafPEM: String { Self.pem(leaf) }
     var chainPEM: String { intermediates.map(Self.pem).joined() }
     var rootPEM: String { Self.pem(root) }
+    /// The lab's root followed by every extra root: what a device trusts.
+    var allRoots: [Certificate] { [root] + extraRoots }
+    /// Every root as PEM, the lab's first (ca.pem, ca_cert.pem, lab_ca_pem).
+    var allRootsPEM: String { allRoots.map(Self.pem).joined() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import X509
 
 /// Options of `pkilab export`.
 public struct ExportOptions: Sendable {
@@ -50,7 +51,8 @@ public enum Exporter {
                 ExportFile(StoredFiles.certificateName, material.leafPEM, "the certificate of \(material.name)"),
                 ExportFile(StoredFiles.keyName, keyPEM, mode: 0o600, "its private key, \(options.traditional && key.traditionalDER != nil ? (key.algorithm.isRSA ? "PKCS#1 (RSA PRIVATE KEY)" : "SEC1 (EC PRIVATE KEY)") : "PKCS#8 (PRIVATE KEY)")"),
                 ExportFile(StoredFiles.fullchainName, material.leafPEM + material.chainPEM, "the certificate followed by its intermediates (what a client should present)"),
-                ExportFile("ca.pem", material.rootPEM, "the lab's root, to trust the lab's servers"),
+                ExportFile("ca.pem", material.allRootsPEM, material.extraRoots.isEmpty ? "the lab's root, to trust the lab's servers"
+                                                                  : "the lab's root and \(material.extraRoots.count) other root\(material.extraRoots.count == 1 ? "" : "s") the device trusts"),
             ]
             if !material.intermediates.isEmpty {
                 files.insert(ExportFile(StoredFiles.chainName, material.chainPEM, "the intermediates alone"), at: 2)
@@ -64,6 +66,7 @@ public enum Exporter {
                 ExportFile("private.der", keyDER, mode: 0o600, "the private key, \(form) DER"),
                 ExportFile("ca.der", material.rootDER, "the lab's root (DER)"),
             ]
+            files += extraRootFiles(material)
             if !material.intermediates.isEmpty {
                 files.append(ExportFile("chain.der", material.chainDER, "the intermediates (DER, concatenated), for devices that send their chain"))
             }
@@ -80,24 +83,33 @@ public enum Exporter {
         case .espIDF:
             let bundle: [UInt8]
             do {
-                bundle = try ESPCertificateBundle.encode([material.root], layout: options.bundleLayout)
+                bundle = try ESPCertificateBundle.encode(material.allRoots, layout: options.bundleLayout)
             } catch {
                 throw StoreError(.cannotWrite, "the certificate bundle cannot be made: \(error)")
             }
             let layout = options.bundleLayout == .offsets ? "v5.4+ layout (u32 LE offsets)" : "v4.2–v5.3 layout (u16 BE count)"
-            return [
-                ExportFile("server_certs/ca_cert.pem", material.rootPEM, "the lab's root, for EMBED_TXTFILES (extern _binary_ca_cert_pem_start)"),
+            let roots = material.extraRoots.isEmpty ? "the lab root" : "the lab root and \(material.extraRoots.count) other root\(material.extraRoots.count == 1 ? "" : "s")"
+            var files = [
+                ExportFile("server_certs/ca_cert.pem", material.allRootsPEM, "\(roots), for EMBED_TXTFILES (extern _binary_ca_cert_pem_start)"),
                 ExportFile("main/certs/client.crt", material.leafPEM + material.chainPEM, "the client certificate and its intermediates (PEM)"),
                 ExportFile("main/certs/client.key", key.traditionalPEM ?? key.pkcs8PEM, mode: 0o600, "the client key (PEM)"),
-                ExportFile("x509_crt_bundle.bin", bundle, "an esp_crt_bundle with the lab root, \(layout), for ESP-IDF \(options.idfVersion)"),
+                ExportFile("x509_crt_bundle.bin", bundle, "an esp_crt_bundle with \(roots), \(layout), for ESP-IDF \(options.idfVersion)"),
                 ExportFile("CMakeLists.snippet.txt", ESPIDFSnippets.cmake, "the lines for main/CMakeLists.txt"),
                 ExportFile("sdkconfig.defaults.snippet", ESPIDFSnippets.sdkconfig, "the sdkconfig lines that use the lab root as the only bundle entry"),
                 ExportFile("main/lab_client.c.snippet", ESPIDFSnippets.client(material), "esp-mqtt and esp_http_client configuration for the lab"),
             ]
+            if let url = material.otaURL {
+                files.append(ExportFile("main/ota.c.snippet", ESPIDFSnippets.ota(material, url: url), "esp_https_ota configuration for \(url)"))
+            }
+            return files
         case .bearssl:
             do {
-                return [ExportFile("trust_anchors.h", try BearSSLTrustAnchors.source([material.root]),
-                                   "the lab root as a BearSSL trust anchor (TAs, TAs_NUM), as brssl ta writes it")]
+                return [
+                    ExportFile("trust_anchors.h", try BearSSLTrustAnchors.source(material.allRoots),
+                               "the lab root\(material.extraRoots.isEmpty ? "" : " and every other root") as BearSSL trust anchors (TAs, TAs_NUM), as brssl ta writes them"),
+                    ExportFile("client_credentials.h", try BearSSLClientCredentials.source(material), mode: 0o600,
+                               "the certificate chain (CHAIN, CHAIN_LEN) and private key (\(material.key.algorithm.isRSA ? "RSA" : "EC_PRI")) as BearSSL structures, as brssl chain/skey write them (holds the private key)"),
+                ]
             } catch let error as StoreError {
                 throw error
             } catch {
@@ -112,34 +124,86 @@ public enum Exporter {
         }
     }
 
-    /// Writes `files` and a README into `folder`; returns the files that changed.
+    /// Writes `files` and a README into `folder`, with the manifest of what pkilab wrote there
+    /// (`.pkilab-export.json`); returns the files that changed.
+    ///
+    /// A file that exists with other bytes is replaced only when the manifest says pkilab wrote exactly those bytes
+    /// (or with `force`); otherwise nothing is written and ``ExportOverwriteRefusal`` lists the files. Without a
+    /// manifest, `adoptingUnlisted` treats the folder's files as pkilab's own (the default export folder in the store,
+    /// written before manifests existed).
     @discardableResult
     public static func write(_ files: [ExportFile], format: ExportFormat, material: ExportMaterial, options: ExportOptions,
-                             to folder: String) throws(StoreError) -> [ExportFile] {
+                             to folder: String, force: Bool = false, adoptingUnlisted: Bool = false) throws(ExportWriteError) -> [ExportFile] {
         let readme = ExportFile("README.txt", readmeText(files, format: format, material: material), "what is where")
+        let previous = ExportManifest.read(folder: folder)
+        var manifest = previous ?? ExportManifest()
         var changed: [ExportFile] = []
-        let batch = FileBatch()
+        var foreign: [String] = []
         for file in files + [readme] {
             let path = "\(folder)/\(file.path)"
-            let existing = FileManager.default.contents(atPath: path).map { Array($0) }
-            if let existing {
-                if existing == file.bytes { continue }
-                // A PKCS#12 file differs each time (random salts): keep one that opens with this password and holds this certificate.
-                if format == .p12, file.path.hasSuffix(".p12"), let password = options.password,
-                   PKCS12File.matches(existing, password: password, material: material) { continue }
+            guard let existing = FileManager.default.contents(atPath: path).map({ Array($0) }) else {
+                changed.append(file)
+                continue
             }
-            let parent = (path as NSString).deletingLastPathComponent
-            try FileBatch.makeFolder(parent)
-            try batch.stage(file.bytes, to: path, mode: file.mode)
+            if existing == file.bytes {
+                manifest.files[file.path] = ExportManifest.digest(existing)
+                continue
+            }
+            // A PKCS#12 file differs each time (random salts): keep one that opens with this password, holds this
+            // certificate and is in the form asked for (legacy or not).
+            if format == .p12, file.path.hasSuffix(".p12"), let password = options.password,
+               previous?.wrote(existing, at: file.path) ?? adoptingUnlisted,
+               PKCS12File.canKeep(existing, password: password, material: material, legacy: options.legacy) {
+                continue
+            }
+            let ours = previous.map { $0.wrote(existing, at: file.path) } ?? adoptingUnlisted
+            if !ours && !force { foreign.append(file.path) }
             changed.append(file)
         }
-        try batch.commit(syncing: folder)
+        if !foreign.isEmpty { throw .refused(ExportOverwriteRefusal(folder: folder, files: foreign)) }
+        do {
+            let batch = FileBatch()
+            for file in changed {
+                let path = "\(folder)/\(file.path)"
+                try FileBatch.makeFolder((path as NSString).deletingLastPathComponent)
+                try batch.stage(file.bytes, to: path, mode: file.mode)
+                manifest.files[file.path] = ExportManifest.digest(file.bytes)
+            }
+            if manifest != previous {
+                try FileBatch.makeFolder(folder)
+                try batch.stage(manifest.bytes, to: "\(folder)/\(ExportManifest.fileName)", mode: 0o644)
+            }
+            try batch.commit(syncing: folder)
+        } catch {
+            throw .store(error)
+        }
         return changed
+    }
+
+    /// Extra roots as DER files beside `ca.der`: `ca-SLUG.der` after the root's common name, else `ca-2.der`, `ca-3.der`, ….
+    static func extraRootFiles(_ material: ExportMaterial) -> [ExportFile] {
+        var used: Set<String> = ["ca.der"]
+        return material.extraRoots.enumerated().map { index, root in
+            let slug = CSource.slug(root.subject.commonName ?? "")
+            var name = slug.isEmpty ? "ca-\(index + 2).der" : "ca-\(slug).der"
+            if used.contains(name) { name = "ca-\(index + 2).der" }
+            used.insert(name)
+            return ExportFile(name, ExportMaterial.der(root), "another root the device trusts: \(root.subject.commonName ?? "\(root.subject)") (DER)")
+        }
+    }
+
+    /// The serial as `openssl x509 -text` prints it: two upper-case hex digits per byte, colon-separated
+    /// (`51:3C:0B:4A:…`), without the sign byte DER adds before a high bit.
+    static func serialText(_ serial: Certificate.SerialNumber) -> String {
+        var bytes = Array(serial.bytes)
+        if bytes.count > 1, bytes[0] == 0 { bytes.removeFirst() }
+        let digits = Array("0123456789ABCDEF")
+        return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]]) }.joined(separator: ":")
     }
 
     static func readmeText(_ files: [ExportFile], format: ExportFormat, material: ExportMaterial) -> String {
         var text = "pkilab export of \"\(material.name)\" (\(format.rawValue)), for \(format.usedBy).\n"
-        text += "Certificate serial \(material.leaf.serialNumber), valid until \(LabDate.human(material.leaf.notValidAfter)).\n\n"
+        text += "Certificate serial \(serialText(material.leaf.serialNumber)), valid until \(LabDate.human(material.leaf.notValidAfter)).\n\n"
         let width = files.map(\.path.count).max() ?? 0
         for file in files {
             text += "\(file.path.padding(toLength: width, withPad: " ", startingAt: 0))  \(file.bytes.count) bytes  \(file.about)\n"

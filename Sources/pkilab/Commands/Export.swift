@@ -8,12 +8,15 @@ struct Export: AsyncParsableCommand {
         discussion: """
             Formats: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")). Each export is one folder \
             (default: ca/exports/NAME/FORMAT/) with a README.txt saying what is where and how many bytes each file \
-            is. Key files are 0600. Running it again changes nothing unless the certificate changed.
+            is. Key files are 0600. Running it again changes nothing unless the certificate changed. A file in the \
+            folder that pkilab did not write (or that was edited since) is never overwritten without --force: the \
+            folder's .pkilab-export.json lists what pkilab wrote. The c, arduino and esp-idf exports carry the \
+            lab's host and ports: the real ports of a running pkilab up for this store, else lab.yaml's.
             """)
 
     @OptionGroup var options: LabOptions
 
-    @Argument(help: "A certificate of the lab (device-001), or a fleet member.")
+    @Argument(help: "A certificate of the lab (device-001), or a fleet member (pkilab fleet attendee --count 3 makes attendee-0001 … attendee-0003).")
     var name: String
 
     @Option(help: ArgumentHelp("pem, der, c, arduino, esp-idf, bearssl or p12.", valueName: "format"))
@@ -37,6 +40,15 @@ struct Export: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("esp-idf: the ESP-IDF version the bundle is for (5.4 and later use the offsets layout).", valueName: "version"))
     var idfVersion = "5.4"
+
+    @Option(help: ArgumentHelp("c, arduino, esp-idf: the host devices connect to (default: a name of the server certificate; a LAN address it names when the lab listens beyond this machine).", valueName: "host"))
+    var host: String?
+
+    @Option(name: .customLong("port"), help: ArgumentHelp("c, arduino, esp-idf: the port of the endpoint NAME (repeatable), e.g. mqtt=8883; default: the running lab's, else lab.yaml's.", valueName: "name=port"))
+    var ports: [String] = []
+
+    @Flag(help: "Overwrite files in the export folder that pkilab did not write, or that were changed since.")
+    var force = false
 
     @Flag(help: "Print what was written as JSON.")
     var json = false
@@ -67,7 +79,23 @@ struct Export: AsyncParsableCommand {
             let secret = try format == .p12 ? readPassword() : nil
             let lab = try options.loadLab()
             let store = options.store
-            let material = try ExportMaterial(store: store, lab: lab, name: name)
+            var material = try ExportMaterial(store: store, lab: lab, name: name)
+            var notes: [String] = []
+            if let unknown = try namedPorts().keys.sorted().first(where: { name in !lab.endpoints.contains { $0.name == name } }) {
+                Console.error("--port \(unknown)=…: \(lab.file) has no endpoint named \"\(unknown)\"", hint: "endpoints: \(lab.endpoints.map(\.name).joined(separator: ", "))")
+                throw ExitCode(ExitStatus.usage)
+            }
+            if [.c, .arduino, .espIDF].contains(format) {
+                let endpoints = try ExportEndpoints.resolve(lab: lab, serving: ServingLab.running(in: store.directory, lab: lab.name), host: host,
+                                                            ports: try namedPorts(), serverNames: ExportEndpoints.serverNames(lab: lab, store: store),
+                                                            interfaces: HostNames.interfaceAddresses())
+                material.host = endpoints.host
+                material.mqttPort = endpoints.mqttPort
+                material.echoPort = endpoints.echoPort
+                material.httpsPort = endpoints.httpsPort
+                notes = endpoints.notes
+                for warning in endpoints.warnings { Console.err("Warning: \(warning)") }
+            }
             var settings = ExportOptions()
             settings.traditional = traditional
             settings.pkcs8 = pkcs8
@@ -77,7 +105,16 @@ struct Export: AsyncParsableCommand {
             settings.idfVersion = idfVersion
             let folder = out ?? store.directory.folder(forExport: name, format: format.rawValue)
             let files = try Exporter.files(format, material, options: settings)
-            let changed = Set(try Exporter.write(files, format: format, material: material, options: settings, to: folder).map(\.path))
+            let changed: Set<String>
+            do throws(ExportWriteError) {
+                changed = Set(try Exporter.write(files, format: format, material: material, options: settings, to: folder, force: force,
+                                                 adoptingUnlisted: out == nil).map(\.path))
+            } catch {
+                switch error {
+                case .store(let error): throw error
+                case .refused(let refusal): throw refusal
+                }
+            }
             if json {
                 Console.json(Output(name: name, format: format.rawValue, folder: folder,
                                     files: files.map { .init(path: $0.path, bytes: $0.bytes.count, changed: changed.contains($0.path), about: $0.about) }))
@@ -89,12 +126,27 @@ struct Export: AsyncParsableCommand {
                 let mark = changed.contains(file.path) ? "+" : "="
                 Console.out("  \(mark) \(file.path.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(file.bytes.count).leftPadded(6)) bytes  \(file.about)")
             }
+            for note in notes { Console.out(note) }
             Console.out("For: \(format.usedBy). README.txt says what is where.")
         }
     }
 }
 
 extension Export {
+    /// `--port NAME=PORT` values by endpoint name; a malformed one is a usage error (exit 64).
+    private func namedPorts() throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for value in ports {
+            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65535).contains(port) else {
+                Console.error("--port \(value) is not NAME=PORT", hint: "write it like --port mqtt=8883 (a port from 1 to 65535)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            result[parts[0]] = port
+        }
+        return result
+    }
+
     /// The p12 password from `--password SOURCE`; a missing password, variable or file is a usage error (exit 64).
     private func readPassword() throws -> String {
         guard let password else {

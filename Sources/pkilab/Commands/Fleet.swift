@@ -72,6 +72,7 @@ struct Fleet: AsyncParsableCommand {
                 Console.out("Issued \(written) client certificate\(written == 1 ? "" : "s") for fleet \"\(name)\" in \(String(format: "%.2f", seconds)) s\(rate)\(Console.symbol("📟"))")
                 Console.out("  \(fleet.memberNames.first!) … \(fleet.memberNames.last!), \(keyAlgorithm), signed by \"\(issuerName)\"")
                 Console.out("  Each device has \"\(folder)/NAME/\(StoredFiles.certificateName)\" and \"\(StoredFiles.keyName)\"; the chain they share is \"\(folder)/\(StoredFiles.chainName)\".")
+                Console.out("  For firmware: pkilab export \(fleet.memberNames.first!) --format pem (or der, c, arduino, esp-idf, bearssl, p12).")
             }
             for notice in report.notices { Console.out("Note: \(notice)") }
         }

@@ -11,7 +11,7 @@ struct Up: AsyncParsableCommand {
             reason code and what to do. --zoo adds the deliberately bad servers (pkilab zoo lists them). SNTP \
             listens on UDP 123 when allowed to (root or CAP_NET_BIND_SERVICE), else pkilab up says so and serves \
             the rest. When everything listens, a line starting "ready " is printed and \
-            ca/endpoints.json is written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0); SIGHUP \
+            ca/endpoints.json and ca/serving.json (the real ports, for pkilab export) are written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0); SIGHUP \
             reloads the lab's MQTT policy: into every session at once. \
             Exit code 69 when an endpoint cannot listen (its port is in use, a port below 1024 without permission, \
             an address this machine does not have): the message names the endpoint and the setting to change; 65 for a \
@@ -116,6 +116,7 @@ struct Up: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.unavailable)
             }
             try ready.write(to: store.directory)
+            try Self.servingState(lab: lab, ready: ready, specs: specs).write(to: store.directory)
             ReadyPrinter(lab: lab, ready: ready, server: server, descriptors: descriptors, handshakeTimeout: handshakeTimeout)
                 .print(json: json, readyFile: store.directory.readyFile)
             fflush(nil)
@@ -124,8 +125,19 @@ struct Up: AsyncParsableCommand {
             if !json { Console.err("Stopping: closing the endpoints…") }
             await server.shutdown()
             ReadyLab.remove(from: store.directory)
+            ServingLab.remove(from: store.directory)
             if !json { Console.err("Stopped.") }
         }
+    }
+
+    /// `ca/serving.json`: this process and the real port of each of the lab's endpoints (not the zoo's), which
+    /// `pkilab export` puts into firmware files.
+    private static func servingState(lab: Lab, ready: ReadyLab, specs: [EndpointSpec]) -> ServingLab {
+        let endpoints = ready.endpoints.filter { $0.zoo == nil }.compactMap { running -> ServingLab.Endpoint? in
+            guard let spec = specs.first(where: { $0.name == running.name }) else { return nil }
+            return ServingLab.Endpoint(name: running.name, kind: running.kind, scheme: ServingLab.scheme(of: spec), bind: spec.bind, port: running.port)
+        }
+        return ServingLab(lab: lab.name, endpoints: endpoints)
     }
 
     /// SIGHUP: the lab file's `policy:` again, in force at once for every connected and offline session.

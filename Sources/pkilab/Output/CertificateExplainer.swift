@@ -52,8 +52,16 @@ struct CertificateExplainer {
         }
         if let folder {
             Console.out()
-            Console.out("  Files        \(Console.path(StoredFiles(folder: folder).certificate)), \(StoredFiles.keyName)"
-                        + (d.isAuthority ? "" : ", \(StoredFiles.chainName), \(StoredFiles.fullchainName)"))
+            // Only the files that are there: a fleet member has cert.pem and key.pem, and shares its fleet's chain.pem.
+            let files = StoredFiles(folder: folder.isEmpty ? "." : folder)
+            let names = files.existingFiles.map { path in
+                path == files.sharedFleetChain ? "../\(StoredFiles.chainName) (shared by the fleet)" : (path as NSString).lastPathComponent
+            }
+            if names.isEmpty {
+                Console.out("  Files        none in \(Console.path(files.folder))")
+            } else {
+                Console.out("  Files        \(Console.path(files.folder))/: \(names.joined(separator: ", "))")
+            }
         }
         Console.out()
         Console.out(e(verdict.message) + Console.symbol(verdict.valid ? "✅" : "❌"))

@@ -28,6 +28,9 @@ enum ExitStatus {
             case .locked: return ExitCode(locked)
             case .authorityChangeRefused: return ExitCode(refused)
             }
+        case let error as ExportOverwriteRefusal:
+            Console.error(error.message, hint: error.hint)
+            return ExitCode(refused)
         case let error as EndpointStartError:
             Console.error(error.description)
             return ExitCode(unavailable)
