@@ -102,6 +102,27 @@ struct OTAInteropTests {
         }
     }
 
+    @Test("the exported device files work unedited: esp-idf's ca_cert.pem holds both roots and carries curl through the redirect; the C header names the real OTA URL")
+    func exportedFiles() throws {
+        try withOTALab { lab in
+            let export = try Pkilab.run(["export", "device-001", "--format", "esp-idf", "--out", "kit"], in: lab.scratch.path)
+            #expect(export.status == 0, "\(export)")
+            let bundle = lab.scratch.read("kit/server_certs/ca_cert.pem") ?? ""
+            #expect(bundle.components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 2, "the lab root and store-root: \(bundle)")
+            let snippet = lab.scratch.read("kit/main/ota.c.snippet") ?? ""
+            #expect(snippet.contains(".url = \"https://localhost:\(lab.httpsPort)/ota/update\""), "the running lab's port: \(snippet)")
+            let download = try Run.program("curl", ["-sS", "--max-time", "30", "--cacert", "kit/server_certs/ca_cert.pem", "--cert", "kit/main/certs/client.crt",
+                                                     "--key", "kit/main/certs/client.key", "-L", "-o", "kit.bin", "-w", "%{http_code}",
+                                                     "https://localhost:\(lab.httpsPort)/ota/update"], cwd: lab.scratch.path, timeout: 40)
+            #expect(download.stdout == "200", "\(download)")
+            let digest = try sha256("kit.bin", in: lab.scratch.path)
+            #expect(digest == (try listed(lab, "app-v1.2.0.bin")["sha256"] as? String))
+            let header = try Pkilab.run(["export", "device-001", "--format", "c", "--out", "c"], in: lab.scratch.path)
+            #expect(header.status == 0, "\(header)")
+            #expect(lab.scratch.read("c/lab_credentials.h")?.contains("#define LAB_OTA_URL \"https://localhost:\(lab.httpsPort)/ota/update\"") == true)
+        }
+    }
+
     @Test("the store answers as S3: expired, not yet valid, tampered, HEAD on a GET URL, an Authorization header, no signature, no such key, ranges")
     func storeRefusals() throws {
         try withOTALab { lab in

@@ -14,8 +14,8 @@ enum ESPIDFSnippets {
         """
 
     static let sdkconfig = """
-        # Use the lab root as the only entry of the certificate bundle (esp_crt_bundle_attach), or load
-        # x509_crt_bundle.bin yourself with esp_crt_bundle_set().
+        # Use the lab's roots in ca_cert.pem (with ota:, also the object store's) as the only entries of the
+        # certificate bundle (esp_crt_bundle_attach), or load x509_crt_bundle.bin yourself with esp_crt_bundle_set().
         CONFIG_MBEDTLS_CERTIFICATE_BUNDLE=y
         CONFIG_MBEDTLS_CERTIFICATE_BUNDLE_DEFAULT_NONE=y
         CONFIG_MBEDTLS_CUSTOM_CERTIFICATE_BUNDLE=y
@@ -50,9 +50,17 @@ enum ESPIDFSnippets {
     static func ota(_ material: ExportMaterial, url: String) -> String {
         """
         // esp_https_ota (ESP-IDF v5.x) from \(CSource.escaped(url)), as \(material.name).
-        // server_cert_pem_start is server_certs/ca_cert.pem: the lab root\(material.extraRoots.isEmpty ? "" : " and every other root (the OTA server may chain to another CA)").
+        // server_cert_pem_start is server_certs/ca_cert.pem: the lab root\(material.extraRoots.isEmpty ? "" : " and every other root: the OTA server redirects to an object store whose certificate chains to another CA, as S3's does, and the same cert_pem checks both hosts").
+        // The lab answers 302 to a pre-signed URL, or 304 when the running version is current (ESP-IDF 5.5+: ESP_ERR_HTTP_NOT_MODIFIED).
+        #include "esp_app_desc.h"
         #include "esp_https_ota.h"
         #include "esp_http_client.h"
+
+        static esp_err_t lab_ota_http_init(esp_http_client_handle_t client)
+        {
+            // The running version, so the OTA server can say there is nothing newer.
+            return esp_http_client_set_header(client, "x-firmware-version", esp_app_get_description()->version);
+        }
 
         static esp_err_t lab_ota_update(void)
         {
@@ -65,6 +73,7 @@ enum ESPIDFSnippets {
             };
             esp_https_ota_config_t ota_cfg = {
                 .http_config = &http_cfg,
+                .http_client_init_cb = lab_ota_http_init,
             };
             return esp_https_ota(&ota_cfg);   // then esp_restart() on ESP_OK
         }

@@ -71,6 +71,19 @@ public struct ExportMaterial: Sendable {
         mqttPort = lab.endpoints.first { $0.kind == .mqtt }?.port ?? EndpointSpec.Kind.mqtt.defaultPort
         echoPort = lab.endpoints.first { $0.kind == .echo }?.port ?? EndpointSpec.Kind.echo.defaultPort
         httpsPort = lab.endpoints.first { $0.kind == .https }?.port ?? EndpointSpec.Kind.https.defaultPort
+        // With ota:, the device also trusts the object store's root (another CA, as S3's), and gets the OTA URL.
+        if let ota = lab.ota {
+            let storeRoots = lab.ancestry(of: ota.store.authority).filter(\.isRoot).compactMap {
+                StoredPair(folder: store.directory.folder(forAuthority: $0.name)).certificate
+            }
+            extraRoots = storeRoots.filter { $0 != root }
+            otaURL = Self.otaURL(host: host, httpsPort: httpsPort)
+        }
+    }
+
+    /// The OTA server's update route on the HTTPS endpoint at `host`.
+    public static func otaURL(host: String, httpsPort: Int) -> String {
+        "https://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(httpsPort)/ota/update"
     }
 
     static func der(_ certificate: Certificate) -> [UInt8] {

@@ -95,7 +95,7 @@ public enum Exporter {
                 ExportFile("main/certs/client.key", key.traditionalPEM ?? key.pkcs8PEM, mode: 0o600, "the client key (PEM)"),
                 ExportFile("x509_crt_bundle.bin", bundle, "an esp_crt_bundle with \(roots), \(layout), for ESP-IDF \(options.idfVersion)"),
                 ExportFile("CMakeLists.snippet.txt", ESPIDFSnippets.cmake, "the lines for main/CMakeLists.txt"),
-                ExportFile("sdkconfig.defaults.snippet", ESPIDFSnippets.sdkconfig, "the sdkconfig lines that use the lab root as the only bundle entry"),
+                ExportFile("sdkconfig.defaults.snippet", ESPIDFSnippets.sdkconfig, "the sdkconfig lines that make ca_cert.pem the only bundle entries"),
                 ExportFile("main/lab_client.c.snippet", ESPIDFSnippets.client(material), "esp-mqtt and esp_http_client configuration for the lab"),
             ]
             if let url = material.otaURL {

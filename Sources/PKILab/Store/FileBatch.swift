@@ -159,7 +159,9 @@ public final class FileBatch {
             }
             return
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        // Not NSString.deletingLastPathComponent: on Linux it does not shorten a one-character name ("c"), which
+        // recursed until the stack ran out.
+        let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         if !parent.isEmpty, parent != path { try makeFolder(parent) }
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw failure("create the folder", path) }
         guard chmod(path, 0o700) == 0 else { throw failure("set permissions on", path) }

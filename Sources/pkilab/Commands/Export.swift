@@ -93,6 +93,7 @@ struct Export: AsyncParsableCommand {
                 material.mqttPort = endpoints.mqttPort
                 material.echoPort = endpoints.echoPort
                 material.httpsPort = endpoints.httpsPort
+                if material.otaURL != nil { material.otaURL = ExportMaterial.otaURL(host: endpoints.host, httpsPort: endpoints.httpsPort) }
                 notes = endpoints.notes
                 for warning in endpoints.warnings { Console.err("Warning: \(warning)") }
             }

@@ -105,7 +105,7 @@ struct OTAPresign: AsyncParsableCommand {
         abstract: "Print a pre-signed URL of an image on the lab's object store (for scripts and CI).",
         discussion: """
             Signed with the lab's own key (ca/ota-credentials.json), which a running pkilab up accepts. The port is the \
-            running lab's (ca/endpoints.json), else lab.yaml's. --fault puts a failure on purpose into the URL.
+            running lab's (ca/serving.json), else lab.yaml's. --fault puts a failure on purpose into the URL.
             """)
 
     @OptionGroup var options: LabOptions
@@ -159,7 +159,7 @@ struct OTAPresign: AsyncParsableCommand {
                 Console.error("there is no image \"\(image)\" in \"\(Console.path(folder))\"", hint: "pkilab ota ls lists the images")
                 throw ExitCode(ExitStatus.notFound)
             }
-            let running = ReadyLab.read(from: options.store.directory).flatMap { $0.lab == lab.name ? $0 : nil }
+            let running = ServingLab.running(in: options.store.directory, lab: lab.name)
             let port = running?.endpoints.first { $0.name == "store" }?.port ?? spec.store.port
             let untrusted = running?.endpoints.first { $0.name == "store-untrusted" }?.port ?? spec.store.resolvedUntrustedPort
             guard port != 0 else {

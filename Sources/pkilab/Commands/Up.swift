@@ -133,7 +133,7 @@ struct Up: AsyncParsableCommand {
     /// `ca/serving.json`: this process and the real port of each of the lab's endpoints (not the zoo's), which
     /// `pkilab export` puts into firmware files.
     private static func servingState(lab: Lab, ready: ReadyLab, specs: [EndpointSpec]) -> ServingLab {
-        let endpoints = ready.endpoints.filter { $0.zoo == nil }.compactMap { running -> ServingLab.Endpoint? in
+        let endpoints = ready.endpoints.filter { $0.zoo == nil || $0.kind == .store }.compactMap { running -> ServingLab.Endpoint? in
             guard let spec = specs.first(where: { $0.name == running.name }) else { return nil }
             return ServingLab.Endpoint(name: running.name, kind: running.kind, scheme: ServingLab.scheme(of: spec), bind: spec.bind, port: running.port)
         }
