@@ -41,7 +41,7 @@ extension OTAReason {
             let span = rangeStart.map { start in
                 start > 0 ? ", resumed at \(Self.grouped(start))" : (bytes < total ? ", a range of \(Self.grouped(total))" : "")
             } ?? ""
-            return ("download of \(image): \(Self.grouped(bytes)) bytes in \(String(format: "%.1f", seconds)) s\(span)", nil)
+            return ("download of \(image): \(Self.grouped(bytes)) bytes in \(String(format: seconds < 10 ? "%.2f" : "%.1f", seconds)) s\(span)", nil)
         case .untrustedStoreAccepted(let image, let bytes):
             return ("WRONGLY ACCEPTED: the device downloaded \(image) (\(Self.grouped(bytes)) bytes) from the store whose certificate chains to a root it must not trust (fault wrong-ca)",
                     "the device does not check the store's certificate (esp_http_client without cert_pem or crt_bundle_attach, setInsecure(), curl -k): give it the CA bundle and let it refuse")

@@ -48,7 +48,7 @@ struct ReadyPrinter {
     /// The lab's own endpoints (the zoo has its own lines), one row each; the columns fit the longest value.
     private func printTable() {
         var rows = [["ENDPOINT", "URL", "PRESENTS", "CLIENT AUTH", "TRUSTS", "TLS"]]
-        for endpoint in ready.endpoints where endpoint.zoo == nil {
+        for endpoint in ready.endpoints where endpoint.zoo == nil || endpoint.kind == .store {
             let tls = endpoint.behaviour.map { "\(endpoint.tls), \($0)" } ?? endpoint.tls
             switch endpoint.kind {
             case .crl:
@@ -58,6 +58,8 @@ struct ReadyPrinter {
                 rows.append([endpoint.name, "udp://\(DisplayHost.of(endpoint.host)):\(endpoint.port)", "-", "none (SNTP\(shifted))", "-", "none"])
             case .mqtt where endpoint.tls == "none":
                 rows.append([endpoint.name, endpoint.url, "-", "none (plain MQTT)", "-", tls])
+            case .store where endpoint.zoo != nil:
+                rows.append([endpoint.name, endpoint.url, "zoo untrusted-root", "none (the wrong-ca fault: a root no device trusts)", "-", tls])
             case .store:
                 rows.append([endpoint.name, endpoint.url, endpoint.certificate, "none (object store, as S3)", "-", tls])
             case .echo, .https, .mqtt:

@@ -31,13 +31,17 @@ struct ReasonCatalogTests {
         case noHeading(String)
     }
 
+    /// The table under `## title` lists exactly `codes`, each once.
+    static func expectTable(_ title: String, lists codes: [String]) throws {
+        let documented = try Self.codes(under: title)
+        #expect(documented.count == Set(documented).count, "a code listed twice: \(documented)")
+        #expect(Set(codes).subtracting(documented).sorted() == [], "in the code, missing from docs/reasons.md (\(title))")
+        #expect(Set(documented).subtracting(codes).sorted() == [], "in docs/reasons.md (\(title)), not a code the lab gives")
+    }
+
     @Test("every connection reason the code can give has one row, and every row is a reason (or ok)")
     func connectionReasons() throws {
-        let documented = try Self.codes(under: "Connection reasons")
-        #expect(documented.count == Set(documented).count, "a code listed twice: \(documented)")
-        let code = Set(RejectionReason.Code.allCases.map(\.rawValue) + ["ok"])
-        #expect(code.subtracting(documented).sorted() == [], "in the code, missing from docs/reasons.md")
-        #expect(Set(documented).subtracting(code).sorted() == [], "in docs/reasons.md, not a reason the code gives")
+        try Self.expectTable("Connection reasons", lists: RejectionReason.Code.allCases.map(\.rawValue) + ["ok"])
     }
 
     @Test("every reason has words: a sentence and a hint, naming its facts")
@@ -91,11 +95,7 @@ struct ReasonCatalogTests {
 extension ReasonCatalogTests {
     @Test("every broker reason has one row in docs/reasons.md, and every row is a broker reason")
     func brokerReasons() throws {
-        let documented = try Self.codes(under: "Broker reasons")
-        #expect(documented.count == Set(documented).count, "a code listed twice: \(documented)")
-        let code = Set(BrokerEvent.Reason.allCases.map(\.rawValue))
-        #expect(code.subtracting(documented).sorted() == [], "in the code, missing from docs/reasons.md")
-        #expect(Set(documented).subtracting(code).sorted() == [], "in docs/reasons.md, not a reason the broker gives")
+        try Self.expectTable("Broker reasons", lists: BrokerEvent.Reason.allCases.map(\.rawValue))
     }
 }
 
@@ -103,11 +103,7 @@ extension ReasonCatalogTests {
 struct OTAReasonCatalogTests {
     @Test("every OTA reason the code can give has one row, and every row is one")
     func catalog() throws {
-        let documented = try ReasonCatalogTests.codes(under: "OTA reasons")
-        #expect(documented.count == Set(documented).count, "a code listed twice: \(documented)")
-        let code = Set(OTAReason.Code.allCases.map(\.rawValue))
-        #expect(code.subtracting(documented).sorted() == [], "in the code, missing from docs/reasons.md")
-        #expect(Set(documented).subtracting(code).sorted() == [], "in docs/reasons.md, not a reason the code gives")
+        try ReasonCatalogTests.expectTable("OTA reasons", lists: OTAReason.Code.allCases.map(\.rawValue))
     }
 
     @Test("every OTA reason has a sentence naming its facts; refusals have a hint")
@@ -133,7 +129,7 @@ struct OTAReasonCatalogTests {
         }
         #expect(OTAReason.urlExpired(secondsAgo: 20).words.explanation.hasPrefix("URL expired 20 s ago"))
         #expect(OTAReason.downloaded(image: "app-v1.2.0.bin", bytes: 524_288, total: 1_048_576, seconds: 0.8, rangeStart: 524_288, head: false)
-            .words.explanation == "download of app-v1.2.0.bin: 524,288 bytes in 0.8 s, resumed at 524,288")
+            .words.explanation == "download of app-v1.2.0.bin: 524,288 bytes in 0.80 s, resumed at 524,288")
         #expect(OTAReason.updateOffered(identity: "device-001", running: "1.1.0", image: "app-v1.2.0.bin", version: "1.2.0",
                                         delivery: .redirect(status: 302), lifetime: 300, fault: nil).words.explanation
             == "device-001 asked for an update (running 1.1.0); sent 1.2.0 (app-v1.2.0.bin) via a 302 redirect to a URL that expires in 300 s")
