@@ -140,14 +140,19 @@ extension ConfinedFileSystem {
     /// Refuses a `files:` folder that holds the store (every key of the lab would be one URL away) or lies inside it.
     /// Both are compared by real path, so a link to the store counts too.
     static func checkApart(_ files: String, from store: String, spec: EndpointSpec, labFile: String) throws(LabFileError) {
+        try checkApart(files, from: store, location: spec.filesLocation ?? SourceLocation(file: labFile, line: 0, column: 0, keyPath: "endpoints.\(spec.name).files"),
+                       what: "the files folder", key: "files:", servedAt: "/files/")
+    }
+
+    /// The same for a folder named elsewhere (`ota.images`), served at `servedAt`.
+    static func checkApart(_ files: String, from store: String, location: SourceLocation, what name: String, key: String, servedAt: String) throws(LabFileError) {
         let folder = realPath(files) ?? files
         let storeFolder = realPath(store) ?? store
         func inside(_ path: String, _ parent: String) -> Bool { path == parent || path.hasPrefix(parent.hasSuffix("/") ? parent : parent + "/") }
         guard inside(storeFolder, folder) || inside(folder, storeFolder) else { return }
-        let location = spec.filesLocation ?? SourceLocation(file: labFile, line: 0, column: 0, keyPath: "endpoints.\(spec.name).files")
-        let what = inside(storeFolder, folder) ? "the files folder \"\(DisplayPath.relative(folder))\" holds the store \"\(DisplayPath.relative(storeFolder))\": every private key of the lab would be served at /files/"
-            : "the files folder \"\(DisplayPath.relative(folder))\" lies inside the store \"\(DisplayPath.relative(storeFolder))\""
+        let what = inside(storeFolder, folder) ? "\(name) \"\(DisplayPath.relative(folder))\" holds the store \"\(DisplayPath.relative(storeFolder))\": the lab's keys and secrets would be served at \(servedAt)"
+            : "\(name) \"\(DisplayPath.relative(folder))\" lies inside the store \"\(DisplayPath.relative(storeFolder))\""
         throw LabFileError(.invalidValue, at: location, what,
-                           hint: "point files: at a folder of its own beside lab.yaml (for example files: firmware) that neither is nor contains the store")
+                           hint: "point \(key) at a folder of its own beside lab.yaml (for example \(key) firmware) that neither is nor contains the store")
     }
 }

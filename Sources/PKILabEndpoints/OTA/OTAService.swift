@@ -21,6 +21,9 @@ final class OTAService: Sendable {
          environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.spec = spec
         let folder = spec.imagesFolder(labFolder: labFolder)
+        try ConfinedFileSystem.checkApart(folder, from: store.directory.path,
+                                          location: spec.imagesLocation ?? SourceLocation(file: "lab.yaml", line: 0, column: 0, keyPath: "ota.images"),
+                                          what: "the images folder", key: "images:", servedAt: "the object store")
         catalog = FirmwareCatalog(folder: folder)
         imagesFolderDisplay = DisplayPath.relative(folder) + "/"
         labCredentials = try store.otaCredentials(region: spec.store.region)
