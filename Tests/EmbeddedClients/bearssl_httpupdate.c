@@ -124,6 +124,7 @@ static int result_fail(int code, const char *fmt, ...) __attribute__((format(pri
 static int result_fail(int code, const char *fmt, ...)
 {
     va_list ap;
+    if (code != 0) printf("HTTP_UPDATE_FAILED Error (%d)\n", code);
     printf("RESULT fail %d ", code);
     va_start(ap, fmt);
     vprintf(fmt, ap);
@@ -362,7 +363,8 @@ static int http_get(struct url *u)
         if (e) {
             LOG("[HTTP-Client] failed connect to %s:%d", u->host, u->port);
             LOG("[HTTP-Client][returnError] error(-1): connection failed");
-            printf("SSL error: %s\n", why);
+            LOG("SSL error: %s", why);
+            LOG("[httpUpdate] HTTP error: -1");
             return result_fail(HTTPC_ERROR_CONNECTION_FAILED, "connection failed (ssl error %s; %s:%d)", why, u->host, u->port) ? HTTPC_ERROR_CONNECTION_FAILED : 0;
         }
         static char req[OTA_MAX_URL + 2048];
@@ -477,8 +479,6 @@ int main(int argc, char **argv)
 
     int code = http_get(&u);
     if (code < 0) {
-        LOG("[httpUpdate] HTTP error: %d", code);
-        LOG("HTTP_UPDATE_FAILED Error (%d)", code);
         tls_close();
         return 1; /* RESULT printed */
     }
@@ -573,7 +573,6 @@ int main(int argc, char **argv)
         status = result_fail(HTTP_UE_SERVER_WRONG_HTTP_CODE, "Wrong HTTP Code (%d)", code);
         break;
     }
-    if (status) LOG("HTTP_UPDATE_FAILED");
     tls_close();
     return status;
 

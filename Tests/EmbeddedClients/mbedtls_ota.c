@@ -205,7 +205,9 @@ static int tls_read_some(uint8_t *p, size_t n)
     for (;;) {
         int r = mbedtls_ssl_read(&ssl, p, n);
         if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-        if (r == 0 || r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == MBEDTLS_ERR_NET_CONN_RESET) return 0;
+        /* The end of the connection, with or without close_notify */
+        if (r == 0 || r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == MBEDTLS_ERR_NET_CONN_RESET || r == MBEDTLS_ERR_SSL_CONN_EOF)
+            return 0;
         if (r < 0) {
             char text[300];
             last_read_error = r;
@@ -257,6 +259,7 @@ static int send_request(const char *method, const struct url *u, long long range
 }
 
 static struct http_response resp;
+static int resp_has_no_body; /* a HEAD's answer, a 304, a 204 */
 
 /* Open a connection to u, send the request, read the head. Returns 0, or 1 after printing RESULT. */
 static int request(const char *method, const struct url *u, long long range_from)
@@ -266,6 +269,7 @@ static int request(const char *method, const struct url *u, long long range_from
     if (s == -2) { tls_close(); return result_fail("out_of_buffer", "request line of %zu+ bytes > tx buffer %zu (%s)", strlen(u->target), opt.tx_buffer, u->host); }
     if (s) { tls_close(); return result_fail("tls", "write failed"); }
     int h = read_response_head(tls_read_some, &resp);
+    resp_has_no_body = !strcmp(method, "HEAD") || resp.status == 304 || resp.status == 204 || (resp.status >= 100 && resp.status < 200);
     if (h == -2) {
         LOGE("HTTP_CLIENT", "Connection closed before complete data was received! (Complete headers were not received)");
         tls_close();
@@ -284,7 +288,8 @@ static void drain_body(char *out, size_t cap)
 {
     size_t k = resp.extra_len < cap - 1 ? resp.extra_len : cap - 1;
     memcpy(out, resp.extra, k);
-    long long left = resp.content_length < 0 ? 1 << 20 : resp.content_length - (long long)resp.extra_len;
+    /* Without Content-Length the body ends with the connection (at most 1 MiB is read). */
+    long long left = resp_has_no_body ? 0 : resp.content_length < 0 ? 1 << 20 : resp.content_length - (long long)resp.extra_len;
     uint8_t buf[2048];
     while (left > 0) {
         int r = tls_read_some(buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
