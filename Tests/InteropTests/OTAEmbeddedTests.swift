@@ -10,9 +10,9 @@ import Testing
 @Suite("OTA through the redirect and the object store, proven on mbedTLS 2.28 (esp_https_ota) and BearSSL (ESP8266httpUpdate)",
        .serialized, .timeLimit(.minutes(5)))
 struct OTAEmbeddedTests {
-    /// The clients, built once per run (build.sh's folder), or why not.
+    /// The clients, built once per run into the repository's .build (rebuilt each run, never left in /tmp), or why not.
     static let clients: Result<String, LabProcess.Failure> = {
-        let folder = NSTemporaryDirectory() + "pkilab-ota-clients-\(UUID().uuidString.prefix(8))"
+        let folder = Pkilab.repository + "/.build/embedded-clients-ota"
         do {
             let build = try Run.program("sh", [Pkilab.repository + "/Tests/EmbeddedClients/build.sh", folder], timeout: 180)
             guard build.status == 0 else {
