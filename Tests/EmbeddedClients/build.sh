@@ -3,6 +3,8 @@
 #   OUTDIR/mbedtls_client   mbedTLS 2.28 (libmbedtls-dev)
 #   OUTDIR/bearssl_client   BearSSL 0.6  (libbearssl-dev)
 #   OUTDIR/wolfssl_client   wolfSSL 5.5  (libwolfssl-dev)
+#   OUTDIR/mbedtls_ota      esp_https_ota's download on mbedTLS 2.28 (libmbedtls-dev)
+#   OUTDIR/bearssl_httpupdate  ESP8266httpUpdate's download on BearSSL 0.6 (libbearssl-dev)
 # With LAB_HEADER=/path/lab_credentials.h (from `pkilab export --format c`) it
 # also builds OUTDIR/mbedtls_client_header with those credentials compiled in.
 # CC overrides the compiler (default gcc).
@@ -48,6 +50,8 @@ set -x
 "$cc" $cflags -o "$out/mbedtls_client" "$here/mbedtls_client.c" -lmbedtls -lmbedx509 -lmbedcrypto
 "$cc" $cflags -o "$out/bearssl_client" "$here/bearssl_client.c" -lbearssl
 "$cc" $cflags -o "$out/wolfssl_client" "$here/wolfssl_client.c" -lwolfssl
+"$cc" $cflags -o "$out/mbedtls_ota" "$here/mbedtls_ota.c" -lmbedtls -lmbedx509 -lmbedcrypto
+"$cc" $cflags -o "$out/bearssl_httpupdate" "$here/bearssl_httpupdate.c" -lbearssl
 if [ -n "${LAB_HEADER:-}" ]; then
     hdr=$(cd "$(dirname "$LAB_HEADER")" && pwd)/$(basename "$LAB_HEADER")
     "$cc" $cflags "-DLAB_HEADER=\"$hdr\"" -o "$out/mbedtls_client_header" "$here/mbedtls_client.c" \
