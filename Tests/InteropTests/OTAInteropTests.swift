@@ -71,11 +71,17 @@ struct OTAInteropTests {
             let downloaded = try #require(lab.otaEvent("downloaded"))
             #expect(downloaded.endpoint == "store" && downloaded.ota?.bytes == 1_048_576 && downloaded.explanation.hasPrefix("download of app-v1.2.0.bin: 1,048,576 bytes in "))
             #expect(downloaded.ota?.path == "/firmware/app-v1.2.0.bin", "the signature is not logged")
+            let storeTLS = lab.waitForEvent { $0.endpoint == "store" && $0.ota == nil }
+            #expect(storeTLS?.explanation == "a client without a certificate completed TLS (this endpoint asks for no client certificate)", "\(String(describing: storeTLS))")
 
             // The redirect itself, as a device reads it.
             let redirect = try curl(lab, ["-o", "/dev/null", "-D", "-", "--http1.1", "https://localhost:\(lab.httpsPort)/ota/update"])
             #expect(redirect.stdout.contains("HTTP/1.1 302") && redirect.stdout.lowercased().contains("content-length: 0")
                     && redirect.stdout.lowercased().contains("connection: close"), "\(redirect)")
+
+            // ESP-IDF's partial_http_download asks with HEAD first, and follows the redirect with it.
+            let head = try curl(lab, ["-I", "https://localhost:\(lab.httpsPort)/ota/update"])
+            #expect(head.stdout.hasPrefix("HTTP/2 302") && head.stdout.lowercased().contains("location: https://localhost:\(lab.storePort)/"), "\(head)")
 
             for header in ["x-ESP8266-version: 1.2.0", "x-ESP32-version: 1.3", "x-firmware-version: v1.2.0"] {
                 let current = try curl(lab, ["-o", "/dev/null", "-w", "%{http_code}", "-H", header, "https://localhost:\(lab.httpsPort)/ota/update"])
@@ -134,6 +140,10 @@ struct OTAInteropTests {
             func get(_ url: String, _ extra: [String] = []) throws -> RunResult {
                 try curl(lab, ["-o", "-", "-w", "\n%{http_code}"] + extra + [url], device: "")
             }
+            let expiredOffer = try curl(lab, ["-o", "/dev/null", "-w", "%{http_code}", "https://localhost:\(lab.httpsPort)/ota/update?fault=expired"], device: "device-001")
+            #expect(expiredOffer.stdout == "302")
+            #expect(lab.otaEvent("update_offered")?.explanation.contains("via a 302 redirect to a URL that expired 20 s ago; fault expired on purpose") == true,
+                    "the offer says the URL is already expired: \(String(describing: lab.otaEvent("update_offered")))")
             let cases: [(url: String, extra: [String], status: String, code: String, reason: String)] = [
                 (try url("expired"), [], "403", "<Code>AccessDenied</Code><Message>Request has expired</Message>", "url_expired"),
                 (try url("not-yet-valid"), [], "403", "<Code>AccessDenied</Code><Message>Request is not yet valid</Message>", "url_not_yet_valid"),

@@ -10,8 +10,8 @@ extension OTAReason {
             let runs = running.map { " (running \($0))" } ?? " (it sent no version)"
             let how: String
             switch delivery {
-            case .redirect(let status): how = "via a \(status) redirect to a URL that expires in \(lifetime) s"
-            case .manifest: how = "a manifest with a URL that expires in \(lifetime) s"
+            case .redirect(let status): how = "via a \(status) redirect to a URL that \(Self.expiry(lifetime))"
+            case .manifest: how = "a manifest with a URL that \(Self.expiry(lifetime))"
             case .direct: how = "directly from the OTA server, with x-MD5"
             }
             let faultText = fault.map { "; fault \($0.rawValue) on purpose: \($0.rehearses)" } ?? ""
@@ -88,6 +88,11 @@ extension OTAReason {
         case .methodNotAllowed(let method):
             return ("\(method) is not allowed on a pre-signed GET URL (405)", "download with GET (or HEAD on a URL signed for HEAD)")
         }
+    }
+
+    /// "expires in 300 s", or "expired 20 s ago" (the fault expired).
+    static func expiry(_ seconds: Int) -> String {
+        seconds > 0 ? "expires in \(seconds) s" : "expired \(-seconds) s ago"
     }
 
     /// 1,048,576.

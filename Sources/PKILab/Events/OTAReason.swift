@@ -14,6 +14,7 @@ public enum OTAReason: Sendable, Hashable {
     }
 
     // The OTA server (on the HTTPS endpoint, with the device's certificate).
+    /// `lifetime`: seconds from now until the URL expires (negative when it already has, as with the `expired` fault).
     case updateOffered(identity: String, running: String?, image: String, version: String, delivery: Delivery, lifetime: Int, fault: OTAFault?)
     case noUpdate(identity: String, running: String, image: String)
     /// No versioned image the identity may get: `refusedBy` is the decision on the newest one it may not get.

@@ -46,7 +46,9 @@ public final class FirmwareCatalog: Sendable {
     /// through; nil image when there is none.
     public func newest(for identity: String, product: String?, spec: OTASpec) -> (image: FirmwareImage?, refused: [(FirmwareImage, OTATargetDecision)]) {
         var refused: [(FirmwareImage, OTATargetDecision)] = []
+        // By version then name, across products when none is named (the newest image the device may get).
         let candidates = images().filter { $0.version != nil && (product == nil || $0.product == product) }
+            .sorted { ($0.version!, $0.name) < ($1.version!, $1.name) }
         for image in candidates.reversed() {
             let decision = spec.decide(image: image.name, identity: identity)
             if decision.allowed { return (image, refused) }

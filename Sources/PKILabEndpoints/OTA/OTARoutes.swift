@@ -40,6 +40,10 @@ enum OTARoutes {
         router.get("/ota/update") { request, context -> Response in
             try await answer(request, context, service: service, endpoint: endpoint, manifest: false)
         }
+        // ESP-IDF's partial_http_download starts with a HEAD and follows the redirect with it.
+        router.head("/ota/update") { request, context -> Response in
+            try await answer(request, context, service: service, endpoint: endpoint, manifest: false)
+        }
         router.get("/ota/manifest") { request, context -> Response in
             try await answer(request, context, service: service, endpoint: endpoint, manifest: true)
         }
@@ -110,11 +114,15 @@ enum OTARoutes {
             headers[.contentType] = "application/octet-stream"
             headers[HTTPField.Name("x-MD5")!] = md5
             headers[.contentDisposition] = "attachment; filename=\"\(image.name)\""
+            if request.method == .head {
+                headers[.contentLength] = String(image.size)
+                return Response(status: .ok, headers: headers)
+            }
             return Response(status: .ok, headers: headers, body: ObjectBody.whole(image))
         }
         let made = service.urlMaker.url(for: image.name, now: service.now, fault: fault)
         detail.urlExpires = made.expiresAt
-        let lifetime = Int(made.expiresAt.timeIntervalSince(made.signedAt))
+        let lifetime = Int(made.expiresAt.timeIntervalSince(service.now).rounded())
         if manifest {
             record(.updateOffered(identity: identity, running: running, image: image.name, version: version.description, delivery: .manifest,
                                   lifetime: lifetime, fault: fault), status: 200)

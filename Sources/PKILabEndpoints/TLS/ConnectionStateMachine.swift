@@ -173,8 +173,9 @@ struct ConnectionStateMachine: Sendable {
             return tell(accepted: true, negotiated: nil) + releaseInputClose()
         default:
             var failure = failure
-            if failure.reason == .peerClosed, endpoint.zoo == nil, serverCipher != nil, bytesAfterHello == 0, clientAlert == nil,
-               verification == .notStarted {
+            // Not at the object store: a device that distrusts the store's chain (BearSSL) hangs up just like this.
+            if failure.reason == .peerClosed, endpoint.zoo == nil, endpoint.kind != .store, serverCipher != nil, bytesAfterHello == 0,
+               clientAlert == nil, verification == .notStarted {
                 failure.reason = .closedUnused
             }
             if let alert = clientAlert, failure.reason.code == .handshakeFailed || failure.reason == .peerClosed {
@@ -248,7 +249,8 @@ struct ConnectionStateMachine: Sendable {
             event.detail = failure.detail ?? Self.detail(of: refusal)
         } else {
             let who = client.map { $0.commonName.map { "\"\($0)\"" } ?? $0.subject } ?? "a client without a certificate"
-            event = ConnectionEvent(endpoint: endpoint.name, peer: peer, outcome: .accepted, reason: "ok", explanation: "\(who) completed mutual TLS")
+            let completed = endpoint.clientAuth == .none ? "completed TLS (this endpoint asks for no client certificate)" : "completed mutual TLS"
+            event = ConnectionEvent(endpoint: endpoint.name, peer: peer, outcome: .accepted, reason: "ok", explanation: "\(who) \(completed)")
         }
         event.sni = hello?.serverName
         event.alpnOffered = hello?.alpn ?? []
