@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import PKILab
 
-/// The body of an image (or a range of it), streamed from the file in 64 KiB chunks, with a report of how much
+/// The body of an image (or a range of it), streamed from the file in 256 KiB chunks, with a report of how much
 /// was sent; optionally cut off after `cutAfter` bytes (the `interrupt` fault), which closes the connection.
 enum ObjectBody {
     /// How a body ended.
@@ -26,7 +26,7 @@ enum ObjectBody {
             var sent = 0
             do {
                 try await FileSystem.shared.withFileHandle(forReadingAt: .init(image.path)) { handle in
-                    for try await chunk in handle.readChunks(in: Int64(range.lowerBound)...Int64(range.upperBound), chunkLength: .kibibytes(64)) {
+                    for try await chunk in handle.readChunks(in: Int64(range.lowerBound)...Int64(range.upperBound), chunkLength: .kibibytes(256)) {
                         if let cutAfter, sent + chunk.readableBytes >= cutAfter {
                             let part = chunk.getSlice(at: chunk.readerIndex, length: max(0, cutAfter - sent)) ?? ByteBuffer()
                             try await writer.write(part)
