@@ -132,6 +132,12 @@ public final class LabServer: Sendable {
         }
     }
 
+    /// The OTA images the object store serves now (nil without `ota:`). Reading them computes their digests once,
+    /// into the same catalog the store uses, so the first device does not wait for them.
+    public var otaImages: (folder: String, images: [FirmwareImage])? {
+        ota.map { ($0.catalog.folder, $0.catalog.images()) }
+    }
+
     /// Puts `policy` in force on the running broker (SIGHUP): what every session may publish and receive is compiled
     /// again, and queued messages it may no longer read are dropped.
     public func replacePolicy(_ policy: BrokerPolicy?) {

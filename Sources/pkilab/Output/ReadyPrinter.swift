@@ -95,8 +95,8 @@ struct ReadyPrinter {
                     Console.out("               (a \(ota.redirectStatus) to a pre-signed URL on the object store, under \(lab.ancestry(of: ota.store.authority).last?.name ?? ota.store.authority); /ota/manifest says the same in JSON)")
                 }
             case .store:
-                let folder = Console.path(OTA.imagesFolder(lab.ota!, labFile: lab.file))
-                let count = FirmwareCatalog(folder: OTA.imagesFolder(lab.ota!, labFile: lab.file)).images().count
+                guard let (path, images) = server.otaImages else { break }
+                let folder = Console.path(path), count = images.count
                 Console.out("Object store:  \(endpoint.url)\(lab.ota!.store.bucket)/ — \(count == 0 ? "no images in \"\(folder)\" yet: pkilab ota image 1.2.0 makes one" : "\(count) image(s) from \"\(folder)\" (pkilab ota ls)")")
             case .mqtt:
                 let topic = lab.exampleTopic(for: device.name)
