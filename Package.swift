@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PKILab", targets: ["PKILab"]),
         .library(name: "MQTTCodec", targets: ["MQTTCodec"]),
         .library(name: "MQTTBroker", targets: ["MQTTBroker"]),
+        .library(name: "AWSIoT", targets: ["AWSIoT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
@@ -87,8 +88,15 @@ let package = Package(
             name: "MQTTBroker",
             dependencies: [
                 "MQTTCodec",
+                "AWSIoT",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // AWS IoT Core as a device meets it, without I/O: policy documents and their evaluation, the things registry's
+        // names, Device Shadow and Jobs documents, lifecycle event payloads. The broker's aws behaviour uses it.
+        .target(
+            name: "AWSIoT",
             swiftSettings: swiftSettings
         ),
         // libmosquitto (Debian: libmosquitto-dev), for tests that drive the broker with the library devices use.
@@ -165,6 +173,12 @@ let package = Package(
                 "MQTTCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // AWS IoT policy evaluation against the behaviour AWS's documentation describes, shadows and jobs documents.
+        .testTarget(
+            name: "AWSIoTTests",
+            dependencies: ["AWSIoT"],
             swiftSettings: swiftSettings
         ),
         // What CLITests and InteropTests share, a plain library (no swift-testing, so no #expect: the tests assert):
