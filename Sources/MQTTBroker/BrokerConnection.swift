@@ -30,6 +30,8 @@ struct BrokerConnection: Sendable {
     var publishPermission: TopicPermission?
     /// Topic aliases the client set (MQTT 5).
     var topicAliases: [UInt16: String] = [:]
+    /// Set on `aws` listeners of a broker with an AWS IoT twin, once CONNECT is admitted: the policies decide.
+    var iot: IoTAccess?
 
     init(id: ConnectionID, listener: BrokerConfiguration, identity: ClientIdentity?, peer: String) {
         self.id = id

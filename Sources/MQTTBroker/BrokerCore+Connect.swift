@@ -56,11 +56,32 @@ extension BrokerCore {
                    hint: "use a shorter client id")
             return
         }
-        if aws, let identity = connection.identity, clientID != identity.name {
+        if aws, twin == nil, let identity = connection.identity, clientID != identity.name {
             refuse(.notAuthorized, .clientIDMismatch,
                    "\(identity.name) connected with client id \"\(clientID)\"; AWS IoT requires the client id to be the thing name \"\(identity.name)\" (the certificate's identity)",
                    hint: "set the client id to \"\(identity.name)\", or give this device its own certificate")
             return
+        }
+        // The AWS IoT twin: a registered, ACTIVE certificate, then iot:Connect (and the will) under its policies.
+        var admitted: IoTAccess?
+        if aws, let twin {
+            switch iotAdmission(connect, connection: connection, clientID: clientID, twin: twin) {
+            case .admitted(var access):
+                access.versionNumber = nextLifecycleVersion(clientID)
+                admitted = access
+            case .refused(let reason, let explanation, let hint, let connectFailed):
+                // MQTT 5 hears CONNACK 0x87 for a policy refusal; an unknown or inactive certificate, and MQTT 3.1.1, hear nothing.
+                let sent = connectFailed && v5
+                if sent { actions.append(.send(id, .connAck(ConnAck(reasonCode: .notAuthorized)))) }
+                event(.refused, reason, explanation + (sent ? "; CONNACK 0x87 (not authorized) sent and the connection closed, as AWS IoT does for MQTT 5"
+                                                                : "; as AWS IoT does, the broker closed the connection without a reply"),
+                      hint: hint, on: connection, sentCode: sent ? ReasonCode.notAuthorized.rawValue : nil, closing: true, into: &actions)
+                close(id, abnormal: false, now: now, into: &actions)
+                if connectFailed, let principal = connection.identity?.fingerprint {
+                    publishConnectFailed(clientID, principal: IoTTwin.certificateID(principal), now: now, into: &actions)
+                }
+                return
+            }
         }
         // A session belongs to the identity that made it: another identity with the same client id would resume it,
         // read its queue and push its owner off, so it is refused before anything of the session is touched.
@@ -87,7 +108,7 @@ extension BrokerCore {
                 refuse(.topicNameInvalid, .topicLimit, "the will topic \(will.topic) \(problem)", hint: "use a shorter will topic")
                 return
             }
-            if let policy {
+            if let policy, admitted == nil {
                 let decision = policy.decide(.publish, will.topic, identity: connection.identity, clientID: clientID)
                 if !decision.allowed {
                     let who = connections[id]?.who ?? connection.who
@@ -115,6 +136,7 @@ extension BrokerCore {
                   "\(oldConnection.who) was disconnected: a new connection from \(connection.peer) used the same client id \"\(clientID)\"",
                   hint: "two devices (or two copies of one) share a client id; give each its own", on: oldConnection,
                   sentCode: oldConnection.version == .v5 ? ReasonCode.sessionTakenOver.rawValue : nil, closing: true, into: &actions)
+            connections[old]?.iot?.disconnectReason = .duplicateClientID
             close(old, abnormal: true, now: now, into: &actions)
             notes.append("it took over the session of the connection from \(oldConnection.peer)")
         }
@@ -128,7 +150,8 @@ extension BrokerCore {
         }
         let sessionPresent = sessions[clientID] != nil
         var session = sessions[clientID] ?? Session(clientID: clientID, owner: connection.identity)
-        session.receive = policy?.permission(.subscribe, identity: connection.identity, clientID: clientID)
+        session.receive = admitted == nil ? policy?.permission(.subscribe, identity: connection.identity, clientID: clientID) : nil
+        session.iot = admitted
         session.receiveDenied = 0
         if session.pendingWill != nil {
             session.pendingWill = nil
@@ -150,7 +173,8 @@ extension BrokerCore {
             if case .willDelayInterval(let seconds) = $0 { return seconds } else { return nil }
         }.first ?? 0 : 0
         connection.sessionExpiryInterval = expiry
-        connection.publishPermission = policy?.permission(.publish, identity: connection.identity, clientID: clientID)
+        connection.publishPermission = admitted == nil ? policy?.permission(.publish, identity: connection.identity, clientID: clientID) : nil
+        connection.iot = admitted
         if v5 {
             connection.receiveMaximum = connect.properties.elements.lazy.compactMap {
                 if case .receiveMaximum(let value) = $0 { return Int(value) } else { return nil }
@@ -190,10 +214,16 @@ extension BrokerCore {
         }
         if let will = connect.will { details.append("will on \(will.topic)") }
         if connect.clientIdentifier.isEmpty { details.append("client id assigned by the broker") }
-        if policy == nil { notes.append("no policy in lab.yaml: it may publish and subscribe anywhere") }
+        if let admitted {
+            let thing = admitted.thingName.map { "thing \($0)" } ?? "no thing (the client id names no thing its certificate is attached to)"
+            notes.append("AWS IoT twin: certificate \(admitted.principal.certificateID.prefix(12))… ACTIVE, \(thing), policies \(admitted.principal.policyNames.joined(separator: ", "))")
+        } else if policy == nil {
+            notes.append("no policy in lab.yaml: it may publish and subscribe anywhere")
+        }
         let sentence = "\(connection.who) connected as client id \"\(clientID)\" (\(details.joined(separator: ", ")))"
             + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; "))
         event(.connected, .connected, sentence, on: connection, sentCode: 0, into: &actions)
+        if let admitted { publishConnected(admitted, clientID: clientID, peer: connection.peer, now: now, into: &actions) }
 
         // What waited for it: unacknowledged messages again (DUP), then the queue.
         resume(clientID, now: now, into: &actions)

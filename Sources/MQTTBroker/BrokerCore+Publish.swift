@@ -74,8 +74,16 @@ extension BrokerCore {
             return
         }
 
+        if connection.iot != nil, let problem = iotReservedTopicProblem(topic, retain: publish.retain) {
+            connections[id]?.iot?.disconnectReason = .forbiddenAccess
+            awsClose(id, .reservedTopic, "\(connection.who) published to \(topic): \(problem)",
+                     hint: "publish only to the request topics (…/shadow/update, …/shadow/get, …/jobs/start-next, …) and subscribe to the replies",
+                     topic: topic, now: now, into: &actions)
+            return
+        }
         let levels = TopicLevels(topic)
-        if let refusal = policyRefusal(.publish, topic, levels: levels, on: connection, clientID: clientID, now: now, into: &actions) {
+        if let refusal = policyRefusal(.publish, topic, levels: levels, retain: publish.retain, on: connection, clientID: clientID, now: now,
+                                       into: &actions) {
             if refusal.closed { return }
             // Mosquitto: dropped. 3.1.1 cannot say no, so it is acknowledged as if delivered; MQTT 5 hears 0x87.
             let code = acknowledgeDropped(publish, with: .notAuthorized, on: connection, into: &actions)
@@ -107,12 +115,15 @@ extension BrokerCore {
         switch publish.qos {
         case .atMostOnce: break
         case .atLeastOnce:
-            let code: ReasonCode = v5 && delivered == 0 ? .noMatchingSubscribers : .success
+            let code: ReasonCode = v5 && delivered == 0 && connection.iot == nil ? .noMatchingSubscribers : .success
             actions.append(.send(id, .pubAck(PubAck(packetIdentifier: identifier, reasonCode: code))))
         case .exactlyOnce:
             sessions[clientID]?.receivedQoS2.insert(identifier)
             let code: ReasonCode = v5 && delivered == 0 ? .noMatchingSubscribers : .success
             actions.append(.send(id, .pubRec(PubRec(packetIdentifier: identifier, reasonCode: code))))
+        }
+        if connection.iot != nil, let request = IoTReservedTopic(requestTopic: topic) {
+            handleIoTRequest(request, topic: topic, payload: publish.payload, from: id, now: now, into: &actions)
         }
     }
 
@@ -225,6 +236,10 @@ extension BrokerCore {
             refuseDelivery(outgoing.message.topic, to: clientID, into: &actions)
             return
         }
+        if let session = sessions[clientID], let refusal = iotReceiveRefusal(outgoing.message.topic, session: session) {
+            refuseDelivery(outgoing.message.topic, to: clientID, explanation: refusal, into: &actions)
+            return
+        }
         let online = sessions[clientID]?.connection.flatMap { connections[$0] }.flatMap { $0.stage == .connected ? $0 : nil }
         if outgoing.qos == .atMostOnce {
             if let connection = online {
@@ -246,9 +261,16 @@ extension BrokerCore {
     }
 
     /// Leaves a message out that the session's owner may not read; the first of a connection is an event.
-    mutating func refuseDelivery(_ topic: String, to clientID: String, into actions: inout [BrokerAction]) {
+    mutating func refuseDelivery(_ topic: String, to clientID: String, explanation: String? = nil, into actions: inout [BrokerAction]) {
         sessions[clientID]?.receiveDenied += 1
         guard let session = sessions[clientID], session.receiveDenied == 1, let id = session.connection, let connection = connections[id] else { return }
+        if let explanation {
+            event(.refused, .receiveDenied,
+                  "\(connection.who) holds a subscription that matches \(topic), but \(explanation); the message was left out, and so will be every other it may not receive (AWS IoT checks iot:Receive at each delivery)",
+                  hint: "allow iot:Receive on topic/… in the policy attached to its certificate, or subscribe more narrowly", on: connection, topic: topic,
+                  into: &actions)
+            return
+        }
         event(.refused, .receiveDenied,
               "\(connection.who) holds a subscription that matches \(topic), which the policy does not let it read; the message was left out, and so will be every other it may not read (as Mosquitto's read ACL and AWS IoT's iot:Receive do)",
               hint: "subscribe to what the policy allows, or allow subscribe to this topic in policy: in lab.yaml", on: connection, topic: topic,

@@ -147,6 +147,7 @@ extension BrokerCore {
         } else {
             " Its will was discarded."
         }
+        connections[id]?.iot?.disconnectReason = .clientInitiatedDisconnect
         event(.closed, .disconnected, "\(connection.who) disconnected \(how).\(will)", on: connection, into: &actions)
         close(id, abnormal: withWill, now: now, into: &actions)
     }

@@ -9,6 +9,8 @@ public struct BrokerCore: Sendable {
     public private(set) var policy: BrokerPolicy?
     /// The caps across all listeners.
     public let quotas: BrokerQuotas
+    /// The AWS IoT twin its `aws` listeners serve (policy documents, registry, shadows, jobs); nil: `policy` for all.
+    public internal(set) var twin: IoTTwin?
     var connections: [ConnectionID: BrokerConnection] = [:]
     var sessions: [String: Session] = [:]
     /// Every subscribed filter, with the client ids holding it (so routing looks at filters, not sessions).
@@ -19,9 +21,10 @@ public struct BrokerCore: Sendable {
     /// The earliest delayed will or session expiry, so ``tick(now:)`` is cheap when nothing is due.
     var nextDeadline: NIODeadline?
 
-    public init(policy: BrokerPolicy?, quotas: BrokerQuotas = BrokerQuotas()) {
+    public init(policy: BrokerPolicy?, quotas: BrokerQuotas = BrokerQuotas(), twin: IoTTwin? = nil) {
         self.policy = policy
         self.quotas = quotas
+        self.twin = twin
     }
 
     /// Puts a new policy in force for every session at once: what each may receive is compiled again, and queued
@@ -29,11 +32,15 @@ public struct BrokerCore: Sendable {
     public mutating func replacePolicy(_ policy: BrokerPolicy?) {
         self.policy = policy
         for (id, connection) in connections {
-            guard let clientID = connection.clientID, connection.stage == .connected else { continue }
+            guard let clientID = connection.clientID, connection.stage == .connected, connection.iot == nil else { continue }
             connections[id]?.publishPermission = policy?.permission(.publish, identity: connection.identity, clientID: clientID)
         }
         for clientID in Array(sessions.keys) {
             guard var session = sessions.removeValue(forKey: clientID) else { continue }
+            guard session.iot == nil else {
+                sessions[clientID] = session
+                continue
+            }
             session.receive = policy?.permission(.subscribe, identity: session.owner, clientID: clientID)
             if let permission = session.receive {
                 let kept = session.queue.filter { permission.permits(TopicLevels($0.message.topic)) }
@@ -159,6 +166,7 @@ public struct BrokerCore: Sendable {
     public mutating func keepAliveExpired(_ id: ConnectionID, now: NIODeadline) -> [BrokerAction] {
         guard let connection = connections[id], connection.stage == .connected else { return [] }
         var actions: [BrokerAction] = []
+        connections[id]?.iot?.disconnectReason = .mqttKeepAliveTimeout
         if connection.version == .v5 { actions.append(.send(id, .disconnect(Disconnect(reasonCode: .keepAliveTimeout)))) }
         let will = willFate(of: connection).map { ". \($0)." } ?? ""
         event(.closed, .keepAliveTimeout,
@@ -222,6 +230,7 @@ public struct BrokerCore: Sendable {
     mutating func protocolError(_ id: ConnectionID, _ message: String, reason: BrokerEvent.Reason, code: ReasonCode = .protocolError, now: NIODeadline,
                                 into actions: inout [BrokerAction]) {
         guard let connection = connections[id] else { return }
+        if connection.iot?.disconnectReason == nil { connections[id]?.iot?.disconnectReason = .clientError }
         let v5 = connection.stage == .connected && connection.version == .v5
         if v5 { actions.append(.send(id, .disconnect(Disconnect(reasonCode: code, properties: [.reasonString(message)])))) }
         event(.refused, reason, "\(connection.who) broke the MQTT protocol: \(message); the broker closed the connection",
@@ -234,6 +243,7 @@ public struct BrokerCore: Sendable {
     mutating func awsClose(_ id: ConnectionID, _ reason: BrokerEvent.Reason, _ explanation: String, hint: String?, topic: String? = nil,
                            now: NIODeadline, into actions: inout [BrokerAction]) {
         guard let connection = connections[id] else { return }
+        if connection.iot?.disconnectReason == nil { connections[id]?.iot?.disconnectReason = .clientError }
         event(.refused, reason, explanation + "; as AWS IoT does, the broker closed the connection without a reply", hint: hint,
               on: connection, topic: topic, closing: true, into: &actions)
         close(id, abnormal: true, now: now, into: &actions)
@@ -241,8 +251,12 @@ public struct BrokerCore: Sendable {
 
     /// Asks the policy about `action` on `target`; nil when allowed. A refusal is explained in the returned sentence;
     /// under the aws behaviour the connection is already closed (and `closed` is true).
-    mutating func policyRefusal(_ action: PolicyRule.Action, _ target: String, levels: TopicLevels? = nil, on connection: BrokerConnection,
-                                clientID: String, now: NIODeadline, into actions: inout [BrokerAction]) -> (explanation: String, hint: String, closed: Bool)? {
+    mutating func policyRefusal(_ action: PolicyRule.Action, _ target: String, levels: TopicLevels? = nil, retain: Bool = false,
+                                on connection: BrokerConnection, clientID: String, now: NIODeadline,
+                                into actions: inout [BrokerAction]) -> (explanation: String, hint: String, closed: Bool)? {
+        if let access = connection.iot {
+            return iotRefusal(action, target, retain: retain, access: access, on: connection, now: now, into: &actions)
+        }
         guard let policy else { return nil }
         // The common case first: a publish the connection's compiled permission allows.
         if action == .publish, let permission = connection.publishPermission, permission.permits(levels ?? TopicLevels(target)) { return nil }
@@ -285,6 +299,9 @@ public struct BrokerCore: Sendable {
         connection.stage = .closed
         connections[id] = connection
         if sendsClose { actions.append(.close(id)) }
+        if wasConnected, let access = connection.iot, let clientID = connection.clientID {
+            publishDisconnected(access, clientID: clientID, abnormal: abnormal, now: now, into: &actions)
+        }
         guard wasConnected, let clientID = connection.clientID, var session = sessions[clientID], session.connection == id else { return }
         session.connection = nil
         if let delay = pendingWillDelay, let will = connection.will {

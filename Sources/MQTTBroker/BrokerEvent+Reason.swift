@@ -93,6 +93,27 @@ extension BrokerEvent {
         /// The session already holds the listener's maximum number of subscriptions.
         case subscriptionLimit = "subscription_limit"
 
+        // MARK: The AWS IoT twin (aws listeners of a lab with aws_iot:)
+
+        /// The client certificate is not registered under `aws_iot.certificates`: closed before CONNACK, as AWS IoT does.
+        case certificateNotRegistered = "certificate_not_registered"
+        /// The certificate's registry status is not ACTIVE (INACTIVE, REVOKED, PENDING_…): closed before CONNACK.
+        case certificateInactive = "certificate_inactive"
+        /// The attached policies do not allow `iot:Connect` on `client/<id>` (or none is attached): MQTT 3.1.1 closed
+        /// without CONNACK, MQTT 5 CONNACK 0x87; a `connect_failed` lifecycle event is published.
+        case connectDenied = "connect_denied"
+        /// A publish to a `$aws/…` topic that is not a request topic (a reply, an event, an undocumented one) or with
+        /// RETAIN: closed, as AWS IoT may.
+        case reservedTopic = "reserved_topic"
+        /// A Device Shadow request was applied; the event names the shadow, the new version and the delta.
+        case shadowRequest = "shadow_request"
+        /// A Device Shadow request was rejected (…/rejected with AWS's code and message).
+        case shadowRejected = "shadow_rejected"
+        /// A Jobs request was answered (…/accepted, only to the requester).
+        case jobsRequest = "jobs_request"
+        /// A Jobs request was rejected (…/rejected with AWS's error code).
+        case jobsRejected = "jobs_rejected"
+
         /// The refusal of a policy decision on `action`.
         init(denied action: PolicyRule.Action) {
             switch action {

@@ -10,6 +10,8 @@ public struct BrokerEvent: Sendable, Hashable {
         case refused
         /// The connection ended (normally or not).
         case closed
+        /// A request the broker itself answered went through (an AWS IoT Device Shadow or Jobs request).
+        case handled
     }
 
     public var connection: ConnectionID

@@ -6,6 +6,8 @@ public struct ClientIdentity: Sendable, Hashable {
     public var commonName: String?
     /// The whole subject as text.
     public var subject: String
+    /// The SHA-256 of the certificate's DER in hex (AWS IoT's certificate id), when the listener knows it.
+    public var fingerprint: String? = nil
 
     public init(name: String, commonName: String?, subject: String) {
         self.name = name

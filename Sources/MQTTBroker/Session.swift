@@ -28,6 +28,8 @@ struct Session: Sendable {
     /// Messages left out at delivery because the policy does not let the owner read them; the first of a
     /// connection is an event.
     var receiveDenied = 0
+    /// The AWS IoT access of the connection that last attached (its policies decide `iot:Receive` at delivery).
+    var iot: IoTAccess?
     var subscriptions: [String: Entry] = [:]
     /// Seconds the session outlives its connection; `UInt32.max` for ever.
     var expiryInterval: UInt32 = 0

@@ -18,6 +18,8 @@ public final class LabServer: Sendable {
     private let hub: BrokerHub?
     private let ticker = Mutex<RepeatedTask?>(nil)
     private let renewals = Mutex<RepeatedTask?>(nil)
+    /// The control socket (`ca/control.sock`) of a lab with an AWS IoT twin.
+    private let control = Mutex<ControlServer?>(nil)
     private let events: EventLog
     private let identities: [IdentityFiles]
     private let ota: OTAService?
@@ -47,7 +49,6 @@ public final class LabServer: Sendable {
         let events = try EventLog(paths: [store.directory.events] + extraEventFiles, rotation: lab.events, listener: onEvent)
         self.events = events
         identities = lab.certificates.map { IdentityFiles($0, in: store.directory) }
-        let hub = specs.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, quotas: lab.brokerQuotas, events: events) : nil
         let servingLimits = lab.endpoints.first?.limits ?? ServingLimits()
         // Held back from the connections: the event logs, a listener per endpoint, NIO's own descriptors and the files
         // (CRLs, /files/) being read.
@@ -58,6 +59,8 @@ public final class LabServer: Sendable {
             ota = try OTAService(spec: spec, store: store, labFolder: labFolder, events: events, clock: labClockOffset)
         }
         self.ota = ota
+        let twin = try IoTTwinFactory.make(lab: lab, store: store, ota: ota, clock: labClockOffset)
+        let hub = specs.contains { $0.kind == .mqtt } ? BrokerHub(policy: lab.policy, quotas: lab.brokerQuotas, twin: twin, store: store, events: events) : nil
         let builder = try ListenerBuilder(lab: lab, store: store, labFolder: labFolder, events: events, hub: hub,
                                           limiter: ConnectionLimiter(caps: limits, events: events), identities: identities,
                                           handshakeTimeout: handshakeTimeout, timeOffset: timeOffset, labClock: labClockOffset, ota: ota,
@@ -109,6 +112,14 @@ public final class LabServer: Sendable {
             throw error
         }
         ota?.storeListens(port: running.first { $0.name == "store" }?.port, untrustedPort: running.first { $0.name == "store-untrusted" }?.port)
+        if let hub, lab.awsIoT != nil {
+            do {
+                let server = try await ControlServer.start(path: store.directory.controlSocket) { request in hub.control(request) }
+                control.withLock { $0 = server }
+            } catch {
+                notices.append("pkilab shadow and pkilab job cannot reach this lab: \(error). Devices are not affected.")
+            }
+        }
         notices += Exposure.notices(for: running)
         scheduleTimers()
         return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: store.directory.events, endpoints: running, identities: identities,
@@ -150,6 +161,7 @@ public final class LabServer: Sendable {
         ticker.withLock { $0?.cancel() }
         renewals.withLock { $0?.cancel() }
         hub?.shutdown()
+        if let server = control.withLock({ $0 }) { await server.stop() }
         for endpoint in tcp { await endpoint.shutdown(grace: .seconds(grace)) }
         for endpoint in https { await endpoint.shutdown() }
         for server in sntp { await server.shutdown() }

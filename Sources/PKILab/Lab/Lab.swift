@@ -27,6 +27,8 @@ public struct Lab: Sendable {
     public var events: EventRotation = .standard
     /// The OTA server and its object store (`ota:`), if the lab has them.
     public var ota: OTASpec?
+    /// The AWS IoT Core twin (`aws_iot:`), if the lab has one.
+    public var awsIoT: AWSIoTSpec?
 
     public init(name: String, file: String, authorities: [AuthoritySpec], certificates: [LeafSpec], defaults: LabDefaults,
                 endpoints: [EndpointSpec] = [], policy: BrokerPolicy? = nil, zoo: ZooSpec? = nil,

@@ -8,7 +8,7 @@ import Yams
 struct LabBuilder {
     let reader: LabFileReader
 
-    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "broker", "zoo", "revocation", "events", "ota"]
+    static let topKeys = ["lab", "defaults", "authorities", "certificates", "endpoints", "policy", "broker", "zoo", "revocation", "events", "ota", "aws_iot"]
     static let brokerKeys = ["max_sessions", "max_retained_messages", "max_retained_bytes"]
     static let eventsKeys = ["max_size", "keep"]
     static let zooKeys = ["port", "mqtt_port", "bind"]
@@ -98,6 +98,26 @@ struct LabBuilder {
             try checkStorePorts(endpoints, ota: node)
             ota = spec
         }
+        var awsIoT: AWSIoTSpec?
+        if let node = entry("aws_iot") {
+            let spec = try readAWSIoT(node, certificates: certificates)
+            let limits = endpoints.first?.limits ?? ServingLimits()
+            let bind = endpoints.first { $0.kind == .mqtt }?.bind ?? endpoints.first?.bind ?? "127.0.0.1"
+            let roots = endpoints.first { $0.kind == .mqtt }?.trust ?? ordered.filter(\.isRoot).map(\.name)
+            for var listener in awsIoTEndpoints(spec, node: node, certificates: certificates, roots: roots, bind: bind) {
+                listener.limits = limits
+                if let clash = endpoints.first(where: { $0.name == listener.name }) {
+                    throw node.error(.nameClash, "aws_iot: adds the listener \"\(listener.name)\", and an endpoint already has that name (\(clash.portSetting))",
+                                     hint: "rename that endpoint (name:), or drop it and let aws_iot: make the AWS listeners")
+                }
+                if listener.port != 0, let clash = endpoints.first(where: { $0.port == listener.port && $0.bind == listener.bind && $0.kind != .sntp }) {
+                    throw node.error(.invalidValue, "\(listener.name) (\(listener.portSetting)) and \(clash.name) both listen on port \(listener.port)",
+                                     hint: "give aws_iot.\(listener.portSetting == "aws_iot.port" ? "port" : "alpn_port") another port (0 picks a free one)")
+                }
+                endpoints.append(listener)
+            }
+            awsIoT = spec
+        }
         let policy = try entry("policy").map { node throws(LabFileError) in try readPolicy(node) }
         let zoo = try entry("zoo").map { node throws(LabFileError) in try readZoo(node) } ?? nil
         // Every certificate below a root names its issuer's CRL, served by the crl endpoint.
@@ -135,6 +155,7 @@ struct LabBuilder {
         if let node = entry("broker") { lab.brokerQuotas = try BrokerSection.read(node) }
         if let node = entry("events") { lab.events = try EventsSection.read(node) }
         lab.ota = ota
+        lab.awsIoT = awsIoT
         return lab
     }
 

@@ -10,9 +10,13 @@ public struct LabFileReader: Sendable {
     public var displayName: String
     /// What `auto` expands to; replaceable in tests.
     public var autoNames: @Sendable () -> [String]
+    /// The folder files named in the lab (AWS IoT policy documents) are read from: the lab file's own.
+    public var folder: String
 
-    public init(displayName: String = "lab.yaml", autoNames: @escaping @Sendable () -> [String] = HostNames.auto) {
+    public init(displayName: String = "lab.yaml", folder: String = FileManager.default.currentDirectoryPath,
+                autoNames: @escaping @Sendable () -> [String] = HostNames.auto) {
         self.displayName = displayName
+        self.folder = folder
         self.autoNames = autoNames
     }
 
@@ -28,7 +32,9 @@ public struct LabFileReader: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw LabTextCheck.notUTF8(Array(data), file: displayName)
         }
-        return try parse(text)
+        var reader = self
+        reader.folder = (path as NSString).deletingLastPathComponent.isEmpty ? folder : (path as NSString).deletingLastPathComponent
+        return try reader.parse(text)
     }
 
     /// Parses and validates lab text.

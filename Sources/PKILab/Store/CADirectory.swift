@@ -20,6 +20,8 @@ import Foundation
 ///   crl/all.pem                   every CRL in PEM: Mosquitto crlfile, nginx ssl_crl, curl --crlfile
 ///   zoo/                          the certificates that fail on purpose (pkilab zoo)
 ///   ota-credentials.json          the lab's key and secret that sign pre-signed OTA URLs (0600)
+///   aws-iot-state.json            the AWS IoT twin's Device Shadows and job executions, kept across runs (0600)
+///   control.sock                  a running pkilab up's control socket (0600): pkilab shadow and job talk to it
 /// ```
 public struct CADirectory: Sendable, Hashable {
     /// The store's folder.
@@ -51,6 +53,10 @@ public struct CADirectory: Sendable, Hashable {
 
     /// `ota-credentials.json`: the lab's own access key and secret for pre-signed URLs (0600), made once.
     public var otaCredentials: String { "\(path)/ota-credentials.json" }
+    /// `aws-iot-state.json`: the AWS IoT twin's shadows and job executions (0600), saved by `pkilab up` as they change.
+    public var awsIoTState: String { "\(path)/aws-iot-state.json" }
+    /// `control.sock`: where a running `pkilab up` takes `pkilab shadow` and `pkilab job` requests (0600).
+    public var controlSocket: String { "\(path)/control.sock" }
 
     public var zooFolder: String { "\(path)/zoo" }
     public var zooManifest: String { "\(zooFolder)/zoo.json" }

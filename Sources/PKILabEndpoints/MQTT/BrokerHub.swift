@@ -1,3 +1,4 @@
+import AWSIoT
 import Foundation
 import MQTTBroker
 import MQTTCodec
@@ -20,7 +21,7 @@ final class BrokerHub: Sendable {
         var toldTLS = false
     }
 
-    private struct State: Sendable {
+    struct State: Sendable {
         var core: BrokerCore
         var outlets: [ConnectionID: Outlet] = [:]
         /// Packets from other connections' steps, not yet taken by the target's event loop. One wake-up carries
@@ -29,12 +30,17 @@ final class BrokerHub: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
     let events: EventLog
     let policyDescription: String
+    /// Where the AWS IoT twin's shadows and jobs are saved as they change (nil: no twin).
+    let twinStore: LabStore?
+    /// The twin generation last saved, and a save in progress.
+    let savedGeneration = Mutex(0)
 
-    init(policy: BrokerPolicy?, quotas: BrokerQuotas = BrokerQuotas(), events: EventLog) {
-        state = Mutex(State(core: BrokerCore(policy: policy, quotas: quotas)))
+    init(policy: BrokerPolicy?, quotas: BrokerQuotas = BrokerQuotas(), twin: IoTTwin? = nil, store: LabStore? = nil, events: EventLog) {
+        state = Mutex(State(core: BrokerCore(policy: policy, quotas: quotas, twin: twin)))
+        twinStore = twin == nil ? nil : store
         self.events = events
         policyDescription = policy.map { "\($0.rules.count) policy rule(s)" } ?? "no policy: every client may publish and subscribe anywhere"
     }
@@ -86,6 +92,7 @@ final class BrokerHub: Sendable {
             return (own, id.flatMap { state.core.keepAliveTimeout($0) })
         }
         for event in events { self.events.record(event) }
+        saveTwinIfChanged()
         return result
     }
 
@@ -142,6 +149,7 @@ final class BrokerHub: Sendable {
         case .connected: .accepted
         case .refused: .rejected
         case .closed: .closed
+        case .handled: .accepted
         }
         var converted: ConnectionEvent
         if !current.toldTLS, var tls = current.tls {

@@ -27,7 +27,9 @@ final class MQTTListener: Sendable {
     func identity(of client: ConnectionEvent.ClientCertificate?) -> ClientIdentity? {
         guard let client else { return nil }
         func names(_ prefix: String) -> [String] { client.names.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) } }
-        return ClientIdentity(source: identitySource, commonName: client.commonName, subject: client.subject, uris: names("URI:"),
-                              dnsNames: names("DNS:"))
+        var identity = ClientIdentity(source: identitySource, commonName: client.commonName, subject: client.subject, uris: names("URI:"),
+                                      dnsNames: names("DNS:"))
+        identity?.fingerprint = client.fingerprintSHA256
+        return identity
     }
 }
