@@ -1,3 +1,4 @@
+import AWSIoT
 import MQTTCodec
 
 /// What the broker knows of one network connection, from accept to close.

@@ -1,3 +1,4 @@
+import AWSIoT
 import MQTTCodec
 import NIOCore
 

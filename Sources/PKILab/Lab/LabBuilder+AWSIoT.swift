@@ -55,16 +55,19 @@ extension LabBuilder {
             }
             let path = try value.string(what: "the policy document's file (JSON)")
             let full = path.hasPrefix("/") ? path : (reader.folder as NSString).appendingPathComponent(path)
+            // Messages name the file as the user would reach it from where pkilab runs (beside a --lab elsewhere).
+            let labFolder = (reader.displayName as NSString).deletingLastPathComponent
+            let shown = path.hasPrefix("/") || labFolder.isEmpty ? path : (labFolder as NSString).appendingPathComponent(path)
             guard let data = FileManager.default.contents(atPath: full) else {
                 let exists = FileManager.default.fileExists(atPath: full)
-                throw value.error(.fileNotFound, exists ? "cannot read the policy file \"\(path)\"" : "there is no policy file \"\(path)\"",
+                throw value.error(.fileNotFound, exists ? "cannot read the policy file \"\(path)\"" : "there is no policy file \"\(shown)\"",
                                   hint: exists ? "check its permissions" : "write the document you will upload to AWS IoT there (paths are relative to \(reader.displayName))")
             }
             guard let text = String(data: data, encoding: .utf8) else {
                 throw value.error(.invalidValue, "the policy file \"\(path)\" is not UTF-8 text", hint: "save it as UTF-8 JSON")
             }
             do {
-                documents.append(try IoTPolicyDocument(parsing: text, name: name, file: path))
+                documents.append(try IoTPolicyDocument(parsing: text, name: name, file: shown))
             } catch {
                 throw LabFileError(.syntax, at: SourceLocation(file: error.file, line: error.line, column: error.column, keyPath: ""),
                                    error.message, hint: error.hint ?? "AWS IoT would refuse this document too (CreatePolicy: MalformedPolicyException)")

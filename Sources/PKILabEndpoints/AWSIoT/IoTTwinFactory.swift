@@ -8,23 +8,17 @@ import X509
 /// Makes the broker's ``IoTTwin`` from a lab's `aws_iot:` section: each registered certificate read from the store
 /// (its id is the SHA-256 of its DER, as AWS IoT's; its subject and issuer feed the certificate policy variables),
 /// the things, the shadows and jobs saved by earlier runs, the lab clock, and pre-signing through the OTA object store.
-enum IoTTwinFactory {
+public enum IoTTwinFactory {
     static func make(lab: Lab, store: LabStore, ota: OTAService?, clock: ClockOffset) throws -> IoTTwin? {
         guard let spec = lab.awsIoT else { return nil }
         var principals: [String: IoTTwin.Principal] = [:]
         var ids: [String: String] = [:]
         for record in spec.certificates {
-            let path = "\(store.directory.certificatesFolder)/\(record.identity)/cert.pem"
-            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ControlError("the AWS IoT twin registers \(record.identity), but \(path) cannot be read; run pkilab issue")
-            }
-            let certificate = try Certificate(pemEncoded: pem)
-            let description = CertificateDescription(certificate)
-            let id = IoTTwin.certificateID(description.fingerprintSHA256)
-            ids[record.identity] = id
+            let certificate = try certificateContext(of: record.identity, in: store)
+            ids[record.identity] = certificate.id
             let evaluator = IoTPolicyEvaluator(policies: spec.policies(of: record.identity), region: spec.region, account: spec.account)
-            principals[id] = IoTTwin.Principal(identity: record.identity, certificateID: id, status: record.status, policyNames: record.policies,
-                                               evaluator: evaluator, certificate: context(of: certificate, id: id, names: description.names))
+            principals[certificate.id] = IoTTwin.Principal(identity: record.identity, certificateID: certificate.id, status: record.status,
+                                                           policyNames: record.policies, evaluator: evaluator, certificate: certificate)
         }
         var things: [String: IoTTwin.Thing] = [:]
         for thing in spec.things {
@@ -34,6 +28,17 @@ enum IoTTwinFactory {
         let state = try store.awsIoTState()
         return IoTTwin(region: spec.region, account: spec.account, principals: principals, things: things, shadows: state.shadows, jobs: state.jobs,
                        presign: { url in presign(url, ota: ota) }, clock: { Int64(clock.now.timeIntervalSince1970 * 1000) })
+    }
+
+    /// What `${iot:Certificate.…}` reads of the lab certificate `identity`, from the store (its id is the SHA-256 of its DER).
+    public static func certificateContext(of identity: String, in store: LabStore) throws -> IoTCertificateContext {
+        let path = "\(store.directory.certificatesFolder)/\(identity)/cert.pem"
+        guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw StoreError(.notFound, "\(path) cannot be read, so the AWS IoT twin cannot know \(identity)'s certificate", hint: "run pkilab issue")
+        }
+        let certificate = try Certificate(pemEncoded: pem)
+        let description = CertificateDescription(certificate)
+        return context(of: certificate, id: IoTTwin.certificateID(description.fingerprintSHA256), names: description.names)
     }
 
     /// What `${iot:Certificate.…}` reads of a certificate.
