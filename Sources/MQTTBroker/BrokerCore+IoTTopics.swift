@@ -71,15 +71,15 @@ extension BrokerCore {
 
     /// The next lifecycle `versionNumber` of a client id (a connected/disconnected pair shares it).
     mutating func nextLifecycleVersion(_ clientID: String) -> Int {
-        let version = (twin?.lifecycleVersions[clientID] ?? 0) + 1
-        twin?.lifecycleVersions[clientID] = version
-        return version
+        guard let now = twin?.clock() else { return 0 }
+        return twin?.lifecycleVersions.connect(clientID: clientID, now: now) ?? 0
     }
 
     /// `$aws/events/presence/disconnected/<clientId>`, when a connected client's connection ends.
     mutating func publishDisconnected(_ access: IoTAccess, clientID: String, abnormal: Bool, now: NIODeadline, into actions: inout [BrokerAction]) {
         guard let twin, !clientID.contains("#"), !clientID.contains("+") else { return }
         let reason = access.disconnectReason ?? (abnormal ? .connectionLost : .clientInitiatedDisconnect)
+        self.twin?.lifecycleVersions.disconnect(clientID: clientID, now: twin.clock())
         publishTwin(IoTLifecycle.disconnected(clientID: clientID, thingName: access.thingName, timestamp: twin.clock(),
                                               sessionIdentifier: access.sessionIdentifier, principalIdentifier: access.principal.certificateID,
                                               clientInitiatedDisconnect: reason == .clientInitiatedDisconnect, disconnectReason: reason,

@@ -57,7 +57,7 @@ public struct IoTTwin: Sendable {
     /// The lab clock, in milliseconds since 1970 (shadow and job timestamps, lifecycle events).
     public var clock: @Sendable () -> Int64
     /// Lifecycle `versionNumber` per client id: a connected/disconnected pair shares one.
-    var lifecycleVersions: [String: Int] = [:]
+    var lifecycleVersions = LifecycleVersionCounter()
     /// Bumped whenever shadows or jobs change, so the I/O layer knows to save them.
     public internal(set) var generation = 0
 

@@ -66,7 +66,7 @@ extension LabBuilder {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw value.error(.invalidValue, "the policy file \"\(path)\" is not UTF-8 text", hint: "save it as UTF-8 JSON")
             }
-            do {
+            do throws(IoTPolicyError) {
                 documents.append(try IoTPolicyDocument(parsing: text, name: name, file: shown))
             } catch {
                 throw LabFileError(.syntax, at: SourceLocation(file: error.file, line: error.line, column: error.column, keyPath: ""),

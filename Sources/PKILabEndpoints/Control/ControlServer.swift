@@ -77,7 +77,8 @@ final class ControlRequestHandler: ChannelInboundHandler {
         var buffer = context.channel.allocator.buffer(capacity: data.count + 1)
         buffer.writeBytes(data)
         buffer.writeInteger(UInt8(ascii: "\n"))
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 

@@ -81,7 +81,7 @@ struct PolicyCheck: AsyncParsableCommand {
                     Console.error("cannot read the policy file \"\(file)\"", hint: "give the path of a JSON policy document")
                     throw ExitCode(ExitStatus.notFound)
                 }
-                do {
+                do throws(IoTPolicyError) {
                     documents.append(try IoTPolicyDocument(parsing: text, name: (file as NSString).lastPathComponent, file: file))
                 } catch {
                     Console.error(error.description)
