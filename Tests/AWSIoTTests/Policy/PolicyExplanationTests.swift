@@ -28,6 +28,10 @@ struct PolicyExplanationTests {
         let evaluator = try F.evaluator(F.device)
         let decision = evaluator.evaluate(.subscribe, target: "devices/#", context: F.attached("device-001"))
         #expect(decision.explanation == "iot:Subscribe on arn:aws:iot:us-east-1:123456789012:topicfilter/devices/# is not allowed by any statement (default deny); policy DevicePolicy allows iot:Subscribe only on topic/devices/device-001/*, topicfilter/devices/device-001/*")
+        let topicOnly = try F.evaluator(#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iot:Subscribe","iot:Receive"],"Resource":"arn:aws:iot:us-east-1:123456789012:topic/devices/*"}}"#)
+        let wrongType = topicOnly.evaluate(.subscribe, target: "devices/device-001/cmd/#", context: F.attached("device-001"))
+        #expect(wrongType.explanation.hasSuffix("only on topic/devices/*; topic/… never matches iot:Subscribe, which is checked against topicfilter/…"))
+        #expect(topicOnly.evaluate(.receive, target: "devices/device-001/cmd/x", context: F.attached("device-001")).allowed)
         let none = evaluator.evaluate(.getThingShadow, target: "device-001", context: F.attached("device-001"))
         #expect(none.explanation == "iot:GetThingShadow on arn:aws:iot:us-east-1:123456789012:thing/device-001 is not allowed by any statement (default deny); no policy allows iot:GetThingShadow")
     }
@@ -36,7 +40,7 @@ struct PolicyExplanationTests {
     func unresolved() throws {
         let evaluator = try F.evaluator(F.perThing)
         let decision = evaluator.evaluate(.connect, target: "device-001", context: F.unattached("device-001"))
-        #expect(decision.explanation == "iot:Connect on arn:aws:iot:us-east-1:123456789012:client/device-001 is not allowed by any statement (default deny); policy DevicePolicy allows iot:Connect only on client/${iot:Connection.Thing.ThingName} (${iot:Connection.Thing.ThingName} stayed unreplaced: the client is not attached to a thing (no thing is named \"device-001\"))")
+        #expect(decision.explanation == "iot:Connect on arn:aws:iot:us-east-1:123456789012:client/device-001 is not allowed by any statement (default deny); policy DevicePolicy allows iot:Connect only on client/${iot:Connection.Thing.ThingName} (${iot:Connection.Thing.ThingName} stayed unreplaced: the client is not attached to a thing, as no thing is named \"device-001\")")
     }
 
     @Test("+ and # as MQTT wildcards in an ARN: the note says they are literal")

@@ -84,7 +84,7 @@ struct PolicyVariableTests {
         detached.thing?.isAttached = false
         let name = try evaluator("${iot:Connection.Thing.ThingName}").evaluate(.publish, target: "v/device-001", context: detached)
         #expect(!name.allowed)
-        #expect(name.explanation.contains("the client is not attached to a thing (its certificate is not attached to thing device-001)"))
+        #expect(name.explanation.contains("the client is not attached to a thing, as its certificate is not attached to thing device-001"))
         #expect(try evaluator("${iot:Connection.Thing.IsAttached}").evaluate(.publish, target: "v/false", context: detached).allowed)
         let none = try evaluator("${iot:Connection.Thing.IsAttached}").evaluate(.publish, target: "v/false", context: F.unattached("device-001"))
         #expect(!none.allowed)
