@@ -21,6 +21,11 @@ public struct IoTPolicyDocument: Sendable, Hashable {
     public var id: String?
     /// The statements in document order (a single statement object becomes a one-element array).
     public var statements: [IoTPolicyStatement]
+    /// What AWS accepts but almost certainly does not do what was meant, each at its token (same format as errors):
+    /// `+`/`#` in an ARN, a `topic/` ARN for iot:Subscribe or `topicfilter/` for publish-side actions, an unknown
+    /// policy variable or condition key, variables under a `Version` that does not substitute them. Empty for a
+    /// document built in code.
+    public var warnings: [IoTPolicyError] = []
 
     /// The most characters a policy may have, not counting whitespace (AWS IoT's quota).
     public static let maximumSize = 2048

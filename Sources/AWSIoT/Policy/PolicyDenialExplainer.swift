@@ -22,6 +22,7 @@ struct PolicyDenialExplainer {
         parts += conditionNotes(allows)
         parts += arnNotes(allows)
         parts += mqttWildcardNotes(allows)
+        parts += resourceTypeNotes(allows)
         parts += versionNotes(allows)
         var text = "; " + parts.joined(separator: "; ")
         var unresolved: [PolicyExpandedPattern.Unresolved] = []
@@ -92,6 +93,28 @@ struct PolicyDenialExplainer {
                 }
                 if PolicyWildcardPattern(tokens: tokens).matches(resource) {
                     return ["\(shorten(pattern.text)) does not match because + and # are literal in policy ARNs; use *"]
+                }
+            }
+        }
+        return []
+    }
+
+    /// A note when an allowed ARN would match but names the wrong resource type for the action, typically `topic/`
+    /// for iot:Subscribe (which is checked against `topicfilter/`) or `topicfilter/` for iot:Publish and iot:Receive.
+    private func resourceTypeNotes(_ allows: [PolicyStatementOutcome]) -> [String] {
+        let expectedType = action.resourceType
+        guard expectedType != "*" else { return [] }
+        let prefix = evaluator.arnPrefix
+        for outcome in allows where outcome.statement.resources != nil {
+            for pattern in outcome.expandedResources where pattern.text.hasPrefix(prefix) {
+                let rest = pattern.text.dropFirst(prefix.count)
+                guard let slash = rest.firstIndex(of: "/") else { continue }
+                let type = String(rest[..<slash])
+                guard type != expectedType, ["client", "topic", "topicfilter", "thing"].contains(type) else { continue }
+                let swapped = Array(prefix + expectedType).map { PolicyWildcardPattern.Token.character($0) }
+                    + pattern.matcher.tokens.dropFirst(prefix.count + type.count)
+                if PolicyWildcardPattern(tokens: swapped).matches(resource) {
+                    return ["\(type)/… never matches \(action.rawValue), which is checked against \(expectedType)/…"]
                 }
             }
         }

@@ -41,7 +41,9 @@ struct PolicyDocumentParser {
         for (offset, element) in elements.enumerated() {
             statements.append(try parseStatement(element, number: offset + 1))
         }
-        return IoTPolicyDocument(name: name, file: file, version: version, id: id, statements: statements)
+        var document = IoTPolicyDocument(name: name, file: file, version: version, id: id, statements: statements)
+        document.warnings = PolicyDocumentLinter(file: file).warnings(root, version: version)
+        return document
     }
 
     private func checkSize(_ text: String) throws(IoTPolicyError) {

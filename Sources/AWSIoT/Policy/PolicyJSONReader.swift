@@ -10,7 +10,9 @@ struct PolicyJSONReader {
 
     /// Reads `text` as one JSON document, or throws where it breaks.
     static func read(_ text: String, file: String) throws(IoTPolicyError) -> PolicyJSONValue {
-        var reader = PolicyJSONReader(scalars: Array(text.unicodeScalars), file: file)
+        var scalars = Array(text.unicodeScalars)
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }  // a UTF-8 byte order mark, as editors on Windows write
+        var reader = PolicyJSONReader(scalars: scalars, file: file)
         reader.skipWhitespace()
         let value = try reader.readValue(depth: 0)
         reader.skipWhitespace()

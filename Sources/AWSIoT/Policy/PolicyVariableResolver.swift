@@ -60,11 +60,11 @@ struct PolicyVariableResolver {
 
     private func thing(_ rest: String) -> Lookup {
         guard let thing = context.thing else {
-            return .absent(reason: "the client is not attached to a thing (no thing is named \"\(context.clientID)\")")
+            return .absent(reason: "the client is not attached to a thing, as no thing is named \"\(context.clientID)\"")
         }
         if rest.lowercased() == "isattached" { return .values([thing.isAttached ? "true" : "false"]) }
         guard thing.isAttached else {
-            return .absent(reason: "the client is not attached to a thing (its certificate is not attached to thing \(thing.name))")
+            return .absent(reason: "the client is not attached to a thing, as its certificate is not attached to thing \(thing.name)")
         }
         switch rest.lowercased() {
         case "thingname": return .values([thing.name])
