@@ -104,7 +104,8 @@ public struct ShadowStore: Sendable, Codable, Hashable {
         if let sent = request.version, sent != base {
             return Self.rejected(
                 .versionConflict, topic: topic, now: now, clientToken: request.clientToken,
-                summary: "\(target.request(.update)) rejected: 409 Version conflict (sent version \(sent), current \(base))")
+                summary: "\(target.request(.update)) rejected: 409 Version conflict "
+                    + "(sent version \(sent), current \(base))")
         }
 
         var record = previous ?? ShadowRecord(version: base)
