@@ -1,6 +1,7 @@
 /// What handling one Jobs request (or creating a job) produced.
 public struct JobsOutcome: Sendable, Hashable {
-    /// `…/accepted` or `…/rejected`: AWS sends these only to the connection that made the request, subscribed or not.
+    /// `…/accepted` or `…/rejected`: AWS sends these only to the connection that made the request, subscribed or
+    /// not.
     public var replies: [IoTMessage]
     /// `jobs/notify` and `jobs/notify-next`: ordinary publishes for every subscriber.
     public var notifications: [IoTMessage]

@@ -51,6 +51,26 @@ public struct JobsStore: Sendable, Codable, Hashable {
         return notifications(thing, since: before, now: now, presign: presign)
     }
 
+    /// `pkilab job cancel THING JOB` (CancelJobExecution): a pending execution becomes CANCELED; returns the
+    /// `jobs/notify` and `jobs/notify-next` messages that follow.
+    public mutating func cancel(
+        jobID: String, thing: String, now: Int64, presign: (String) -> String? = { _ in nil }
+    ) throws(JobsError) -> [IoTMessage] {
+        guard let index = things[thing]?.firstIndex(where: { $0.jobID == jobID }) else {
+            throw JobsError("\(thing) has no job \"\(jobID)\"")
+        }
+        let before = snapshot(thing)
+        var execution = things[thing]![index]
+        guard execution.status.isPending else {
+            throw JobsError("job \"\(jobID)\" of \(thing) is already \(execution.status.rawValue)")
+        }
+        execution.status = .canceled
+        execution.lastUpdatedAt = now
+        execution.versionNumber += 1
+        things[thing]![index] = execution
+        return notifications(thing, since: before, now: now, presign: presign)
+    }
+
     // MARK: Pending list and notifications
 
     /// The pending executions in AWS's order: IN_PROGRESS first, then QUEUED, each oldest first.

@@ -7,7 +7,8 @@ public enum IoTReservedTopic: Sendable, Hashable {
     /// topics (valid thing, shadow and job names required):
     ///
     /// - `$aws/things/T/shadow/get|update|delete`, `$aws/things/T/shadow/name/N/get|update|delete`
-    /// - `$aws/things/T/jobs/get`, `…/jobs/start-next`, `…/jobs/<jobId>/get` (`$next` allowed), `…/jobs/<jobId>/update`
+    /// - `$aws/things/T/jobs/get`, `…/jobs/start-next`, `…/jobs/<jobId>/get` (`$next` allowed),
+    ///   `…/jobs/<jobId>/update`
     public init?(requestTopic: String) {
         let levels = requestTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard levels.count >= 5, levels[0] == "$aws", levels[1] == "things", ThingName(levels[2]) != nil else {

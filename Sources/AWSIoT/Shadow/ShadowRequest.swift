@@ -31,6 +31,13 @@ public struct ShadowRequest: Sendable, Hashable {
             if let shadow { "shadow \"\(shadow)\" of \(thing)" } else { "shadow of \(thing)" }
         }
 
+        /// "shadow update of device-001" or "shadow update of device-001 (named shadow \"config\")": a request on
+        /// this shadow, for the lab's event log.
+        public func request(_ operation: ShadowOperation) -> String {
+            let named = shadow.map { " (named shadow \"\($0)\")" } ?? ""
+            return "shadow \(operation.rawValue) of \(thing)\(named)"
+        }
+
         /// Whether `name` is a shadow name AWS IoT accepts: 1–64 characters from `a-z A-Z 0-9 $ : _ -`.
         public static func isValidShadowName(_ name: String) -> Bool {
             let scalars = name.unicodeScalars

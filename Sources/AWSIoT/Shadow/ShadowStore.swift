@@ -50,7 +50,7 @@ public struct ShadowStore: Sendable, Codable, Hashable {
         guard let record = record(target) else {
             return Self.rejected(
                 .noShadow(target), topic: topic, now: now, clientToken: token,
-                summary: "\(target) not read: 404 \(ShadowRejection.noShadow(target).message)")
+                summary: "\(target.request(.get)) rejected: 404 \(ShadowRejection.noShadow(target).message)")
         }
         let reply = IoTMessage(
             topic: "\(topic)/accepted", json: Self.getAccepted(record, now: now, clientToken: token))
@@ -74,7 +74,7 @@ public struct ShadowStore: Sendable, Codable, Hashable {
         guard var record = record(target) else {
             return Self.rejected(
                 .noShadow(target), topic: topic, now: now, clientToken: token,
-                summary: "\(target) not deleted: 404 \(ShadowRejection.noShadow(target).message)")
+                summary: "\(target.request(.delete)) rejected: 404 \(ShadowRejection.noShadow(target).message)")
         }
         record = ShadowRecord(version: record.version, deletedAt: now)
         things[target.thing, default: ThingShadows()][target.shadow] = record
@@ -96,7 +96,7 @@ public struct ShadowStore: Sendable, Codable, Hashable {
         } catch {
             return Self.rejected(
                 error, topic: topic, now: now, clientToken: ShadowUpdateRequest.clientToken(in: payload),
-                summary: "\(target) update rejected: \(error.code) \(error.message)")
+                summary: "\(target.request(.update)) rejected: \(error.code) \(error.message)")
         }
         let stored = things[target.thing]?[target.shadow]
         let previous = stored?.exists == true ? stored : nil
@@ -104,7 +104,8 @@ public struct ShadowStore: Sendable, Codable, Hashable {
         if let sent = request.version, sent != base {
             return Self.rejected(
                 .versionConflict, topic: topic, now: now, clientToken: request.clientToken,
-                summary: "\(target) update rejected: 409 Version conflict (sent version \(sent), current \(base))")
+                summary: "\(target.request(.update)) rejected: 409 Version conflict "
+                    + "(sent version \(sent), current \(base))")
         }
 
         var record = previous ?? ShadowRecord(version: base)
@@ -123,7 +124,7 @@ public struct ShadowStore: Sendable, Codable, Hashable {
         guard record.stateSize <= ShadowUpdateRequest.maximumStateSize else {
             return Self.rejected(
                 .tooLarge, topic: topic, now: now, clientToken: request.clientToken,
-                summary: "\(target) update rejected: 413 \(ShadowRejection.tooLarge.message) "
+                summary: "\(target.request(.update)) rejected: 413 \(ShadowRejection.tooLarge.message) "
                     + "(desired and reported would take \(record.stateSize) bytes, at most "
                     + "\(ShadowUpdateRequest.maximumStateSize))")
         }

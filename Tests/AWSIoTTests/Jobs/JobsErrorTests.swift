@@ -89,3 +89,17 @@ struct JobsErrorTests {
         #expect(throws: JobsError.self) { try store.create(jobID: "big", thing: "d", document: Array(big.utf8), now: 1) }
     }
 }
+
+@Suite("Cancelling a job execution from the lab")
+struct JobsCancelTests {
+    @Test("a pending execution becomes CANCELED and leaves the pending list; a second cancel is refused")
+    func cancel() throws {
+        var store = JobsStore()
+        _ = try store.create(jobID: "j1", thing: "device-001", document: Array("{}".utf8), now: 1)
+        let messages = try store.cancel(jobID: "j1", thing: "device-001", now: 2)
+        #expect(messages.map(\.topic) == ["$aws/things/device-001/jobs/notify", "$aws/things/device-001/jobs/notify-next"])
+        #expect(store.executions(of: "device-001")[0].status == .canceled)
+        #expect(throws: JobsError.self) { try store.cancel(jobID: "j1", thing: "device-001", now: 3) }
+        #expect(throws: JobsError.self) { try store.cancel(jobID: "nope", thing: "device-001", now: 3) }
+    }
+}

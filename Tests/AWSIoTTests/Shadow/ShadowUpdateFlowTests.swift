@@ -109,7 +109,7 @@ struct ShadowUpdateFlowTests {
         #expect(stale.errorCode == 409 && !stale.changed)
         #expect(stale.messages.map(\.topic) == ["\(prefix)/update/rejected"])
         #expect(stale.messages[0].json == json(#"{"code":409,"message":"Version conflict","timestamp":\#(t + 4),"clientToken":"426bfd96"}"#))
-        #expect(stale.summary == "shadow of device-001 update rejected: 409 Version conflict (sent version 1, current 2)")
+        #expect(stale.summary == "shadow update of device-001 rejected: 409 Version conflict (sent version 1, current 2)")
         let current = store.send(.update, #"{"state":{"desired":{"a":3}},"version":2}"#)
         #expect(current.errorCode == nil)
         #expect(current.messages[0].json["version"] == .int(3))
