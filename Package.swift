@@ -173,6 +173,7 @@ let package = Package(
             name: "MQTTBrokerTests",
             dependencies: [
                 "MQTTBroker",
+                "AWSIoT",
                 "MQTTCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

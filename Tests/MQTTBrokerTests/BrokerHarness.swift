@@ -35,6 +35,12 @@ struct BrokerHarness {
         return id
     }
 
+    /// A connection id not used yet.
+    mutating func newConnectionID() -> ConnectionID {
+        nextID += 1
+        return ConnectionID(nextID)
+    }
+
     @discardableResult
     mutating func send(_ id: ConnectionID, _ packet: MQTTPacket) -> [BrokerAction] {
         let actions = core.receive(packet, from: id, now: now)

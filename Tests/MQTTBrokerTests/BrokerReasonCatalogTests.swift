@@ -15,6 +15,8 @@ struct BrokerReasonCatalogTests {
         "client_id_rejected", "client_id_in_use", "session_limit", "will_denied", "topic_limit", "payload_too_large",
         "qos_not_supported", "publish_denied", "retained_limit", "receive_denied", "queue_full", "qos0_dropped",
         "too_many_filters", "invalid_topic_filter", "shared_subscription_unsupported", "subscribe_denied", "subscription_limit",
+        "certificate_not_registered", "certificate_inactive", "connect_denied", "reserved_topic", "shadow_request", "shadow_rejected",
+        "jobs_request", "jobs_rejected",
     ]
 
     /// The codes only the socket side emits (`MQTTConnectionHandler`): a CONNECT that never comes, QoS 0 messages
@@ -38,11 +40,28 @@ struct BrokerReasonCatalogTests {
         seen.formUnion(Self.connectRefusals())
         seen.formUnion(Self.publishRefusals())
         seen.formUnion(Self.subscribeRefusals())
+        seen.formUnion(Self.twin())
         let expected = Set(BrokerEvent.Reason.allCases).subtracting(Self.socketSide)
         #expect(seen == expected, "never produced: \(expected.subtracting(seen).map(\.rawValue).sorted())")
     }
 
     // MARK: Scenarios
+
+    /// The AWS IoT twin's codes: an unknown and an inactive certificate, a denied CONNECT, a reserved topic, and a
+    /// shadow and a jobs request each answered and rejected.
+    static func twin() -> [BrokerEvent.Reason] {
+        guard var broker = try? TwinFixture.harness() else { return [] }
+        broker.connectTwin("device-005", as: "device-005")
+        broker.connectTwin("device-003", as: "device-003")
+        broker.connectTwin("device-002", as: "device-001")
+        let device = broker.connectTwin("device-001", as: "device-001")
+        broker.publish(device, "$aws/things/device-001/shadow/update", #"{"state":{"reported":{"on":true}}}"#)
+        broker.publish(device, "$aws/things/device-001/shadow/update", "not json")
+        broker.publish(device, "$aws/things/device-001/jobs/get", "{}")
+        broker.publish(device, "$aws/things/device-001/jobs/none/update", #"{"status":"SUCCEEDED"}"#)
+        broker.publish(device, "$aws/events/presence/connected/device-001", "{}")
+        return broker.events.map(\.reason)
+    }
 
     static func lifecycle() -> [BrokerEvent.Reason] {
         var broker = BrokerHarness()
