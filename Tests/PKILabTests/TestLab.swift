@@ -4,8 +4,8 @@ import PKILab
 /// Labs and temporary stores built in code for the tests.
 enum TestLab {
     /// Parses lab text with `auto` fixed, so tests do not depend on this machine's addresses.
-    static func parse(_ text: String, file: String = "lab.yaml") throws -> Lab {
-        try LabFileReader(displayName: file, autoNames: { ["testhost", "localhost", "127.0.0.1", "::1", "10.1.2.3"] }).parse(text)
+    static func parse(_ text: String, file: String = "lab.yaml", folder: String = FileManager.default.currentDirectoryPath) throws -> Lab {
+        try LabFileReader(displayName: file, folder: folder, autoNames: { ["testhost", "localhost", "127.0.0.1", "::1", "10.1.2.3"] }).parse(text)
     }
 
     /// A lab whose every key is `key`.

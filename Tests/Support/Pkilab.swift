@@ -34,6 +34,11 @@ public struct Scratch: Sendable {
         path = NSTemporaryDirectory() + "pkilab-cli-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         if let lab { try write("lab.yaml", lab) }
+        // The starter lab's AWS IoT twin reads its policy document beside lab.yaml, as pkilab init writes it.
+        if let lab, lab.contains(LabTemplate.devicePolicyPath) {
+            try FileManager.default.createDirectory(atPath: "\(path)/aws", withIntermediateDirectories: true)
+            try write(LabTemplate.devicePolicyPath, LabTemplate.devicePolicy + "\n")
+        }
     }
 
     public func write(_ name: String, _ text: String) throws {

@@ -106,6 +106,23 @@ ota:
   #                                # expired, not-yet-valid, tampered, wrong-ca, interrupt, bad-digest, not-allowed,
   #                                # long-url, redirect-308
 
+# The AWS IoT Core twin: MQTT as AWS IoT Core answers a device, with the policy documents you will upload (files,
+# unchanged), registered certificates, things, Device Shadow, Jobs and lifecycle events. port: is AWS's 8883;
+# alpn_port: is AWS's 443 (MQTT with ALPN x-amzn-mqtt-ca, HTTPS with x-amzn-http-ca; without the privilege for
+# 443, a free high port that pkilab up names). pkilab policy check answers offline. Reference: docs/aws-iot.md.
+aws_iot:
+  region: us-east-1
+  account: "123456789012"
+  port: 8884
+  alpn_port: 443
+  policies: { DevicePolicy: aws/device-policy.json }
+  certificates:                    # status: ACTIVE | INACTIVE | REVOKED | PENDING_ACTIVATION | PENDING_TRANSFER
+    device-001: { status: ACTIVE, policies: [DevicePolicy] }
+    device-002: { status: ACTIVE, policies: [DevicePolicy] }
+  things:                          # the client id must be the thing name for the policy's thing variables
+    device-001: { certificates: [device-001], attributes: { model: esp32 } }
+    device-002: { certificates: [device-002], attributes: { model: esp8266 } }
+
 # The MQTT broker's caps, shared by its listeners (each refusal names the key that raises it):
 # broker: { max_sessions: 100000, max_retained_messages: 10000, max_retained_bytes: 64MiB }
 
@@ -121,5 +138,50 @@ ota:
 # ones move up to .keep and the oldest is deleted. pkilab events reads them all, oldest first.
 # events: { max_size: 10MiB, keep: 5 }
 
+"""
+
+    /// `aws/device-policy.json`, the AWS IoT policy the starter lab attaches to its devices (AWS's per-thing example:
+    /// each device connects as its thing and uses its own topics, its shadow and jobs, and broadcast/).
+    public static let devicePolicyPath = "aws/device-policy.json"
+    public static let devicePolicy = """
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "ConnectAsItsThing",
+      "Effect": "Allow",
+      "Action": "iot:Connect",
+      "Resource": "arn:aws:iot:us-east-1:123456789012:client/${iot:Connection.Thing.ThingName}",
+      "Condition": { "Bool": { "iot:Connection.Thing.IsAttached": "true" } }
+    },
+    {
+      "Sid": "OwnTopics",
+      "Effect": "Allow",
+      "Action": ["iot:Publish", "iot:Receive"],
+      "Resource": [
+        "arn:aws:iot:us-east-1:123456789012:topic/devices/${iot:Connection.Thing.ThingName}/*",
+        "arn:aws:iot:us-east-1:123456789012:topic/$aws/things/${iot:Connection.Thing.ThingName}/*"
+      ]
+    },
+    {
+      "Sid": "OwnFilters",
+      "Effect": "Allow",
+      "Action": "iot:Subscribe",
+      "Resource": [
+        "arn:aws:iot:us-east-1:123456789012:topicfilter/devices/${iot:Connection.Thing.ThingName}/*",
+        "arn:aws:iot:us-east-1:123456789012:topicfilter/$aws/things/${iot:Connection.Thing.ThingName}/*"
+      ]
+    },
+    {
+      "Sid": "Broadcast",
+      "Effect": "Allow",
+      "Action": ["iot:Subscribe", "iot:Receive"],
+      "Resource": [
+        "arn:aws:iot:us-east-1:123456789012:topicfilter/broadcast/*",
+        "arn:aws:iot:us-east-1:123456789012:topic/broadcast/*"
+      ]
+    }
+  ]
+}
 """
 }

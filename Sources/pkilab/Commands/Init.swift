@@ -19,8 +19,16 @@ struct Init: AsyncParsableCommand {
             let batch = FileBatch()
             let folder = (path as NSString).deletingLastPathComponent
             try batch.stage(LabTemplate.starter, to: path, mode: 0o644)
+            // The AWS IoT policy the starter attaches (never over one the user already has).
+            let policy = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(LabTemplate.devicePolicyPath)
+            let writesPolicy = !FileManager.default.fileExists(atPath: policy)
+            if writesPolicy {
+                try FileBatch.makeFolder((policy as NSString).deletingLastPathComponent)
+                try batch.stage(LabTemplate.devicePolicy + "\n", to: policy, mode: 0o644)
+            }
             try batch.commit(syncing: folder.isEmpty ? "." : folder)
-            Console.out("Wrote a starter lab to \"\(Console.path(path))\"\(Console.symbol("📝"))")
+            Console.out("Wrote a starter lab to \"\(Console.path(path))\"\(Console.symbol("📝"))"
+                        + (writesPolicy ? " and its AWS IoT policy to \"\(Console.path(policy))\"" : ""))
             Console.out("Edit it if you like, then run \"pkilab issue\" to build its root, intermediate, server and client certificates.")
         }
     }
