@@ -27,8 +27,13 @@ public final class LabProcess: @unchecked Sendable {
         // A lab with ota: (the default one) also serves the object store and its untrusted twin.
         let labText = (try? String(contentsOfFile: scratch.path + "/lab.yaml", encoding: .utf8)) ?? ""
         let ota = labText.hasPrefix("ota:") || labText.contains("\nota:") ? ["--port", "store=0", "--port", "store-untrusted=0"] : []
+        // A lab with aws_iot: (the default one) also serves the AWS IoT twin's listeners.
+        var aws: [String] = []
+        if labText.hasPrefix("aws_iot:") || labText.contains("\naws_iot:") {
+            aws = ["--port", "aws-iot=0"] + (labText.contains("alpn_port: off") ? [] : ["--port", "aws-iot-443=0"])
+        }
         let up = ["up", "--echo-port", "0", "--https-port", "0", "--mqtt-port", "0", "--port", "crl=0", "--port", "sntp=0",
-                  "--handshake-timeout", "3"] + ota + arguments
+                  "--handshake-timeout", "3"] + ota + aws + arguments
         if let ulimit {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = ["-c", "ulimit \(ulimit) && exec \"$0\" \"$@\"", Pkilab.binary] + up

@@ -104,10 +104,23 @@ struct ReadyPrinter {
                 let common = "-h \(host) -p \(endpoint.port)\(tls) -i \(device.name)"
                 let subscribe = topic.split(separator: "/").dropLast().joined(separator: "/") + "/#"
                 let aws = endpoint.behaviour == "aws"
+                let alpn = lab.endpoints.first { $0.name == endpoint.name }?.alpn.contains("x-amzn-mqtt-ca") == true ? " --tls-alpn x-amzn-mqtt-ca" : ""
+                if aws, let twin = lab.awsIoT {
+                    // The twin: the client id is the thing the certificate is attached to; one connection per client id.
+                    let thing = twin.things(attachedTo: device.name).first?.name ?? device.name
+                    let twinCommon = "-h \(host) -p \(endpoint.port)\(tls)\(alpn) -i \(thing)"
+                    let policies = twin.certificate(device.name)?.policies.joined(separator: ", ") ?? "none"
+                    Console.out("MQTT \(endpoint.name) (AWS IoT twin; \(device.name) is thing \(thing), policies \(policies)):")
+                    Console.out("  shadow:      mosquitto_sub \(twinCommon) -t '$aws/things/\(thing)/shadow/update/delta' -v")
+                    Console.out("               then: pkilab shadow update \(thing) --desired '{\"led\":\"on\"}'   (the delta arrives)")
+                    Console.out("  publish:     mosquitto_pub \(twinCommon) -t 'devices/\(thing)/state' -m hello -q 1")
+                    Console.out("               (one connection per client id, as on AWS: this one closes the subscriber" + (alpn.isEmpty ? ")" : "; without --tls-alpn x-amzn-mqtt-ca the CONNECT is never answered)"))
+                    break
+                }
                 Console.out("MQTT \(endpoint.name) (\(endpoint.behaviour ?? "mosquitto")):")
                 // aws: the client id must be the thing name, and a second connection with it replaces the first.
-                Console.out("  subscribe:   mosquitto_sub \(common)\(aws ? "" : "-sub") -t '\(subscribe)' -v")
-                Console.out("  publish:     mosquitto_pub \(common) -t '\(topic)' -m hello -q 1")
+                Console.out("  subscribe:   mosquitto_sub \(common)\(alpn)\(aws ? "" : "-sub") -t '\(subscribe)' -v")
+                Console.out("  publish:     mosquitto_pub \(common)\(alpn) -t '\(topic)' -m hello -q 1")
                 if aws { Console.out("               (aws: the client id must be the certificate's name, and a second connection with it closes the first)") }
             }
         }
