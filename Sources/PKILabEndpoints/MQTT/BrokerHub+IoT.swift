@@ -66,7 +66,7 @@ extension BrokerHub {
                 state.core.twin.map { $0.shadows.document(target, now: $0.clock() / 1000) }
             }
             guard let document else { return ControlMessage.Reply(ok: false, summary: "this lab has no AWS IoT twin (aws_iot: in lab.yaml)") }
-            guard let document else { return ControlMessage.Reply(ok: false, summary: "no shadow \(target)", errorCode: 404) }
+            guard let document else { return ControlMessage.Reply(ok: false, summary: "there is no \(target)", errorCode: 404) }
             return ControlMessage.Reply(ok: true, summary: "shadow \(target)", document: String(decoding: document, as: UTF8.self))
         case "job-create":
             var failure: String?

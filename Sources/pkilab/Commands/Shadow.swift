@@ -49,7 +49,7 @@ struct ShadowGet: AsyncParsableCommand {
                 document = state.shadows.document(shadow.target, now: now).map { String(decoding: $0, as: UTF8.self) }
             }
             guard let document else {
-                Console.error("there is no shadow \(shadow.target)", hint: "make one: pkilab shadow update \(shadow.thing) --desired '{\"led\":\"on\"}'")
+                Console.error("there is no \(shadow.target)", hint: "make one: pkilab shadow update \(shadow.thing) --desired '{\"led\":\"on\"}'")
                 throw ExitCode(ExitStatus.notFound)
             }
             Console.out(document)
