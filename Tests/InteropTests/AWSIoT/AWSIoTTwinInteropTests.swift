@@ -21,8 +21,8 @@ private func withTwinLab(_ change: (String) -> String = { $0 }, image: Bool = fa
 }
 
 extension LabProcess {
-    var awsPort: Int { ports["aws-iot"] ?? 0 }
-    var aws443Port: Int { ports["aws-iot-443"] ?? 0 }
+    var twinPort: Int { ports["aws-iot"] ?? 0 }
+    var twin443Port: Int { ports["aws-iot-443"] ?? 0 }
 }
 
 @Suite("The AWS IoT twin against paho and mosquitto: a device written for AWS, policy denials in words, the registry", .serialized,
@@ -46,7 +46,7 @@ struct AWSIoTTwinInteropTests {
             let job = try Pkilab.run(["job", "create", "device-001", "--document", "job.json", "--job-id", "ota-1"], in: lab.scratch.path)
             #expect(job.status == 0, "\(job)")
 
-            let config: [String: Any] = ["thing": "device-001", "host": "localhost", "port": alpn ? lab.aws443Port : lab.awsPort, "alpn": alpn,
+            let config: [String: Any] = ["thing": "device-001", "host": "localhost", "port": alpn ? lab.twin443Port : lab.twinPort, "alpn": alpn,
                                          "version": version, "ca": "ca/root.pem", "cert": "ca/certs/device-001/fullchain.pem",
                                          "key": "ca/certs/device-001/key.pem", "seconds": 30]
             let json = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
@@ -80,7 +80,7 @@ struct AWSIoTTwinInteropTests {
     @Test("A policy denial closes the connection, as AWS IoT does, and the event says which action on which ARN no statement allowed")
     func denial() throws {
         try withTwinLab { lab in
-            let run = try lab.publish("device-001", ["-i", "device-001", "-t", "devices/device-002/state", "-m", "x", "-q", "1"], port: lab.awsPort)
+            let run = try lab.publish("device-001", ["-i", "device-001", "-t", "devices/device-002/state", "-m", "x", "-q", "1"], port: lab.twinPort)
             #expect(run.status != 0, "\(run)")
             let event = try #require(lab.mqttEvent("publish_denied", clientID: "device-001"))
             #expect(event.explanation.contains("iot:Publish on arn:aws:iot:us-east-1:123456789012:topic/devices/device-002/state is not allowed by any statement (default deny)"),
@@ -94,7 +94,7 @@ struct AWSIoTTwinInteropTests {
             #expect(allowed.status == 0 && allowed.stdout.contains("allowed by statement 2 (Sid \"OwnTopics\", Allow)"), "\(allowed)")
 
             // Another thing's client id: the thing variables stay unreplaced, iot:Connect is denied, no CONNACK.
-            let borrowed = try lab.publish("device-001", ["-i", "device-002", "-t", "devices/device-002/state", "-m", "x"], port: lab.awsPort)
+            let borrowed = try lab.publish("device-001", ["-i", "device-002", "-t", "devices/device-002/state", "-m", "x"], port: lab.twinPort)
             #expect(borrowed.status != 0, "\(borrowed)")
             let refused = try #require(lab.mqttEvent("connect_denied", clientID: "device-002"))
             #expect(refused.explanation.contains("client/device-002"), "\(refused.explanation)")
@@ -106,7 +106,7 @@ struct AWSIoTTwinInteropTests {
     func inactive() throws {
         try withTwinLab({ $0.replacingOccurrences(of: "device-002: { status: ACTIVE", with: "device-002: { status: INACTIVE") }) { lab in
             let run = try lab.publish("device-002", ["-i", "device-002", "-t", "devices/device-002/state", "-m", "x", "-V", "mqttv5"],
-                                      port: lab.awsPort)
+                                      port: lab.twinPort)
             #expect(run.status != 0, "\(run)")
             let event = try #require(lab.mqttEvent("certificate_inactive"))
             #expect(event.explanation.contains("INACTIVE") && event.hint?.contains("status: ACTIVE") == true, "\(event)")
@@ -133,5 +133,27 @@ struct AWSIoTTwinInteropTests {
         defer { #expect(lab.stop() == 0) }
         let online = try Pkilab.run(["shadow", "get", "device-002", "--name", "config"], in: scratch.path)
         #expect(online.stdout.contains(#""interval":60"#) && online.stdout.contains(#""version":2"#), "\(online)")
+    }
+}
+
+@Suite("The AWS IoT twin with libmosquitto, the C library of Linux devices", .serialized, .timeLimit(.minutes(3)))
+struct AWSIoTTwinLibmosquittoTests {
+    @Test("libmosquitto as thing device-002: its shadow get answers on get/accepted; another thing's shadow closes the connection")
+    func shadowAndBoundary() throws {
+        try withTwinLab { lab in
+            let client = try LibmosquittoClient(clientID: "device-002", folder: lab.scratch.path, identity: "device-002", version5: true)
+            try client.connect(port: lab.twinPort)
+            #expect(client.connack == 0)
+            client.subscribe("$aws/things/device-002/shadow/get/+", qos: 1)
+            #expect(client.pump { client.granted == [1] }, "granted \(client.granted)")
+            client.publish("$aws/things/device-002/shadow/get", "", qos: 1)
+            #expect(client.pump { !client.messages.isEmpty })
+            #expect(client.messages.first.map { $0.topic == "$aws/things/device-002/shadow/get/rejected" && $0.payload.contains("404") } == true,
+                    "\(client.messages)")
+            client.publish("$aws/things/device-001/shadow/update", #"{"state":{"desired":{"led":"off"}}}"#, qos: 1)
+            #expect(client.pump(seconds: 5) { client.disconnected != nil }, "the connection is closed")
+            let event = try #require(lab.mqttEvent("publish_denied", clientID: "device-002"))
+            #expect(event.explanation.contains("topic/$aws/things/device-001/shadow/update") && event.mqtt?.sentCode == 0x87, "\(event)")
+        }
     }
 }
