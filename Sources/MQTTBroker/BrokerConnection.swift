@@ -30,6 +30,8 @@ struct BrokerConnection: Sendable {
     var publishPermission: TopicPermission?
     /// Topic aliases the client set (MQTT 5).
     var topicAliases: [UInt16: String] = [:]
+    /// Publishes in the current second, for AWS IoT's 100 per second per connection (aws behaviour).
+    var publishRate = PublishRateWindow()
 
     init(id: ConnectionID, listener: BrokerConfiguration, identity: ClientIdentity?, peer: String) {
         self.id = id

@@ -15,6 +15,10 @@ extension BrokerCore {
         let identifier = subscribe.properties.elements.lazy.compactMap {
             if case .subscriptionIdentifier(let value) = $0 { return value } else { return nil }
         }.first
+        if identifier != nil, !limits.subscriptionIdentifiersAvailable {
+            refuseSubscriptionIdentifier(on: connection, now: now, into: &actions)
+            return
+        }
         var codes: [ReasonCode] = []
         var retainedToSend: [(OutgoingMessage, TopicLevels)] = []
         var accepted: [Subscription] = []
@@ -40,17 +44,17 @@ extension BrokerCore {
                        hint: "+ and # must be whole levels, # only last")
                 continue
             }
-            if filter.hasPrefix("$share/") {
-                if aws {
-                    awsClose(id, .sharedSubscriptionUnsupported, "\(connection.who) asked for the shared subscription \(filter)", hint: nil,
-                             topic: filter, now: now, into: &actions)
-                    return
+            var policyFilter = filter
+            if SharedFilter.isShared(filter) {
+                switch sharedSubscriptionVerdict(subscription, on: connection, now: now, into: &actions) {
+                case .closed: return
+                case .refused(let code, let reason, let explanation, let hint):
+                    refuse(code, reason, explanation, hint: hint)
+                    continue
+                case .accepted(let judged): policyFilter = judged
                 }
-                refuse(.sharedSubscriptionsNotSupported, .sharedSubscriptionUnsupported,
-                       "\(connection.who) asked for the shared subscription \(filter), which this broker does not offer", hint: "subscribe without $share/")
-                continue
             }
-            if let problem = topicLimitProblem(filter, limits: limits) {
+            if let problem = subscriptionLimitProblem(filter, limits: limits) {
                 if aws {
                     awsClose(id, .topicLimit, "\(connection.who) subscribed to a filter that \(problem)", hint: "shorten the filter", topic: filter,
                              now: now, into: &actions)
@@ -64,7 +68,7 @@ extension BrokerCore {
                          hint: "subscribe at QoS 0 or 1", topic: filter, now: now, into: &actions)
                 return
             }
-            if let refusal = policyRefusal(.subscribe, filter, on: connection, clientID: clientID, now: now, into: &actions) {
+            if let refusal = policyRefusal(.subscribe, policyFilter, on: connection, clientID: clientID, now: now, into: &actions) {
                 if refusal.closed { return }
                 refuse(.notAuthorized, .subscribeDenied, refusal.explanation, hint: refusal.hint)
                 continue
@@ -93,13 +97,14 @@ extension BrokerCore {
             sessions[clientID]?.subscriptions[filter] = Session.Entry(filter: TopicLevels(filter), options: granted, identifier: identifier)
             index(filter, clientID)
 
-            // Retained messages ([MQTT-3.3.1-6], v5 Retain Handling).
+            // Retained messages ([MQTT-3.3.1-6], v5 Retain Handling); none on a shared subscription (§3.3.1.3: "a new
+            // Non-shared Subscription").
             let wanted = switch granted.retainHandling {
             case .sendOnSubscribe: true
             case .sendOnNewSubscription: !existed
             case .doNotSend: false
             }
-            if wanted {
+            if wanted && !SharedFilter.isShared(filter) {
                 let levels = TopicLevels(filter)
                 for message in retained.values.sorted(by: { $0.topic < $1.topic }) where !message.isExpired(at: now) {
                     let topic = TopicLevels(message.topic)

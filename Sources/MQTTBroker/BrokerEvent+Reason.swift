@@ -86,12 +86,26 @@ extension BrokerEvent {
         case tooManyFilters = "too_many_filters"
         /// A SUBSCRIBE filter that is not a valid topic filter.
         case invalidTopicFilter = "invalid_topic_filter"
-        /// A `$share/` filter: the broker offers no shared subscriptions.
+        /// A `$share/` filter on a listener whose limits turn shared subscriptions off (SUBACK 0x9E; aws: closed).
         case sharedSubscriptionUnsupported = "shared_subscription_unsupported"
         /// The policy does not let this client subscribe to the filter.
         case subscribeDenied = "subscribe_denied"
         /// The session already holds the listener's maximum number of subscriptions.
         case subscriptionLimit = "subscription_limit"
+
+        // MARK: AWS IoT quotas and the MQTT 5 features it refuses
+
+        /// aws: a second CONNECT of one client id within a second (AWS IoT allows 1 per second per client id): closed
+        /// without a reply, as AWS throttles it (its lifecycle event says disconnectReason THROTTLED).
+        case connectThrottled = "connect_throttled"
+        /// aws: PUBLISH packets past 100 in one second on one connection were dropped, as AWS IoT discards them (no
+        /// PUBACK for QoS 1); one event per such second, with the count, once the second is over.
+        case publishThrottled = "publish_throttled"
+        /// A SUBSCRIBE with a Subscription Identifier on a listener that offers none (aws, as AWS IoT): DISCONNECT
+        /// 0xA1, then the connection was closed.
+        case subscriptionIdentifiersUnsupported = "subscription_identifiers_unsupported"
+        /// aws: a retained PUBLISH to a reserved `$` topic, which AWS IoT refuses: closed without a reply.
+        case reservedTopicRetain = "reserved_topic_retain"
 
         /// The refusal of a policy decision on `action`.
         init(denied action: PolicyRule.Action) {
