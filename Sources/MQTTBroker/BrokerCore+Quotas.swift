@@ -51,7 +51,7 @@ extension BrokerCore {
             let unacknowledged = record.unacknowledged == 0 ? ""
                 : "; \(record.unacknowledged) of them were QoS 1 and got no PUBACK, so the device sends them again (and they count again)"
             event(.refused, .publishThrottled,
-                  "\(record.connection.who) sent \(total) PUBLISH packets within one second; AWS IoT allows \(record.maximum) per second per connection and discards the rest without telling the device: \(record.dropped) were dropped, the first on \(record.topic)\(unacknowledged)",
+                  "\(record.connection.who) sent \(total) PUBLISH packets within one second; AWS IoT allows \(record.maximum) per second per connection and discards the rest without telling the device: \(record.dropped) \(record.dropped == 1 ? "was" : "were") dropped, the first on \(record.topic)\(unacknowledged)",
                   hint: "publish at most \(record.maximum) messages a second per connection: batch readings into fewer messages, or spread them over time",
                   on: record.connection, topic: record.topic, into: &actions)
         }
