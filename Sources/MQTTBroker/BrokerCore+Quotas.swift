@@ -64,6 +64,13 @@ extension BrokerCore {
         return "published a retained message to the reserved topic \(topic), and AWS IoT does not allow the RETAIN flag on reserved ($) topics"
     }
 
+    /// Whether AWS IoT leaves out the retained message of `topic` when `filter` is subscribed: it sends a retained
+    /// message on subscription only to a filter that is exactly its topic, not to a wildcard filter that matches it
+    /// (AWS IoT developer guide, "Using MQTT retained messages"); later messages reach the wildcard as usual.
+    func awsSkipsRetained(_ topic: String, for filter: String, on connection: BrokerConnection) -> Bool {
+        connection.behaviour == .aws && filter != topic
+    }
+
     /// Closes a connection whose SUBSCRIBE carries a Subscription Identifier the listener does not offer: DISCONNECT
     /// 0xA1, as the spec asks of a server that said Subscription Identifier Available 0 and as AWS IoT does.
     mutating func refuseSubscriptionIdentifier(on connection: BrokerConnection, now: NIODeadline, into actions: inout [BrokerAction]) {

@@ -108,7 +108,7 @@ extension BrokerCore {
                 let levels = TopicLevels(filter)
                 for message in retained.values.sorted(by: { $0.topic < $1.topic }) where !message.isExpired(at: now) {
                     let topic = TopicLevels(message.topic)
-                    guard levels.matches(topic: topic) else { continue }
+                    guard levels.matches(topic: topic), !awsSkipsRetained(message.topic, for: filter, on: connection) else { continue }
                     retainedToSend.append((OutgoingMessage(message: message, qos: min(message.qos, granted.qos), retain: true,
                                                            subscriptionIdentifiers: identifier.map { [$0] } ?? []), topic))
                 }

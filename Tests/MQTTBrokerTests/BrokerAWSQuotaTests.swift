@@ -182,6 +182,26 @@ struct BrokerAWSQuotaTests {
         #expect(mosquitto.core.statistics.retained == 1 && !mosquitto.closed.contains(fine))
     }
 
+    @Test("aws: a retained message is sent on subscription only to a filter that is exactly its topic; mosquitto sends it to wildcards too")
+    func retainedExactTopicOnly() {
+        var broker = BrokerHarness()
+        let device = broker.connect("device-001", listener: BrokerHarness.aws)
+        broker.publish(device, "devices/device-001/config", "v1", retain: true)
+        let app = broker.connect("device-002", identity: "device-002", listener: BrokerHarness.aws)
+        broker.subscribe(app, ["devices/device-001/#"])
+        #expect(broker.messages(app).isEmpty, "a wildcard filter gets no retained message from AWS IoT")
+        broker.subscribe(app, ["devices/device-001/config"], packetID: 2)
+        #expect(broker.messages(app).map(\.text) == ["v1"])
+        broker.publish(device, "devices/device-001/config", "v2", retain: true)
+        #expect(broker.messages(app).map(\.text) == ["v2"], "a live message reaches the wildcard as usual, once")
+        var mosquitto = BrokerHarness()
+        let publisher = mosquitto.connect("publisher")
+        mosquitto.publish(publisher, "devices/device-001/config", "v1", retain: true)
+        let reader = mosquitto.connect("reader")
+        mosquitto.subscribe(reader, ["devices/device-001/#"])
+        #expect(mosquitto.messages(reader).map(\.text) == ["v1"])
+    }
+
     @Test("aws: a payload over 128 KB closes the connection and names AWS's CLIENT_ERROR")
     func payload() throws {
         var broker = BrokerHarness()
