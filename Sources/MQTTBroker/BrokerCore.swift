@@ -178,7 +178,8 @@ public struct BrokerCore: Sendable {
         return actions
     }
 
-    /// Publishes delayed wills and drops expired sessions whose time has come.
+    /// Publishes delayed wills and drops expired sessions whose time has come, and tells the publishes the aws
+    /// behaviour dropped in a second that is over.
     public mutating func tick(now: NIODeadline) -> [BrokerAction] {
         var actions: [BrokerAction] = []
         reportThrottledPublishes(now: now, into: &actions)
