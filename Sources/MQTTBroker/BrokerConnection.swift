@@ -33,6 +33,8 @@ struct BrokerConnection: Sendable {
     var topicAliases: [UInt16: String] = [:]
     /// Set on `aws` listeners of a broker with an AWS IoT twin, once CONNECT is admitted: the policies decide.
     var iot: IoTAccess?
+    /// Publishes in the current second, for AWS IoT's 100 per second per connection (aws behaviour).
+    var publishRate = PublishRateWindow()
 
     init(id: ConnectionID, listener: BrokerConfiguration, identity: ClientIdentity?, peer: String) {
         self.id = id

@@ -63,6 +63,10 @@ extension BrokerCore {
                    hint: "set the client id to \"\(identity.name)\", or give this device its own certificate")
             return
         }
+        if connection.limits.throttlesConnects, let refusal = connectThrottleRefusal(clientID, on: connection, now: now) {
+            refuse(.connectionRateExceeded, .connectThrottled, refusal.explanation, hint: refusal.hint)
+            return
+        }
         // The AWS IoT twin: a registered, ACTIVE certificate, then iot:Connect (and the will) under its policies.
         var admitted: IoTAccess?
         if aws, let twin {
@@ -133,9 +137,8 @@ extension BrokerCore {
         var notes: [String] = []
         if let existing = sessions[clientID], let old = existing.connection, old != id, let oldConnection = connections[old] {
             if oldConnection.version == .v5 { actions.append(.send(old, .disconnect(Disconnect(reasonCode: .sessionTakenOver)))) }
-            event(.closed, .sessionTakenOver,
-                  "\(oldConnection.who) was disconnected: a new connection from \(connection.peer) used the same client id \"\(clientID)\"",
-                  hint: "two devices (or two copies of one) share a client id; give each its own", on: oldConnection,
+            let takeover = takeoverWords(of: oldConnection, by: connection, clientID: clientID)
+            event(.closed, .sessionTakenOver, takeover.explanation, hint: takeover.hint, on: oldConnection,
                   sentCode: oldConnection.version == .v5 ? ReasonCode.sessionTakenOver.rawValue : nil, closing: true, into: &actions)
             connections[old]?.iot?.disconnectReason = .duplicateClientID
             close(old, abnormal: true, now: now, into: &actions)
@@ -180,6 +183,7 @@ extension BrokerCore {
             connection.receiveMaximum = connect.properties.elements.lazy.compactMap {
                 if case .receiveMaximum(let value) = $0 { return Int(value) } else { return nil }
             }.first ?? 65_535
+            if let cap = connection.limits.maximumOutboundInflight { connection.receiveMaximum = min(connection.receiveMaximum, cap) }
             connection.maximumPacketSize = connect.properties.maximumPacketSize.map(Int.init)
         } else {
             connection.receiveMaximum = connection.limits.inflightForV311
@@ -191,7 +195,8 @@ extension BrokerCore {
             let limits = connection.limits
             properties = [.receiveMaximum(limits.receiveMaximum), .maximumPacketSize(UInt32(clamping: limits.maximumPacketSize)),
                           .topicAliasMaximum(limits.topicAliasMaximum), .retainAvailable(true), .wildcardSubscriptionAvailable(true),
-                          .subscriptionIdentifierAvailable(true), .sharedSubscriptionAvailable(false)]
+                          .subscriptionIdentifierAvailable(limits.subscriptionIdentifiersAvailable),
+                          .sharedSubscriptionAvailable(limits.sharedSubscriptionsAvailable)]
             if limits.maximumQoS < 2, let qos = QoS(rawValue: limits.maximumQoS) { properties.append(.maximumQoS(qos)) }
             if connect.clientIdentifier.isEmpty { properties.append(.assignedClientIdentifier(clientID)) }
             if keepAlive != connect.keepAlive { properties.append(.serverKeepAlive(keepAlive)) }

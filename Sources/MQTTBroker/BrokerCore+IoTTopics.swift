@@ -5,16 +5,15 @@ import NIOCore
 /// The `$aws/…` topics of the AWS IoT twin: Device Shadow and Jobs requests answered as AWS IoT answers them, the
 /// topics a device may not publish to, and the lifecycle events (`$aws/events/presence/…`).
 extension BrokerCore {
-    /// Why a publish to a `$aws/…` topic is refused (AWS IoT: only the documented request topics, never retained),
-    /// or nil.
-    func iotReservedTopicProblem(_ topic: String, retain: Bool) -> String? {
+    /// Why a publish to a `$aws/…` topic is refused (AWS IoT: only the documented request topics), or nil. (A retained
+    /// one was refused before, as `reserved_topic_retain`.)
+    func iotReservedTopicProblem(_ topic: String) -> String? {
         guard IoTReservedTopic.isReserved(topic) else { return nil }
         if IoTReservedTopic(requestTopic: topic) == nil {
             return IoTReservedTopic.isResponseOrEventTopic(topic)
                 ? "\(topic) is a topic AWS IoT itself publishes on (a reply or an event); devices only subscribe to it"
                 : "\(topic) is not one of AWS IoT's documented request topics, and no new $aws topics may be made"
         }
-        if retain { return "AWS IoT refuses the RETAIN flag on reserved topics such as \(topic)" }
         return nil
     }
 
@@ -84,6 +83,18 @@ extension BrokerCore {
                                               sessionIdentifier: access.sessionIdentifier, principalIdentifier: access.principal.certificateID,
                                               clientInitiatedDisconnect: reason == .clientInitiatedDisconnect, disconnectReason: reason,
                                               versionNumber: access.versionNumber), now: now, into: &actions)
+    }
+
+    /// `$aws/events/subscriptions/subscribed|unsubscribed/<clientId>`, after a SUBACK or UNSUBACK.
+    mutating func publishSubscriptionEvent(_ access: IoTAccess, clientID: String, topics: [String], subscribed: Bool, now: NIODeadline,
+                                           into actions: inout [BrokerAction]) {
+        guard let twin, IoTLifecycle.hasEvents(clientID: clientID) else { return }
+        let event = subscribed
+            ? IoTLifecycle.subscribed(clientID: clientID, topics: topics, timestamp: twin.clock(), sessionIdentifier: access.sessionIdentifier,
+                                      principalIdentifier: access.principal.certificateID)
+            : IoTLifecycle.unsubscribed(clientID: clientID, topics: topics, timestamp: twin.clock(), sessionIdentifier: access.sessionIdentifier,
+                                        principalIdentifier: access.principal.certificateID)
+        publishTwin(event, now: now, into: &actions)
     }
 
     /// `$aws/events/presence/connect_failed/<clientId>`, for a CONNECT its policy refused.

@@ -45,7 +45,8 @@ extension BrokerCore {
         if let maximum = limits.maximumPayload, publish.payload.readableBytes > maximum {
             let explanation = "\(connection.who) published \(publish.payload.readableBytes) bytes to \(topic); this listener allows \(maximum)"
             if aws {
-                awsClose(id, .payloadTooLarge, explanation, hint: "AWS IoT accepts at most 128 KB per message: split it", topic: topic,
+                awsClose(id, .payloadTooLarge, explanation + " (AWS's lifecycle event gives disconnectReason CLIENT_ERROR)",
+                         hint: "AWS IoT accepts at most 128 KB per message: split it, or send large data over HTTPS to S3", topic: topic,
                          now: now, into: &actions)
             } else {
                 protocolError(id, explanation, reason: .payloadTooLarge, code: .packetTooLarge, now: now, into: &actions)
@@ -75,7 +76,16 @@ extension BrokerCore {
             return
         }
 
-        if connection.iot != nil, let problem = iotReservedTopicProblem(topic, retain: publish.retain) {
+        if let maximum = limits.maximumPublishesPerSecond, !admitPublish(topic: topic, qos: publish.qos, on: id, maximum: maximum, now: now, into: &actions) {
+            return
+        }
+        if aws, publish.retain, let problem = awsRetainProblem(topic: topic) {
+            awsClose(id, .reservedTopicRetain, "\(connection.who) \(problem)", hint: "publish to $ topics without the RETAIN flag", topic: topic,
+                     now: now, into: &actions)
+            return
+        }
+
+        if connection.iot != nil, let problem = iotReservedTopicProblem(topic) {
             connections[id]?.iot?.disconnectReason = .forbiddenAccess
             awsClose(id, .reservedTopic, "\(connection.who) published to \(topic): \(problem)",
                      hint: "publish only to the request topics (…/shadow/update, …/shadow/get, …/jobs/start-next, …) and subscribe to the replies",
@@ -199,7 +209,7 @@ extension BrokerCore {
                                            subscriptionIdentifiers: match.identifiers)
             deliver(outgoing, to: clientID, topic: topic, now: now, into: &actions)
         }
-        return matches.count
+        return matches.count + routeShared(message, topic: topic, now: now, into: &actions)
     }
 
     /// Keeps, replaces or clears a topic's retained message ([MQTT-3.3.1-10/11]: an empty one clears the topic).

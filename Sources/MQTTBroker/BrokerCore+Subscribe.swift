@@ -16,6 +16,10 @@ extension BrokerCore {
         let identifier = subscribe.properties.elements.lazy.compactMap {
             if case .subscriptionIdentifier(let value) = $0 { return value } else { return nil }
         }.first
+        if identifier != nil, !limits.subscriptionIdentifiersAvailable {
+            refuseSubscriptionIdentifier(on: connection, now: now, into: &actions)
+            return
+        }
         var codes: [ReasonCode] = []
         var retainedToSend: [(OutgoingMessage, TopicLevels)] = []
         var accepted: [Subscription] = []
@@ -41,17 +45,17 @@ extension BrokerCore {
                        hint: "+ and # must be whole levels, # only last")
                 continue
             }
-            if filter.hasPrefix("$share/") {
-                if aws {
-                    awsClose(id, .sharedSubscriptionUnsupported, "\(connection.who) asked for the shared subscription \(filter)", hint: nil,
-                             topic: filter, now: now, into: &actions)
-                    return
+            var policyFilter = filter
+            if SharedFilter.isShared(filter) {
+                switch sharedSubscriptionVerdict(subscription, on: connection, now: now, into: &actions) {
+                case .closed: return
+                case .refused(let code, let reason, let explanation, let hint):
+                    refuse(code, reason, explanation, hint: hint)
+                    continue
+                case .accepted(let judged): policyFilter = judged
                 }
-                refuse(.sharedSubscriptionsNotSupported, .sharedSubscriptionUnsupported,
-                       "\(connection.who) asked for the shared subscription \(filter), which this broker does not offer", hint: "subscribe without $share/")
-                continue
             }
-            if let problem = topicLimitProblem(filter, limits: limits) {
+            if let problem = subscriptionLimitProblem(filter, limits: limits) {
                 if aws {
                     awsClose(id, .topicLimit, "\(connection.who) subscribed to a filter that \(problem)", hint: "shorten the filter", topic: filter,
                              now: now, into: &actions)
@@ -65,7 +69,7 @@ extension BrokerCore {
                          hint: "subscribe at QoS 0 or 1", topic: filter, now: now, into: &actions)
                 return
             }
-            if let refusal = policyRefusal(.subscribe, filter, on: connection, clientID: clientID, now: now, into: &actions) {
+            if let refusal = policyRefusal(.subscribe, policyFilter, on: connection, clientID: clientID, now: now, into: &actions) {
                 if refusal.closed { return }
                 refuse(.notAuthorized, .subscribeDenied, refusal.explanation, hint: refusal.hint)
                 continue
@@ -94,36 +98,47 @@ extension BrokerCore {
             sessions[clientID]?.subscriptions[filter] = Session.Entry(filter: TopicLevels(filter), options: granted, identifier: identifier)
             index(filter, clientID)
 
-            // Retained messages ([MQTT-3.3.1-6], v5 Retain Handling).
+            // Retained messages ([MQTT-3.3.1-6], v5 Retain Handling); none on a shared subscription (§3.3.1.3: "a new
+            // Non-shared Subscription").
             let wanted = switch granted.retainHandling {
             case .sendOnSubscribe: true
             case .sendOnNewSubscription: !existed
             case .doNotSend: false
             }
-            if wanted {
+            if wanted && !SharedFilter.isShared(filter) {
                 let levels = TopicLevels(filter)
                 for message in retained.values.sorted(by: { $0.topic < $1.topic }) where !message.isExpired(at: now) {
                     let topic = TopicLevels(message.topic)
-                    guard levels.matches(topic: topic) else { continue }
+                    guard levels.matches(topic: topic), !awsSkipsRetained(message.topic, for: filter, on: connection) else { continue }
                     retainedToSend.append((OutgoingMessage(message: message, qos: min(message.qos, granted.qos), retain: true,
                                                            subscriptionIdentifiers: identifier.map { [$0] } ?? []), topic))
                 }
             }
         }
         actions.append(.send(id, .subAck(SubAck(packetIdentifier: subscribe.packetIdentifier, reasonCodes: codes))))
+        if let access = connection.iot, !accepted.isEmpty {
+            publishSubscriptionEvent(access, clientID: clientID, topics: accepted.map(\.topicFilter), subscribed: true, now: now, into: &actions)
+        }
         for (outgoing, topic) in retainedToSend { deliver(outgoing, to: clientID, topic: topic, now: now, into: &actions) }
     }
 
-    mutating func handleUnsubscribe(_ unsubscribe: Unsubscribe, on id: ConnectionID, into actions: inout [BrokerAction]) {
+    mutating func handleUnsubscribe(_ unsubscribe: Unsubscribe, on id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {
         guard let connection = connections[id], let clientID = connection.clientID else { return }
         var codes: [ReasonCode] = []
+        var removed: [String] = []
         for filter in unsubscribe.topicFilters {
             let existed = sessions[clientID]?.subscriptions.removeValue(forKey: filter) != nil
-            if existed { unindex(filter, clientID) }
+            if existed {
+                unindex(filter, clientID)
+                removed.append(filter)
+            }
             codes.append(existed ? .success : .noSubscriptionExisted)
         }
         actions.append(.send(id, .unsubAck(UnsubAck(packetIdentifier: unsubscribe.packetIdentifier,
                                                     reasonCodes: connection.version == .v5 ? codes : []))))
+        if let access = connection.iot, !removed.isEmpty {
+            publishSubscriptionEvent(access, clientID: clientID, topics: removed, subscribed: false, now: now, into: &actions)
+        }
     }
 
     mutating func handleDisconnect(_ disconnect: Disconnect, on id: ConnectionID, now: NIODeadline, into actions: inout [BrokerAction]) {

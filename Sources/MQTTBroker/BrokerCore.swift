@@ -21,6 +21,15 @@ public struct BrokerCore: Sendable {
     var retainedBytes = 0
     /// The earliest delayed will or session expiry, so ``tick(now:)`` is cheap when nothing is due.
     var nextDeadline: NIODeadline?
+    /// Shared subscription groups by their whole filter, `$share/<ShareName>/<filter>` (MQTT 5.0 §4.8.2); they are
+    /// not in ``filters``, so routing gives each group's messages to one member.
+    var sharedGroups: [String: SharedSubscriptionGroup] = [:]
+    /// Picks a shared group's member under the aws behaviour (AWS IoT picks at random); tests seed it.
+    var memberChooser = SeededGenerator()
+    /// AWS IoT's one CONNECT per second per client id (aws behaviour).
+    var connectThrottle = ConnectThrottle()
+    /// Connections whose publishes past AWS IoT's 100 per second were dropped, to be told when their second is over.
+    var throttledPublishes: [ConnectionID: ThrottledPublishes] = [:]
 
     public init(policy: BrokerPolicy?, quotas: BrokerQuotas = BrokerQuotas(), twin: IoTTwin? = nil) {
         self.policy = policy
@@ -107,7 +116,7 @@ public struct BrokerCore: Sendable {
         case .subscribe(let subscribe):
             handleSubscribe(subscribe, on: id, now: now, into: &actions)
         case .unsubscribe(let unsubscribe):
-            handleUnsubscribe(unsubscribe, on: id, into: &actions)
+            handleUnsubscribe(unsubscribe, on: id, now: now, into: &actions)
         case .pingReq:
             actions.append(.send(id, .pingResp(PingResp())))
         case .disconnect(let disconnect):
@@ -178,10 +187,12 @@ public struct BrokerCore: Sendable {
         return actions
     }
 
-    /// Publishes delayed wills and drops expired sessions whose time has come.
+    /// Publishes delayed wills and drops expired sessions whose time has come, and tells the publishes the aws
+    /// behaviour dropped in a second that is over.
     public mutating func tick(now: NIODeadline) -> [BrokerAction] {
-        guard let next = nextDeadline, next <= now else { return [] }
         var actions: [BrokerAction] = []
+        reportThrottledPublishes(now: now, into: &actions)
+        guard let next = nextDeadline, next <= now else { return actions }
         var earliest: NIODeadline?
         for clientID in Array(sessions.keys) {
             guard var session = sessions[clientID] else { continue }
@@ -341,10 +352,12 @@ public struct BrokerCore: Sendable {
     }
 
     mutating func index(_ filter: String, _ clientID: String) {
+        if SharedFilter.isShared(filter) { return joinSharedGroup(filter, clientID) }
         filters[filter, default: (TopicLevels(filter), [])].clients.insert(clientID)
     }
 
     mutating func unindex(_ filter: String, _ clientID: String) {
+        if SharedFilter.isShared(filter) { return leaveSharedGroup(filter, clientID) }
         filters[filter]?.clients.remove(clientID)
         if filters[filter]?.clients.isEmpty == true { filters[filter] = nil }
     }

@@ -86,7 +86,7 @@ extension BrokerEvent {
         case tooManyFilters = "too_many_filters"
         /// A SUBSCRIBE filter that is not a valid topic filter.
         case invalidTopicFilter = "invalid_topic_filter"
-        /// A `$share/` filter: the broker offers no shared subscriptions.
+        /// A `$share/` filter on a listener whose limits turn shared subscriptions off (SUBACK 0x9E; aws: closed).
         case sharedSubscriptionUnsupported = "shared_subscription_unsupported"
         /// The policy does not let this client subscribe to the filter.
         case subscribeDenied = "subscribe_denied"
@@ -102,8 +102,8 @@ extension BrokerEvent {
         /// The attached policies do not allow `iot:Connect` on `client/<id>` (or none is attached): MQTT 3.1.1 closed
         /// without CONNACK, MQTT 5 CONNACK 0x87; a `connect_failed` lifecycle event is published.
         case connectDenied = "connect_denied"
-        /// A publish to a `$aws/…` topic that is not a request topic (a reply, an event, an undocumented one) or with
-        /// RETAIN: closed, as AWS IoT may.
+        /// A publish to a `$aws/…` topic that is not a request topic (a reply, an event, an undocumented one): closed,
+        /// as AWS IoT may.
         case reservedTopic = "reserved_topic"
         /// A Device Shadow request was applied; the event names the shadow, the new version and the delta.
         case shadowRequest = "shadow_request"
@@ -113,6 +113,19 @@ extension BrokerEvent {
         case jobsRequest = "jobs_request"
         /// A Jobs request was rejected (…/rejected with AWS's error code).
         case jobsRejected = "jobs_rejected"
+        // MARK: AWS IoT quotas and the MQTT 5 features it refuses
+
+        /// aws: a second CONNECT of one client id within a second (AWS IoT allows 1 per second per client id): closed
+        /// without a reply, as AWS throttles it (its lifecycle event says disconnectReason THROTTLED).
+        case connectThrottled = "connect_throttled"
+        /// aws: PUBLISH packets past 100 in one second on one connection were dropped, as AWS IoT discards them (no
+        /// PUBACK for QoS 1); one event per such second, with the count, once the second is over.
+        case publishThrottled = "publish_throttled"
+        /// A SUBSCRIBE with a Subscription Identifier on a listener that offers none (aws, as AWS IoT): DISCONNECT
+        /// 0xA1, then the connection was closed.
+        case subscriptionIdentifiersUnsupported = "subscription_identifiers_unsupported"
+        /// aws: a retained PUBLISH to a reserved `$` topic, which AWS IoT refuses: closed without a reply.
+        case reservedTopicRetain = "reserved_topic_retain"
 
         /// The refusal of a policy decision on `action`.
         init(denied action: PolicyRule.Action) {

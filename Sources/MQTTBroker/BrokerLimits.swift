@@ -36,6 +36,18 @@ public struct BrokerLimits: Sendable, Hashable {
     /// How long an MQTT 3.1.1 persistent session (clean session 0) outlives its connection, in seconds; MQTT 3.1.1
     /// cannot say, so the broker decides (Mosquitto's `persistent_client_expiration`; `persistent_session_expiry`).
     public var persistentSessionExpiry: UInt32 = 86_400
+    /// Whether `$share/` filters make shared subscriptions (MQTT 5 Shared Subscription Available in CONNACK); when
+    /// false they are refused (SUBACK 0x9E; aws: the connection is closed).
+    public var sharedSubscriptionsAvailable = true
+    /// Whether a SUBSCRIBE may carry a Subscription Identifier (MQTT 5 Subscription Identifier Available in CONNACK);
+    /// when false one closes the connection with DISCONNECT 0xA1 (AWS IoT: false).
+    public var subscriptionIdentifiersAvailable = true
+    /// The most QoS 1/2 messages in flight to a client whatever its Receive Maximum says (AWS IoT: 100).
+    public var maximumOutboundInflight: Int?
+    /// Whether a client id may CONNECT only once per second, later ones closed (AWS IoT: 1 per second per client id).
+    public var throttlesConnects = false
+    /// PUBLISH packets one connection may send per second; the rest of that second's are dropped (AWS IoT: 100).
+    public var maximumPublishesPerSecond: Int?
 
     public init(maximumPacketSize: Int, maximumPayload: Int? = nil, maximumTopicLength: Int? = nil, maximumTopicSlashes: Int? = nil,
                 maximumFiltersPerSubscribe: Int? = nil, maximumClientIDLength: Int = 65_535, keepAliveRange: ClosedRange<UInt16>? = nil,
@@ -63,8 +75,16 @@ public struct BrokerLimits: Sendable, Hashable {
         case .aws:
             BrokerLimits(maximumPacketSize: 128 * 1024 + 65_536 + 16, maximumPayload: 128 * 1024, maximumTopicLength: 256,
                          maximumTopicSlashes: 7, maximumFiltersPerSubscribe: 8, maximumClientIDLength: 128,
-                         keepAliveRange: 30...1200, keepAliveWhenZero: 1200, maximumSessionExpiry: 3600, maximumQoS: 1)
-                .with { $0.maximumSubscriptions = 50; $0.persistentSessionExpiry = 3600 }
+                         keepAliveRange: 30...1200, keepAliveWhenZero: 1200, maximumSessionExpiry: 3600, inflightForV311: 100,
+                topicAliasMaximum: 8, maximumQoS: 1)
+                .with {
+                    $0.maximumSubscriptions = 50
+                    $0.persistentSessionExpiry = 3600
+                    $0.subscriptionIdentifiersAvailable = false
+                    $0.maximumOutboundInflight = 100
+                    $0.throttlesConnects = true
+                    $0.maximumPublishesPerSecond = 100
+                }
         case .mosquitto:
             BrokerLimits(maximumPacketSize: 1024 * 1024)
         }

@@ -135,12 +135,14 @@ struct MQTTInteropTests {
                 ("device-002", ["-i", "device-002", "-t", "devices/device-002/state", "-m", "x", "-q", "2"], "qos_not_supported"),
             ]
             for (identity, arguments, reason) in cases {
+                Thread.sleep(forTimeInterval: 1.1)  // AWS IoT takes one CONNECT per second per client id (connect_throttled)
                 let result = try lab.publish(identity, arguments, port: port)
                 #expect(result.status != 0, "the aws listener closes the connection: \(result)")
                 let event = try #require(lab.mqttEvent(reason, endpoint: "mqtt-aws"), "\(reason)")
                 #expect(event.mqtt?.closed == true && event.mqtt?.sentCode == nil)
                 #expect(event.explanation.contains("as AWS IoT does"))
             }
+            Thread.sleep(forTimeInterval: 1.1)
             let snoop = try Run.program("mosquitto_sub", lab.mosquitto("device-002", port: port) + ["-i", "device-002", "-t", "devices/device-001/#", "-W", "3"],
                                         cwd: lab.scratch.path, timeout: 20)
             #expect(snoop.status != 0, "\(snoop)")

@@ -24,7 +24,8 @@ struct BrokerDeliveryTests {
         let assigned = ack.properties.elements.compactMap { if case .assignedClientIdentifier(let id) = $0 { return id } else { return nil } }
         #expect(assigned.count == 1 && assigned[0].hasPrefix("auto-") && assigned[0].count == 41)
         #expect(ack.properties.elements.contains(.receiveMaximum(100)))
-        #expect(ack.properties.elements.contains(.sharedSubscriptionAvailable(false)))
+        #expect(ack.properties.elements.contains(.sharedSubscriptionAvailable(true)))
+        #expect(ack.properties.elements.contains(.subscriptionIdentifierAvailable(true)))
     }
 
     @Test("QoS 0, 1 and 2 reach a subscriber at the lower of the two QoS, with the acknowledgements of each")
@@ -77,17 +78,22 @@ struct BrokerDeliveryTests {
         #expect(broker.messages(sys).map(\.text) == ["$SYS/load"])
     }
 
-    @Test("Invalid and shared filters are refused per filter: SUBACK 0x80 in 3.1.1, 0x8F / 0x9E in 5.0")
+    @Test("Invalid filters are refused per filter: SUBACK 0x80 in 3.1.1, 0x8F in 5.0; a listener without shared subscriptions answers 0x9E")
     func invalidFilters() throws {
         var broker = BrokerHarness()
         let v3 = broker.connect("v3")
         broker.subscribe(v3, ["a/#/b", "ok/+", "x+"])
         #expect(broker.take(v3).last == .subAck(SubAck(packetIdentifier: 1, reasonCodes: [.unspecifiedError, .grantedQoS1, .unspecifiedError])))
-        let v5 = broker.connect("v5", version: .v5)
+        var limits = BrokerLimits.defaults(for: .mosquitto)
+        limits.sharedSubscriptionsAvailable = false
+        let v5 = broker.connect("v5", version: .v5, listener: BrokerConfiguration(limits: limits))
+        guard case .connAck(let ack) = try #require(broker.take(v5).first) else { Issue.record("no CONNACK"); return }
+        #expect(ack.properties.elements.contains(.sharedSubscriptionAvailable(false)))
         broker.subscribe(v5, ["a/#/b", "$share/g/t"])
         #expect(broker.take(v5).last == .subAck(SubAck(packetIdentifier: 1, reasonCodes: [.topicFilterInvalid, .sharedSubscriptionsNotSupported])))
         #expect(broker.events(.invalidTopicFilter).count == 3)
-        #expect(!broker.closed.contains(v3))
+        #expect(broker.events(.sharedSubscriptionUnsupported).count == 1)
+        #expect(!broker.closed.contains(v3) && !broker.closed.contains(v5))
     }
 
     @Test("Retained messages: set, replaced, cleared by an empty payload, sent on subscribe with the retain flag")

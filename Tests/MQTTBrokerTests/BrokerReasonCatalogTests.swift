@@ -17,6 +17,8 @@ struct BrokerReasonCatalogTests {
         "too_many_filters", "invalid_topic_filter", "shared_subscription_unsupported", "subscribe_denied", "subscription_limit",
         "certificate_not_registered", "certificate_inactive", "connect_denied", "reserved_topic", "shadow_request", "shadow_rejected",
         "jobs_request", "jobs_rejected",
+        // AWS IoT's quotas and the MQTT 5 features it refuses.
+        "connect_throttled", "publish_throttled", "subscription_identifiers_unsupported", "reserved_topic_retain",
     ]
 
     /// The codes only the socket side emits (`MQTTConnectionHandler`): a CONNECT that never comes, QoS 0 messages
@@ -41,6 +43,7 @@ struct BrokerReasonCatalogTests {
         seen.formUnion(Self.publishRefusals())
         seen.formUnion(Self.subscribeRefusals())
         seen.formUnion(Self.twin())
+        seen.formUnion(Self.awsQuotas())
         let expected = Set(BrokerEvent.Reason.allCases).subtracting(Self.socketSide)
         #expect(seen == expected, "never produced: \(expected.subtracting(seen).map(\.rawValue).sorted())")
     }
@@ -118,6 +121,7 @@ struct BrokerReasonCatalogTests {
                         ("devices/device-001/q2", 1, .exactlyOnce)] {
             let id = aws.connect("device-001", identity: "device-001", listener: BrokerHarness.aws)
             aws.publish(id, publish.0, String(repeating: "x", count: publish.1), qos: publish.2)
+            aws.advance(seconds: 1)  // past AWS IoT's one CONNECT per second per client id
         }
         var policed = BrokerHarness(policy: BrokerPolicy(rules: [PolicyRule(effect: .allow, actions: [.publish, .subscribe], topics: ["#"])]),
                                     quotas: BrokerQuotas(maximumRetainedMessages: 1))
@@ -146,9 +150,24 @@ struct BrokerReasonCatalogTests {
         broker.subscribe(aws, (1...9).map { "devices/device-001/\($0)" })
         var limits = BrokerLimits.defaults(for: .mosquitto)
         limits.maximumSubscriptions = 1
+        limits.sharedSubscriptionsAvailable = false
         let id = broker.connect("m", identity: "device-001", listener: BrokerConfiguration(limits: limits))
         broker.subscribe(id, ["devices/device-001/#/x", "$share/group/devices/device-001/x", "devices/device-002/#", "devices/device-001/a",
                               "devices/device-001/b"])
+        return broker.events.map(\.reason)
+    }
+
+    static func awsQuotas() -> [BrokerEvent.Reason] {
+        var broker = BrokerHarness()
+        broker.connect("device-001", listener: BrokerHarness.aws)
+        broker.connect("device-001", listener: BrokerHarness.aws)
+        let device = broker.connect("device-002", identity: "device-002", version: .v5, listener: BrokerHarness.aws)
+        for index in 0...100 { broker.publish(device, "devices/device-002/burst", "\(index)") }
+        broker.advance(seconds: 1)
+        broker.subscribe(device, ["devices/device-002/#"], properties: [.subscriptionIdentifier(7)])
+        broker.advance(seconds: 1)
+        let retainer = broker.connect("device-003", identity: "device-003", listener: BrokerHarness.aws)
+        broker.publish(retainer, "$aws/things/device-003/shadow/update", "{}", retain: true)
         return broker.events.map(\.reason)
     }
 }
