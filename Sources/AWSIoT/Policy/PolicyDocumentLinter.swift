@@ -6,9 +6,9 @@ struct PolicyDocumentLinter {
     let file: String
 
     /// Warnings for a document the parser accepted (so its shape is known to be valid).
-    func warnings(_ root: PolicyJSONValue, version: String?) -> [IoTPolicyError] {
+    func warnings(_ root: IoTJSONNode, version: String?) -> [IoTPolicyError] {
         guard case .object(let members) = root.kind, let statementValue = members.first(where: { $0.key == "Statement" })?.value else { return [] }
-        let elements: [PolicyJSONValue]
+        let elements: [IoTJSONNode]
         if case .array(let array) = statementValue.kind { elements = array } else { elements = [statementValue] }
         var warnings: [IoTPolicyError] = []
         for (offset, element) in elements.enumerated() {
@@ -37,7 +37,7 @@ struct PolicyDocumentLinter {
     }
 
     private func resourceWarnings(
-        _ resource: String, at value: PolicyJSONValue, actions: [IoTAction], version: String?, place: String
+        _ resource: String, at value: IoTJSONNode, actions: [IoTAction], version: String?, place: String
     ) -> [IoTPolicyError] {
         var warnings: [IoTPolicyError] = []
         func warn(_ message: String, _ hint: String?) {
@@ -72,7 +72,7 @@ struct PolicyDocumentLinter {
         return warnings
     }
 
-    private func strings(_ value: PolicyJSONValue?) -> [(String, PolicyJSONValue)] {
+    private func strings(_ value: IoTJSONNode?) -> [(String, IoTJSONNode)] {
         guard let value else { return [] }
         if let text = value.string { return [(text, value)] }
         if case .array(let elements) = value.kind { return elements.compactMap { element in element.string.map { ($0, element) } } }

@@ -8,7 +8,12 @@ struct PolicyDocumentParser {
     private static let statementKeys = ["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]
 
     func parse(_ text: String) throws(IoTPolicyError) -> IoTPolicyDocument {
-        let root = try PolicyJSONReader.read(text, file: file)
+        let root: IoTJSONNode
+        do {
+            root = try IoTJSONReader.read(text, rules: .policy)
+        } catch {
+            throw IoTPolicyError(file: file, line: error.line, column: error.column, message: "invalid JSON: " + error.message, hint: error.hint)
+        }
         try checkSize(text)
         guard case .object(let members) = root.kind else {
             throw error(at: root, "a policy document is a JSON object, not \(root.typeName)")
@@ -30,7 +35,7 @@ struct PolicyDocumentParser {
         guard let statementMember = members.first(where: { $0.key == "Statement" }) else {
             throw error(at: root, "the policy document has no \"Statement\"", hint: "add \"Statement\": [{\"Effect\": …, \"Action\": …, \"Resource\": …}]")
         }
-        let elements: [PolicyJSONValue]
+        let elements: [IoTJSONNode]
         switch statementMember.value.kind {
         case .object: elements = [statementMember.value]
         case .array(let array): elements = array
@@ -65,7 +70,7 @@ struct PolicyDocumentParser {
         }
     }
 
-    private func parseStatement(_ value: PolicyJSONValue, number: Int) throws(IoTPolicyError) -> IoTPolicyStatement {
+    private func parseStatement(_ value: IoTJSONNode, number: Int) throws(IoTPolicyError) -> IoTPolicyStatement {
         guard case .object(let members) = value.kind else {
             throw error(at: value, "statement \(number) must be an object, not \(value.typeName)")
         }
@@ -106,8 +111,8 @@ struct PolicyDocumentParser {
     }
 
     private func exactlyOne(
-        _ key: String, _ negated: String, in members: [PolicyJSONValue.Member], statement: PolicyJSONValue, place: String
-    ) throws(IoTPolicyError) -> (PolicyJSONValue?, PolicyJSONValue?) {
+        _ key: String, _ negated: String, in members: [IoTJSONNode.Member], statement: IoTJSONNode, place: String
+    ) throws(IoTPolicyError) -> (IoTJSONNode?, IoTJSONNode?) {
         let plain = members.first { $0.key == key }
         let not = members.first { $0.key == negated }
         if let plain, let not {
@@ -121,12 +126,12 @@ struct PolicyDocumentParser {
         return (plain?.value, not?.value)
     }
 
-    private func strings(_ value: PolicyJSONValue, key: String, place: String) throws(IoTPolicyError) -> [(String, PolicyJSONValue)] {
+    private func strings(_ value: IoTJSONNode, key: String, place: String) throws(IoTPolicyError) -> [(String, IoTJSONNode)] {
         switch value.kind {
         case .string(let text): return [(text, value)]
         case .array(let elements):
             guard !elements.isEmpty else { throw error(at: value, "\"\(key)\" in \(place) is an empty array") }
-            var result: [(String, PolicyJSONValue)] = []
+            var result: [(String, IoTJSONNode)] = []
             for element in elements {
                 guard let text = element.string else {
                     throw error(at: element, "\"\(key)\" in \(place) holds \(element.typeName); it takes strings")
@@ -138,7 +143,7 @@ struct PolicyDocumentParser {
         }
     }
 
-    private func checkAction(_ pattern: String, at value: PolicyJSONValue, place: String) throws(IoTPolicyError) {
+    private func checkAction(_ pattern: String, at value: IoTJSONNode, place: String) throws(IoTPolicyError) {
         let known = IoTAction.allCases.map(\.rawValue) + IoTAction.acceptedUnevaluated
         guard pattern.lowercased().hasPrefix("iot:") else {
             throw error(at: value, "action \"\(pattern)\" in \(place) is not an AWS IoT action; IoT policies take \"iot:\" actions",
@@ -157,7 +162,7 @@ struct PolicyDocumentParser {
         }
     }
 
-    private func checkResource(_ pattern: String, at value: PolicyJSONValue, place: String) throws(IoTPolicyError) {
+    private func checkResource(_ pattern: String, at value: IoTJSONNode, place: String) throws(IoTPolicyError) {
         if pattern == "*" { return }
         guard pattern.hasPrefix("arn:") else {
             throw error(at: value, "resource \"\(pattern)\" in \(place) is neither \"*\" nor an ARN",
@@ -169,7 +174,7 @@ struct PolicyDocumentParser {
         }
     }
 
-    private func parseConditions(_ value: PolicyJSONValue, place: String) throws(IoTPolicyError) -> [IoTPolicyCondition] {
+    private func parseConditions(_ value: IoTJSONNode, place: String) throws(IoTPolicyError) -> [IoTPolicyCondition] {
         guard case .object(let operators) = value.kind else {
             throw error(at: value, "\"Condition\" in \(place) must be an object, not \(value.typeName)")
         }
@@ -187,7 +192,7 @@ struct PolicyDocumentParser {
             }
             for key in keys {
                 var values: [String] = []
-                let elements: [PolicyJSONValue]
+                let elements: [IoTJSONNode]
                 if case .array(let array) = key.value.kind { elements = array } else { elements = [key.value] }
                 for element in elements {
                     switch element.kind {
@@ -205,7 +210,7 @@ struct PolicyDocumentParser {
         return conditions
     }
 
-    private func checkKeys(_ members: [PolicyJSONValue.Member], allowed: [String], place: String) throws(IoTPolicyError) {
+    private func checkKeys(_ members: [IoTJSONNode.Member], allowed: [String], place: String) throws(IoTPolicyError) {
         var seen: Set<String> = []
         for member in members {
             guard allowed.contains(member.key) else {
@@ -219,16 +224,16 @@ struct PolicyDocumentParser {
         }
     }
 
-    private func describe(_ value: PolicyJSONValue) -> String {
+    private func describe(_ value: IoTJSONNode) -> String {
         if let text = value.string { return "\"\(text)\"" }
         return value.typeName
     }
 
-    private func error(at value: PolicyJSONValue, _ message: String, hint: String? = nil) -> IoTPolicyError {
+    private func error(at value: IoTJSONNode, _ message: String, hint: String? = nil) -> IoTPolicyError {
         IoTPolicyError(file: file, line: value.line, column: value.column, message: message, hint: hint)
     }
 
-    private func error(at member: PolicyJSONValue.Member, _ message: String, hint: String? = nil) -> IoTPolicyError {
+    private func error(at member: IoTJSONNode.Member, _ message: String, hint: String? = nil) -> IoTPolicyError {
         IoTPolicyError(file: file, line: member.line, column: member.column, message: message, hint: hint)
     }
 }

@@ -1,14 +1,16 @@
-/// A JSON value as ``PolicyJSONReader`` read it, with the 1-based line and column where it starts, so validation
-/// errors can point at the offending token. Object members keep their order and duplicates.
-struct PolicyJSONValue: Sendable, Hashable {
+/// A JSON value as ``IoTJSONReader`` read it, with the 1-based line and column where it starts, so validation
+/// errors can point at the offending token. Object members keep their order and duplicates (the policy parser
+/// reports a repeated key; ``IoTJSONParser`` keeps the last value).
+struct IoTJSONNode: Sendable, Hashable {
     /// What the value is.
     indirect enum Kind: Sendable, Hashable {
         case string(String)
-        /// A number, as written (policies compare numbers as text or parse them when a condition needs to).
+        /// A number, as written (policies compare numbers as text or parse them when a condition needs to;
+        /// ``IoTJSONParser`` makes it an `Int64` or a `Double`).
         case number(String)
         case bool(Bool)
         case null
-        case array([PolicyJSONValue])
+        case array([IoTJSONNode])
         case object([Member])
     }
 
@@ -17,7 +19,7 @@ struct PolicyJSONValue: Sendable, Hashable {
         var key: String
         var line: Int
         var column: Int
-        var value: PolicyJSONValue
+        var value: IoTJSONNode
     }
 
     var kind: Kind

@@ -1,18 +1,19 @@
-/// A recursive-descent JSON reader (RFC 8259) that records where every value and key starts, for exact error
-/// positions in policy documents. Columns count Unicode scalars from 1; lines are split at LF (a CR before it is
-/// whitespace).
-struct PolicyJSONReader {
+/// The module's one JSON reader: recursive descent over RFC 8259, recording where every value and key starts. Policy
+/// documents use the positions for exact error messages; ``IoTJSONParser`` turns the result into ``IoTJSON`` for
+/// Device Shadow and Jobs payloads. Columns count Unicode scalars from 1; lines are split at LF (a CR before it is
+/// whitespace). What the two users accept differently is in ``Rules``.
+struct IoTJSONReader {
     private let scalars: [Unicode.Scalar]
-    private let file: String
+    private let rules: Rules
     private var index = 0
     private var line = 1
     private var column = 1
 
-    /// Reads `text` as one JSON document, or throws where it breaks.
-    static func read(_ text: String, file: String) throws(IoTPolicyError) -> PolicyJSONValue {
+    /// Reads `text` as one JSON document under `rules`, or throws where it breaks.
+    static func read(_ text: String, rules: Rules) throws(IoTJSONSyntaxError) -> IoTJSONNode {
         var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }  // a UTF-8 byte order mark, as editors on Windows write
-        var reader = PolicyJSONReader(scalars: scalars, file: file)
+        if rules.skipsByteOrderMark, scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var reader = IoTJSONReader(scalars: scalars, rules: rules)
         reader.skipWhitespace()
         let value = try reader.readValue(depth: 0)
         reader.skipWhitespace()
@@ -22,13 +23,16 @@ struct PolicyJSONReader {
         return value
     }
 
-    private init(scalars: [Unicode.Scalar], file: String) {
+    /// A reader at the start of `scalars`.
+    private init(scalars: [Unicode.Scalar], rules: Rules) {
         self.scalars = scalars
-        self.file = file
+        self.rules = rules
     }
 
+    /// The scalar at the reading position, nil at the end.
     private var current: Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
 
+    /// Steps past the current scalar, keeping line and column.
     private mutating func advance() {
         if scalars[index] == "\n" {
             line += 1
@@ -39,28 +43,36 @@ struct PolicyJSONReader {
         index += 1
     }
 
+    /// Skips RFC 8259 whitespace: space, tab, LF, CR.
     private mutating func skipWhitespace() {
         while let scalar = current, scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" { advance() }
     }
 
-    private func error(_ message: String, hint: String? = nil) -> IoTPolicyError {
-        IoTPolicyError(file: file, line: line, column: column, message: "invalid JSON: " + message, hint: hint)
+    /// A syntax error at the reading position.
+    private func error(_ message: String, hint: String? = nil) -> IoTJSONSyntaxError {
+        IoTJSONSyntaxError(line: line, column: column, message: message, hint: hint)
     }
 
+    /// The current scalar as messages quote it, control characters by code point.
     private func describeCurrent() -> String {
         guard let scalar = current else { return "end of text" }
         if scalar.value < 0x20 { return "control character U+\(String(scalar.value, radix: 16, uppercase: true))" }
         return "\"\(scalar)\""
     }
 
-    private mutating func readValue(depth: Int) throws(IoTPolicyError) -> PolicyJSONValue {
-        guard depth < 64 else { throw error("nesting deeper than 64 levels") }
+    /// Reads the value that starts here, with `depth` containers around it.
+    private mutating func readValue(depth: Int) throws(IoTJSONSyntaxError) -> IoTJSONNode {
+        if case .values(let limit) = rules.nesting, depth >= limit { throw error("nesting deeper than \(limit) levels") }
         let (startLine, startColumn) = (line, column)
         guard let scalar = current else { throw error("unexpected end of text, expected a value") }
-        let kind: PolicyJSONValue.Kind
+        let kind: IoTJSONNode.Kind
         switch scalar {
-        case "{": kind = .object(try readObject(depth: depth))
-        case "[": kind = .array(try readArray(depth: depth))
+        case "{":
+            try checkContainerDepth(depth)
+            kind = .object(try readObject(depth: depth))
+        case "[":
+            try checkContainerDepth(depth)
+            kind = .array(try readArray(depth: depth))
         case "\"": kind = .string(try readString())
         case "-", "0"..."9": kind = .number(try readNumber())
         case "t": try readWord("true"); kind = .bool(true)
@@ -69,10 +81,16 @@ struct PolicyJSONReader {
         case "'": throw error("strings are enclosed in double quotes, not \"'\"")
         default: throw error("unexpected \(describeCurrent()), expected a value")
         }
-        return PolicyJSONValue(kind: kind, line: startLine, column: startColumn)
+        return IoTJSONNode(kind: kind, line: startLine, column: startColumn)
     }
 
-    private mutating func readWord(_ word: String) throws(IoTPolicyError) {
+    /// Refuses a container opening with `depth` containers already open, under ``Rules/Nesting/containers(_:)``.
+    private func checkContainerDepth(_ depth: Int) throws(IoTJSONSyntaxError) {
+        if case .containers(let limit) = rules.nesting, depth >= limit { throw error("nesting deeper than \(limit) levels") }
+    }
+
+    /// Reads the literal `word` (`true`, `false`, `null`).
+    private mutating func readWord(_ word: String) throws(IoTJSONSyntaxError) {
         for expected in word.unicodeScalars {
             guard current == expected else {
                 throw error("unexpected \(describeCurrent()), expected \"\(word)\"")
@@ -81,9 +99,10 @@ struct PolicyJSONReader {
         }
     }
 
-    private mutating func readObject(depth: Int) throws(IoTPolicyError) -> [PolicyJSONValue.Member] {
+    /// Reads an object whose `{` is current; members keep their order and duplicates.
+    private mutating func readObject(depth: Int) throws(IoTJSONSyntaxError) -> [IoTJSONNode.Member] {
         advance()
-        var members: [PolicyJSONValue.Member] = []
+        var members: [IoTJSONNode.Member] = []
         skipWhitespace()
         if current == "}" { advance(); return members }
         while true {
@@ -110,9 +129,10 @@ struct PolicyJSONReader {
         }
     }
 
-    private mutating func readArray(depth: Int) throws(IoTPolicyError) -> [PolicyJSONValue] {
+    /// Reads an array whose `[` is current.
+    private mutating func readArray(depth: Int) throws(IoTJSONSyntaxError) -> [IoTJSONNode] {
         advance()
-        var elements: [PolicyJSONValue] = []
+        var elements: [IoTJSONNode] = []
         skipWhitespace()
         if current == "]" { advance(); return elements }
         while true {
@@ -129,7 +149,9 @@ struct PolicyJSONReader {
         }
     }
 
-    private mutating func readString() throws(IoTPolicyError) -> String {
+    /// Reads a string whose opening quote is current: escapes decoded, surrogate pairs joined, lone surrogates and raw
+    /// control characters refused.
+    private mutating func readString() throws(IoTJSONSyntaxError) -> String {
         advance()
         var result = String.UnicodeScalarView()
         while true {
@@ -171,7 +193,8 @@ struct PolicyJSONReader {
         }
     }
 
-    private mutating func readHex4() throws(IoTPolicyError) -> UInt32 {
+    /// Reads the four hexadecimal digits of a `\u` escape.
+    private mutating func readHex4() throws(IoTJSONSyntaxError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
             guard let scalar = current, scalar.isASCII, let digit = UInt32(String(scalar), radix: 16) else {
@@ -183,9 +206,10 @@ struct PolicyJSONReader {
         return value
     }
 
-    private mutating func readNumber() throws(IoTPolicyError) -> String {
+    /// Reads a number in RFC 8259's grammar (no leading zeros, `+`, bare `.` or exponent) and returns it as written.
+    private mutating func readNumber() throws(IoTJSONSyntaxError) -> String {
         var text = ""
-        func take(_ reader: inout PolicyJSONReader) { text.unicodeScalars.append(reader.scalars[reader.index]); reader.advance() }
+        func take(_ reader: inout IoTJSONReader) { text.unicodeScalars.append(reader.scalars[reader.index]); reader.advance() }
         if current == "-" { take(&self) }
         guard let first = current, ("0"..."9").contains(first) else { throw error("a number needs a digit here") }
         if first == "0" {
