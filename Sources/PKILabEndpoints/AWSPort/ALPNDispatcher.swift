@@ -16,23 +16,6 @@ final class ALPNDispatcher<Handed: Sendable>: ChannelInboundHandler, RemovableCh
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// Where a connection goes.
-    enum Route: Sendable, Equatable {
-        /// To the broker or the HTTPS routes, for the ALPN protocol `alpn`.
-        case application(ConnectionNote.Application, alpn: String)
-        /// Nowhere: held without an answer.
-        case unanswered
-
-        /// The route for the protocol the handshake negotiated (nil: none).
-        init(alpn: String?) {
-            switch alpn {
-            case let alpn? where EndpointSpec.awsMQTTProtocols.contains(alpn): self = .application(.mqtt, alpn: alpn)
-            case EndpointSpec.awsHTTPSProtocol?: self = .application(.https, alpn: EndpointSpec.awsHTTPSProtocol)
-            default: self = .unanswered
-            }
-        }
-    }
-
     private enum Phase {
         /// The handshake is not over.
         case handshaking
@@ -46,7 +29,7 @@ final class ALPNDispatcher<Handed: Sendable>: ChannelInboundHandler, RemovableCh
 
     private let state: ConnectionState
     private let holdFor: TimeAmount
-    private let attach: (Route, any Channel) -> EventLoopFuture<Handed>
+    private let attach: (ALPNRoute, any Channel) -> EventLoopFuture<Handed>
     private let promise: EventLoopPromise<Handed>
     private var phase = Phase.handshaking
     private var settled = false
@@ -57,7 +40,7 @@ final class ALPNDispatcher<Handed: Sendable>: ChannelInboundHandler, RemovableCh
 
     /// Must be made on the connection's event loop, `eventLoop`.
     init(state: ConnectionState, holdFor: TimeAmount, eventLoop: any EventLoop,
-         attach: @escaping (Route, any Channel) -> EventLoopFuture<Handed>) {
+         attach: @escaping (ALPNRoute, any Channel) -> EventLoopFuture<Handed>) {
         self.state = state
         self.holdFor = holdFor
         self.attach = attach
@@ -73,7 +56,7 @@ final class ALPNDispatcher<Handed: Sendable>: ChannelInboundHandler, RemovableCh
         switch phase {
         case .handshaking:
             guard case TLSUserEvent.handshakeCompleted(let alpn) = event else { break }
-            dispatch(context: context, event: event, route: Route(alpn: alpn))
+            dispatch(context: context, event: event, route: ALPNRoute(alpn: alpn))
             return
         case .holding:
             // The client gave up (half-close) or the lab is stopping: nothing was ever going to be answered.
@@ -117,7 +100,7 @@ final class ALPNDispatcher<Handed: Sendable>: ChannelInboundHandler, RemovableCh
         context.fireChannelInactive()
     }
 
-    private func dispatch(context: ChannelHandlerContext, event: Any, route: Route) {
+    private func dispatch(context: ChannelHandlerContext, event: Any, route: ALPNRoute) {
         switch route {
         case .application(let application, let alpn):
             phase = .attaching(reads: [], readComplete: false)
