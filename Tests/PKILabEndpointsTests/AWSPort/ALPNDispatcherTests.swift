@@ -46,7 +46,7 @@ struct ALPNDispatcherTests {
     /// The lab's port 443 twin (an `aws` MQTT listener offering both of AWS's ALPN protocols), a real in-memory
     /// handshake with a client offering `offer`, then `message` from the client. Returns what the application
     /// side got, the route chosen, the events told, and whether the connection is still open; `hold` is how long
-    /// the lab's clock then runs.
+    /// the lab's clock then runs (5 s more follow, for a close to finish).
     private func connect(offering offer: [String], message: String = "CONNECT-BYTES",
                          hold: TimeAmount = .zero) async throws -> (arrivals: [String], route: ALPNRoute?,
                                                                     events: [ConnectionEvent], open: Bool) {
@@ -88,6 +88,10 @@ struct ALPNDispatcherTests {
         try await loop.submit { client.writeAndFlush(ByteBuffer(string: message), promise: nil) }.get()
         try await InMemoryLab.shuttle(client, server, loop: loop) { true }
         await loop.advanceTime(by: hold)
+        // A close goes out as TLS close_notify (and a refused connection drains a second): let it finish.
+        try await InMemoryLab.shuttle(client, server, loop: loop) { true }
+        await loop.advanceTime(by: .seconds(5))
+        try await InMemoryLab.shuttle(client, server, loop: loop) { true }
         let open = server.isActive
         let events = lab.events.all
         await InMemoryLab.close(client, server, loop: loop)
@@ -114,7 +118,7 @@ struct ALPNDispatcherTests {
 
     @Test("no ALPN: TLS completes, one alpn_missing event says what AWS does and how to fix it, the CONNECT is never answered, and the connection is held until the hold time passes")
     func noALPN() async throws {
-        let held = try await connect(offering: [], hold: .seconds(59))
+        let held = try await connect(offering: [], hold: .seconds(54))
         #expect(held.route == .unanswered && held.arrivals.isEmpty, "\(held.arrivals)")
         #expect(held.open, "held open, as AWS does, until the client gives up")
         let event = try #require(held.events.first)
