@@ -137,11 +137,13 @@ struct AWSALPNInteropTests {
     func noResumption(tls: String) throws {
         try withAWSPortLab { lab in
             let version = tls == "-tls1_3" ? "TLSv1.3" : "TLSv1.2"
+            // An MQTT CONNECT as device-001: the CONNACK the broker writes also carries TLS 1.3's session ticket.
+            let connect = #"\020\026\000\004MQTT\004\002\000<\000\012device-001"#
             for (name, alpn, resumes) in [("aws-443", ["-alpn", "x-amzn-mqtt-ca"], false), ("aws-8883", [], false), ("mqtt", [], true)] {
                 let port = try #require(lab.ports[name])
-                let first = try lab.sClient(port: port, [tls, "-sess_out", "\(name).sess"] + alpn)
+                let first = try lab.sClient(port: port, [tls, "-no_ign_eof", "-sess_out", "\(name).sess"] + alpn, input: connect)
                 #expect(first.stdout.contains("New, \(version)") && lab.scratch.exists("\(name).sess"), "\(name): \(first)")
-                let second = try lab.sClient(port: port, [tls, "-sess_in", "\(name).sess"] + alpn)
+                let second = try lab.sClient(port: port, [tls, "-no_ign_eof", "-sess_in", "\(name).sess"] + alpn, input: connect)
                 let expected = resumes ? "Reused, \(version)" : "New, \(version)"
                 #expect(second.stdout.contains(expected) && second.stdout.contains("Verify return code: 0"), "\(name) offers its saved session: \(second)")
             }
