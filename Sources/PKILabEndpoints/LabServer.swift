@@ -83,7 +83,7 @@ public final class LabServer: Sendable {
     public func start() async throws -> ReadyLab {
         var running: [RunningEndpoint] = []
         var notices: [String] = []
-        // `bind` listens on the port it is given. A TCP listener the lab file put below 1024 (not --port) that may
+        // `bind` listens on the port it is given. An AWS IoT twin the lab file put below 1024 (not --port) that may
         // not listen there falls back to a free port, with the same behaviour, and a notice says how to get its own.
         func listen(_ spec: EndpointSpec, scheme: String, fallback: Bool = true, _ bind: (Int) async throws -> Int) async throws {
             do {

@@ -1,13 +1,16 @@
 import PKILab
 
-/// A TCP listener the lab file puts below port 1024 (AWS IoT's 443) when pkilab may not listen there: rather than
+/// An AWS IoT twin the lab file puts below port 1024 (AWS's 443) when pkilab may not listen there: rather than
 /// refuse to start, `pkilab up` serves it on a free high port with the same behaviour and says how to get the
-/// low one. A port given with `--port` is taken at its word (failing is clearer than moving it), and SNTP is not
-/// moved (devices only ever ask port 123).
+/// low one. The port is AWS's, not one the device needs, so a lab works without root.
+///
+/// Other listeners are not moved: a port given with `--port` is taken at its word, an echo, HTTPS or mosquitto
+/// port written in lab.yaml is one the user chose (`pkilab up` stops and says why it cannot listen there), and
+/// SNTP is switched off instead (devices only ever ask port 123).
 enum LowPortFallback {
     /// Whether `spec` may move when its port is refused for lack of privilege.
     static func applies(to spec: EndpointSpec) -> Bool {
-        spec.kind != .sntp && spec.port > 0 && spec.port < 1024 && !spec.portSetting.hasPrefix("--")
+        spec.isAWSIoT && spec.port > 0 && spec.port < 1024 && !spec.portSetting.hasPrefix("--")
     }
 
     /// The notice `pkilab up` prints: where it listens instead, and the three ways to the low port.
