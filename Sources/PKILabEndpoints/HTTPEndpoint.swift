@@ -6,7 +6,8 @@ import PKILab
 import ServiceLifecycle
 import Synchronization
 
-/// A Hummingbird 2 endpoint: HTTPS over pkilab's TLS pipeline, or the plain-HTTP CRL endpoint.
+/// A Hummingbird 2 endpoint: HTTPS over pkilab's TLS pipeline, the plain-HTTP CRL endpoint, or AWS IoT's port 443
+/// twin (MQTT and HTTPS by ALPN).
 ///
 /// Hummingbird binds with SwiftNIO's async `ServerBootstrap.bind`, which puts an `AcceptBackoffHandler` on the
 /// listening socket: when accept fails (EMFILE), it waits a second instead of spinning.
@@ -26,6 +27,16 @@ final class HTTPEndpoint: Sendable {
         makeServer = { HTTPServerBuilder { responder in LabHTTPSChannel(endpoint: context, limiter: limiter, responder: responder) } }
     }
 
+    /// AWS IoT's port 443 twin: the broker of `listener` and the HTTPS routes of `router` on one port, by ALPN.
+    init(awsPort context: EndpointContext, limiter: ConnectionLimiter, router: Router<LabRequestContext>, listener: MQTTListener) {
+        spec = context.spec
+        scheme = "mqtts"
+        responder = router.buildResponder()
+        makeServer = {
+            HTTPServerBuilder { responder in AWSPortChannel(endpoint: context, limiter: limiter, listener: listener, responder: responder) }
+        }
+    }
+
     /// A plain HTTP/1.1 endpoint.
     init(plain spec: EndpointSpec, limiter: ConnectionLimiter, router: Router<LabRequestContext>) {
         self.spec = spec
@@ -38,7 +49,8 @@ final class HTTPEndpoint: Sendable {
         }
     }
 
-    func start() async throws -> Int {
+    /// Binds `port` (the spec's when nil; 0 picks a free one) and starts serving; returns the bound port.
+    func start(port wanted: Int? = nil) async throws -> Int {
         let port = Mutex<Int?>(nil)
         let failure = Mutex<(any Error)?>(nil)
         var logger = Logger(label: "pkilab.\(scheme)")
@@ -46,7 +58,7 @@ final class HTTPEndpoint: Sendable {
         let app = Application(
             responder: responder,
             server: makeServer(),
-            configuration: .init(address: .hostname(spec.bind, port: spec.port), serverName: nil),
+            configuration: .init(address: .hostname(spec.bind, port: wanted ?? spec.port), serverName: nil),
             onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } },
             logger: logger)
         var configuration = ServiceGroupConfiguration(services: [.init(service: app)], logger: logger)

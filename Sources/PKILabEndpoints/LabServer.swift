@@ -86,23 +86,31 @@ public final class LabServer: Sendable {
     public func start() async throws -> ReadyLab {
         var running: [RunningEndpoint] = []
         var notices: [String] = []
-        func listen(_ spec: EndpointSpec, scheme: String, _ bind: () async throws -> Int) async throws {
+        // `bind` listens on the port it is given. An AWS IoT twin the lab file put below 1024 (not --port) that may
+        // not listen there falls back to a free port, with the same behaviour, and a notice says how to get its own.
+        func listen(_ spec: EndpointSpec, scheme: String, fallback: Bool = true, _ bind: (Int) async throws -> Int) async throws {
             do {
-                running.append(RunningEndpoint(spec, port: try await bind(), scheme: scheme))
+                running.append(RunningEndpoint(spec, port: try await bind(spec.port), scheme: scheme))
             } catch {
-                throw EndpointStartError(spec, error: error)
+                let failure = EndpointStartError(spec, error: error)
+                guard fallback, failure.reason == .permissionDenied, LowPortFallback.applies(to: spec) else { throw failure }
+                let port: Int
+                do { port = try await bind(0) } catch { throw failure }
+                running.append(RunningEndpoint(spec, port: port, scheme: scheme))
+                notices.append(LowPortFallback.notice(for: spec, port: port))
             }
         }
         do {
             for endpoint in tcp {
-                try await listen(endpoint.spec, scheme: endpoint.scheme) { try await endpoint.start(group: MultiThreadedEventLoopGroup.singleton) }
+                try await listen(endpoint.spec, scheme: endpoint.scheme) { try await endpoint.start(group: MultiThreadedEventLoopGroup.singleton, port: $0) }
             }
             for endpoint in https {
-                try await listen(endpoint.spec, scheme: endpoint.scheme) { try await endpoint.start() }
+                try await listen(endpoint.spec, scheme: endpoint.scheme) { try await endpoint.start(port: $0) }
             }
             for server in sntp {
                 do {
-                    try await listen(server.spec, scheme: "ntp") { try await server.start(group: MultiThreadedEventLoopGroup.singleton) }
+                    // Devices (lwIP) only ever ask port 123: SNTP elsewhere is no use to them, so it is off instead.
+                    try await listen(server.spec, scheme: "ntp", fallback: false) { _ in try await server.start(group: MultiThreadedEventLoopGroup.singleton) }
                 } catch let error as EndpointStartError where error.reason == .permissionDenied && server.spec.port < 1024 {
                     notices.append("SNTP is off: port \(server.spec.port) needs root or CAP_NET_BIND_SERVICE (sudo setcap cap_net_bind_service=+ep \"$(command -v pkilab)\"). Devices (lwIP) always ask port 123; for a client that can use another port, give --port sntp=1123.")
                 }

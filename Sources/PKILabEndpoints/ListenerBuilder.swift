@@ -92,6 +92,12 @@ struct ListenerBuilder {
             return .http(HTTPEndpoint(context: context, limiter: limiter,
                                       router: ObjectStoreRoutes.router(service: ota!, endpoint: spec.name, untrusted: spec.zoo != nil,
                                                                                        requestLog: onRequest)))
+        case .mqtt where spec.dispatchesByALPN:
+            // x-amzn-http-ca gets the https endpoint's routes (and its files: folder, already checked apart from the store).
+            let files = lab.endpoints.first { $0.kind == .https }?.files.map { ConfinedFileSystem.absolute($0, in: labFolder) }
+            let router = HTTPSRoutes.router(lab: lab, store: store, endpoint: context, filesFolder: files, requestLog: onRequest)
+            if let ota { OTARoutes.add(to: router, service: ota, endpoint: spec.name) }
+            return .http(HTTPEndpoint(awsPort: context, limiter: limiter, router: router, listener: mqttListener(spec, tls: context)))
         default:
             let listener = mqttListener(spec, tls: context)
             return .tcp(TCPEndpoint(spec: spec, scheme: "mqtts", limiter: limiter) { channel in
@@ -108,13 +114,15 @@ struct ListenerBuilder {
         let trust = authorities.filter { spec.trust.contains($0.spec.name) }.map(\.certificate)
         let intermediates = authorities.filter { !$0.spec.isRoot }.map(\.certificate)
         let alpn = spec.alpn.isEmpty ? (spec.kind == .https ? (spec.http2 ? ["h2", "http/1.1"] : ["http/1.1"]) : []) : spec.alpn
-        let sslContext = try ServerTLS.context(for: spec, store: store, trust: trust, alpn: alpn)
+        let configuration = try ServerTLS.configuration(for: spec, store: store, trust: trust, alpn: alpn)
+        let sslContext = try ServerTLS.context(spec, configuration: configuration)
         let presented = lab.certificates.first { $0.name == spec.certificate }
         let serverRoot = spec.kind == .store && spec.zoo == nil ? presented.flatMap { lab.ancestry(of: $0.issuer).last?.name } : nil
         return try EndpointContext(spec: spec, sslContext: sslContext,
                                    verifier: ChainVerifier(roots: trust, intermediates: intermediates, revocation: revocation), events: events,
                                    handshakeTimeout: .seconds(handshakeTimeout),
-                                   rootBundle: store.directory.rootBundle, exampleClient: exampleClient, clock: labClock, serverRoot: serverRoot)
+                                   rootBundle: store.directory.rootBundle, exampleClient: exampleClient, clock: labClock, serverRoot: serverRoot,
+                                   unresumable: spec.isAWSIoT ? configuration : nil)
     }
 
     private func mqttListener(_ spec: EndpointSpec, tls: EndpointContext?) -> MQTTListener {

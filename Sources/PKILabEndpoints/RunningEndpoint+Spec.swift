@@ -10,5 +10,6 @@ extension RunningEndpoint {
                   certificate: spec.kind.usesTLS ? spec.certificate : "", clientAuth: plain ? .none : spec.clientAuth, clientChain: spec.clientChain,
                   trust: plain ? [] : spec.trust, tls: plain ? "none" : "\(spec.minimumTLS.rawValue)–\(spec.maximumTLS.rawValue)",
                   behaviour: spec.kind == .mqtt ? spec.mqtt.behaviour.rawValue : nil, zoo: spec.zoo?.rawValue)
+        alpn = spec.dispatchesByALPN ? spec.alpn : nil
     }
 }

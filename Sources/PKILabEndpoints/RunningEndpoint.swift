@@ -16,4 +16,7 @@ public struct RunningEndpoint: Sendable, Codable {
     public var behaviour: String?
     /// The zoo's bad servers: which one (a ``ZooServer`` raw value).
     public var zoo: String?
+    /// AWS IoT's port 443 twin: the ALPN protocols it dispatches by, which a client must offer
+    /// (`--tls-alpn x-amzn-mqtt-ca`); nil elsewhere.
+    public var alpn: [String]? = nil
 }

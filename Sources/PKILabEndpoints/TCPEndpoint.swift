@@ -22,8 +22,8 @@ final class TCPEndpoint: Sendable {
         self.configure = configure
     }
 
-    /// Binds and starts accepting; returns the bound port.
-    func start(group: any EventLoopGroup) async throws -> Int {
+    /// Binds `port` (the spec's when nil; 0 picks a free one) and starts accepting; returns the bound port.
+    func start(group: any EventLoopGroup, port: Int? = nil) async throws -> Int {
         let configure = self.configure
         let children = self.children
         let limiter = self.limiter
@@ -49,7 +49,7 @@ final class TCPEndpoint: Sendable {
                     children.insert(channel)
                 }
             }
-        let channel = try await bootstrap.bind(host: spec.bind, port: spec.port).get()
+        let channel = try await bootstrap.bind(host: spec.bind, port: port ?? spec.port).get()
         server.withLock { $0 = channel }
         return channel.localAddress?.port ?? spec.port
     }

@@ -10,6 +10,7 @@ enum { MODE_ECHO = 1, MODE_MQTT = 2 };
 
 struct options {
     const char *host, *expect_name, *ca, *cert, *key, *client_id, *topic;
+    const char *alpn; /* one ALPN protocol to offer (--alpn, where the client defines HAVE_ALPN_OPTION) */
     const char *chain[8];
     int n_chain, port, mode, no_client_cert, header_der;
 };
@@ -33,6 +34,9 @@ static void usage(const char *msg)
             "\n         [--header-der]"
 #else
             ""
+#endif
+#ifdef HAVE_ALPN_OPTION
+            "\n         [--alpn PROTOCOL]"
 #endif
     );
     exit(2);
@@ -61,6 +65,9 @@ static void parse_args(int argc, char **argv)
         else if (!strcmp(a, "--key")) dst = &o.key;
         else if (!strcmp(a, "--client-id")) dst = &o.client_id;
         else if (!strcmp(a, "--topic")) dst = &o.topic;
+#ifdef HAVE_ALPN_OPTION
+        else if (!strcmp(a, "--alpn")) dst = &o.alpn;
+#endif
 #ifdef HAVE_CHAIN_OPTION
         else if (!strcmp(a, "--chain")) {
             if (o.n_chain == (int)(sizeof o.chain / sizeof o.chain[0])) usage("too many --chain files");

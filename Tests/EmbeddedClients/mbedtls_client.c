@@ -40,6 +40,8 @@
 
 #define STACK "mbedtls"
 
+/* --alpn: offered with mbedtls_ssl_conf_alpn_protocols, as ESP-IDF's esp-mqtt does with alpn_protos (AWS IoT on 443). */
+#define HAVE_ALPN_OPTION
 #include "client_common.h"
 
 static const char *short_version(const char *v)
@@ -219,6 +221,11 @@ int main(int argc, char **argv)
         fail_mbed("setup", ret, "(own certificate)");
         goto out;
     }
+    static const char *alpn[2];
+    if (o.alpn) {
+        alpn[0] = o.alpn;
+        if ((ret = mbedtls_ssl_conf_alpn_protocols(&conf, alpn)) != 0) { fail_mbed("setup", ret, "(ALPN)"); goto out; }
+    }
     if ((ret = mbedtls_ssl_setup(&ssl, &conf)) != 0) { fail_mbed("setup", ret, NULL); goto out; }
     if ((ret = mbedtls_ssl_set_hostname(&ssl, o.host)) != 0) { fail_mbed("setup", ret, NULL); goto out; }
 
@@ -244,8 +251,10 @@ int main(int argc, char **argv)
     g_tls13 = 0; /* mbedTLS 2.28 speaks TLS 1.2 at most */
 
     if (run_exchange() == 0) {
-        printf("ok %s %s tls=%s cipher=%s\n", STACK, o.mode == MODE_ECHO ? "echo" : "mqtt",
-               short_version(mbedtls_ssl_get_version(&ssl)), mbedtls_ssl_get_ciphersuite(&ssl));
+        const char *negotiated = mbedtls_ssl_get_alpn_protocol(&ssl);
+        printf("ok %s %s tls=%s cipher=%s%s%s\n", STACK, o.mode == MODE_ECHO ? "echo" : "mqtt",
+               short_version(mbedtls_ssl_get_version(&ssl)), mbedtls_ssl_get_ciphersuite(&ssl), negotiated ? " alpn=" : "",
+               negotiated ? negotiated : "");
         status = 0;
     }
     mbedtls_ssl_close_notify(&ssl);

@@ -22,7 +22,9 @@ public final class LabProcess: @unchecked Sendable {
     /// Starts `pkilab up` in `scratch` and waits (at most 60 s) for its ready line.
     /// - Parameter ulimit: arguments for bash's `ulimit` before pkilab starts, e.g. `-S -n 1024` (soft limit only) or
     ///   `-n 1024` (soft and hard).
-    public init(scratch: Scratch, arguments: [String] = [], ulimit: String? = nil, environment extra: [String: String] = [:]) throws {
+    /// - Parameter wrapper: a program and its arguments that run pkilab (`setpriv --bounding-set -net_bind_service`).
+    public init(scratch: Scratch, arguments: [String] = [], ulimit: String? = nil, environment extra: [String: String] = [:],
+                wrapper: [String] = []) throws {
         self.scratch = scratch
         // A lab with ota: (the default one) also serves the object store and its untrusted twin.
         let labText = (try? String(contentsOfFile: scratch.path + "/lab.yaml", encoding: .utf8)) ?? ""
@@ -37,6 +39,9 @@ public final class LabProcess: @unchecked Sendable {
         if let ulimit {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = ["-c", "ulimit \(ulimit) && exec \"$0\" \"$@\"", Pkilab.binary] + up
+        } else if let program = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(wrapper.dropFirst()) + [Pkilab.binary] + up
         } else {
             process.executableURL = URL(fileURLWithPath: Pkilab.binary)
             process.arguments = up
@@ -129,6 +134,7 @@ args = json.loads(sys.argv[1])
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 context.load_verify_locations(args["ca"])
 if args.get("cert"): context.load_cert_chain(args["cert"], args["key"])
+if args.get("alpn"): context.set_alpn_protocols(args["alpn"])
 if args.get("tls"): context.minimum_version = context.maximum_version = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[args["tls"]]
 result = {}
 try:
@@ -136,6 +142,7 @@ try:
     tls = context.wrap_socket(raw, server_hostname=args.get("host", "localhost"))
     result["handshake"] = "ok"
     result["version"] = tls.version()
+    result["alpn"] = tls.selected_alpn_protocol()
     if "http" in args:
         tls.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" % args["http"]).encode())
         data = b""
@@ -179,7 +186,7 @@ print(json.dumps(result))
 """#
 
 extension LabProcess {
-    /// Runs the Python client with `arguments` (port, ca, cert, key, host, bytes, http, tls).
+    /// Runs the Python client with `arguments` (port, ca, cert, key, host, bytes, http, tls, alpn).
     public func python(_ arguments: [String: Any]) throws -> [String: Any] {
         let data = try JSONSerialization.data(withJSONObject: arguments)
         let result = try Run.program("python3", ["-c", pythonTLSClient, String(decoding: data, as: UTF8.self)], cwd: scratch.path, timeout: 60)

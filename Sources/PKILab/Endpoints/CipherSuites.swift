@@ -22,6 +22,19 @@ public enum CipherSuites {
         ("DES-CBC3-SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
     ]
 
+    /// AWS IoT Core's default TLS policy `IoTSecurityPolicy_TLS13_1_2_2022_10`, its TLS 1.2 suites in AWS's order.
+    public static let awsIoTPolicy2022 = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256",
+        "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES256-SHA",
+        "AES128-GCM-SHA256", "AES128-SHA256", "AES128-SHA", "AES256-GCM-SHA384", "AES256-SHA256", "AES256-SHA",
+    ]
+
+    /// The TLS 1.2 suites an `aws` MQTT listener offers when the lab sets no `ciphers:`: AWS's default policy
+    /// less the four SHA-256/SHA-384 CBC suites BoringSSL does not have (ECDHE-*-AES256-SHA384, AES128-SHA256,
+    /// AES256-SHA256). Its TLS 1.3 suites are already AWS's (``tls13``).
+    public static let awsIoTDefault = awsIoTPolicy2022.filter(isKnown)
+
     /// The TLS 1.3 suites, which TLS 1.3 always offers and which cannot be chosen.
     public static let tls13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
 

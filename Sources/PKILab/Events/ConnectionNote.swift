@@ -12,4 +12,11 @@ public enum ConnectionNote: Sendable, Hashable {
     case closedAfterAccepted
     /// The client sent no intermediate; the lab completed the chain with these authorities.
     case chainCompleted(authorities: [String])
+    /// The ALPN-dispatching AWS port (443) negotiated `alpn` and handed the connection to `application`.
+    case alpnDispatched(alpn: String, application: Application)
+
+    /// Where an ALPN-dispatching port hands a connection it answers.
+    public enum Application: String, Sendable, Hashable {
+        case mqtt, https
+    }
 }

@@ -80,6 +80,11 @@ extension RejectionReason {
         case .clientConnectionLimit(let limit):
             return ("this client certificate already holds \(limit) connections (endpoints.max_connections_per_client)",
                     "a device needs one or two; close the others, or raise endpoints.max_connections_per_client in lab.yaml")
+        case .alpnMissing(let offered):
+            let did = offered.isEmpty ? "offered no ALPN protocol"
+                : "offered ALPN \(offered.joined(separator: ", ")) but neither x-amzn-mqtt-ca nor x-amzn-http-ca"
+            return ("the client completed TLS on this AWS IoT port 443 twin but \(did); AWS IoT takes such a connection for WebSocket (SigV4) or a custom authorizer and never answers its MQTT CONNECT, so neither does the lab: the connection is held open, unanswered, until the client gives up",
+                    "offer ALPN x-amzn-mqtt-ca for MQTT with a client certificate (mosquitto_pub --tls-alpn x-amzn-mqtt-ca; paho: ssl_context.set_alpn_protocols([\"x-amzn-mqtt-ca\"]); ESP-IDF esp-mqtt: alpn_protos; mbedTLS: mbedtls_ssl_conf_alpn_protocols) or x-amzn-http-ca for HTTPS, or connect to the 8883-like listener, where AWS needs no ALPN")
         }
     }
 
@@ -140,6 +145,8 @@ extension ConnectionNote {
             "no client certificate (client_auth: optional lets it in)"
         case .closedAfterAccepted:
             "the client closed the connection right after its side of the handshake; its certificate had been accepted"
+        case .alpnDispatched(let alpn, let application):
+            "ALPN \(alpn) on the AWS IoT port 443 twin: handed to the \(application == .mqtt ? "MQTT broker" : "HTTPS routes")"
         case .chainCompleted(let authorities):
             "the client sent no intermediate; pkilab completed the chain with \(authorities.map { "\"\($0)\"" }.joined(separator: ", ")). A server that trusts only the root (Mosquitto with cafile = root) would refuse it: send fullchain.pem"
         }

@@ -46,6 +46,10 @@ public enum RejectionReason: Sendable, Hashable {
     case addressConnectionLimit(limit: Int)
     /// One client certificate already holds `limit` TLS connections (`endpoints.max_connections_per_client`).
     case clientConnectionLimit(limit: Int)
+    /// TLS completed on an ALPN-dispatching AWS port (443) without `x-amzn-mqtt-ca` or `x-amzn-http-ca` being
+    /// negotiated: the client offered no ALPN (`offered` empty) or only these other protocols. AWS takes such a
+    /// connection for WebSocket/SigV4 or a custom authorizer and never answers an MQTT CONNECT on it; so does the lab.
+    case alpnMissing(offered: [String])
 
     /// What the client and the endpoint had nothing in common of.
     public enum NoSharedParameter: String, Sendable, Hashable {
@@ -86,6 +90,7 @@ public enum RejectionReason: Sendable, Hashable {
         case connectionLimit = "connection_limit"
         case addressConnectionLimit = "address_connection_limit"
         case clientConnectionLimit = "client_connection_limit"
+        case alpnMissing = "alpn_missing"
     }
 
     /// The stable code of this reason.
@@ -109,6 +114,7 @@ public enum RejectionReason: Sendable, Hashable {
         case .connectionLimit: .connectionLimit
         case .addressConnectionLimit: .addressConnectionLimit
         case .clientConnectionLimit: .clientConnectionLimit
+        case .alpnMissing: .alpnMissing
         }
     }
 

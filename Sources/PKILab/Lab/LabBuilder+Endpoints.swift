@@ -96,6 +96,8 @@ extension LabBuilder {
         let kind = base.kind
         var spec = base
         var enabled = true
+        // The first of AWS IoT's own ALPN protocols in alpn:, and where it is written.
+        var awsProtocol: (name: String, node: LabNode)?
         if let endpointNode {
             let allowed = kind.usesTLS ? Self.endpointKeys + (kind == .mqtt ? Self.mqttKeys : []) : ["enabled", "port", "bind"]
             for (key, value) in try endpointNode.mapping(allowed: allowed, what: "an endpoint") {
@@ -137,7 +139,12 @@ extension LabBuilder {
                         if let problem = CipherSuites.problem(with: name) { throw item.error(.invalidValue, problem.message, hint: problem.hint) }
                         return name
                     }
-                case "alpn": spec.alpn = try value.list(what: "ALPN protocol names").map { item throws(LabFileError) in try item.string(what: "a protocol name") }
+                case "alpn":
+                    spec.alpn = try value.list(what: "ALPN protocol names").map { item throws(LabFileError) in
+                        let name = try item.string(what: "a protocol name")
+                        if awsProtocol == nil, EndpointSpec.isAWSProtocol(name) { awsProtocol = (name, item) }
+                        return name
+                    }
                 case "files":
                     spec.files = try value.string(what: "a folder to serve at /files/")
                     spec.filesLocation = value.location
@@ -166,6 +173,13 @@ extension LabBuilder {
             if spec.minimumTLS > spec.maximumTLS {
                 throw endpointNode.error(.invalidValue, "tls_min \(spec.minimumTLS.rawValue) is above tls_max \(spec.maximumTLS.rawValue)",
                                          hint: "swap them, or leave them out for TLS 1.2 and 1.3")
+            }
+            if let awsProtocol, !spec.isAWSIoT {
+                let what = kind == .mqtt ? "this MQTT listener has behaviour: \(spec.mqtt.behaviour.rawValue)" : "this is the \(kind.rawValue) endpoint"
+                throw awsProtocol.node.error(.invalidValue,
+                                             "\(awsProtocol.name) is AWS IoT's own ALPN protocol, for an mqtt listener with behaviour: aws only; \(what)",
+                                             hint: kind == .mqtt ? "add behaviour: aws to make it an AWS IoT port 443 twin, or remove \(awsProtocol.name) from alpn:"
+                                                 : "move it to an mqtt listener with behaviour: aws (an AWS IoT port 443 twin), or remove \(awsProtocol.name) from alpn:")
             }
             if kind != .https && (spec.files != nil) {
                 throw endpointNode.error(.unknownKey, "files is for the https endpoint only", hint: "move it under endpoints.https")

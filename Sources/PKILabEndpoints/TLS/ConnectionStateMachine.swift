@@ -219,6 +219,34 @@ struct ConnectionStateMachine: Sendable {
         return [.record(event)]
     }
 
+    // MARK: After the handshake: AWS IoT's port 443 twin
+
+    /// The ALPN-dispatching port handed the connection to `application` for `alpn`: the accepted event says so,
+    /// and is told now when the HTTPS routes take it (the broker tells it with its first MQTT event).
+    mutating func dispatched(alpn: String, to application: ConnectionNote.Application) -> [Action] {
+        guard var event = accepted else { return [] }
+        event.notes.append(ConnectionNote.alpnDispatched(alpn: alpn, application: application).text)
+        accepted = event
+        return application == .https ? [.record(event)] : []
+    }
+
+    /// A completed handshake that no application takes (the port 443 twin holding a connection without a usable
+    /// ALPN, as AWS does): its one event tells `reason` in place of the acceptance; the connection stays open.
+    mutating func refusedAfterHandshake(_ reason: RejectionReason) -> [Action] {
+        guard var event = accepted else { return [] }
+        accepted = nil
+        refuse(reason)
+        outcome = .rejected
+        var context = endpoint.context
+        context.clientName = client.map { $0.commonName.map { "\"\($0)\"" } ?? "\"\($0.subject)\"" }
+        let (explanation, hint) = reason.words(in: context)
+        event.outcome = .rejected
+        event.reason = reason.code.rawValue
+        event.explanation = explanation
+        event.hint = hint
+        return [.record(event)]
+    }
+
     // MARK: Telling the story
 
     /// Records why the connection is refused, unless an earlier, more precise reason is already known.

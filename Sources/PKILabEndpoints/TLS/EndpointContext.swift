@@ -22,9 +22,15 @@ final class EndpointContext: Sendable {
     let clock: ClockOffset
     /// What the story of a connection needs to know about this endpoint.
     let facts: EndpointFacts
+    /// Set when no connection may resume another's TLS session (an `aws` listener: AWS IoT has no session
+    /// tickets): each connection gets its own context made from it, and BoringSSL takes a session ticket only
+    /// from the context that issued it, so every handshake is a full one.
+    let unresumable: TLSConfiguration?
 
     init(spec: EndpointSpec, sslContext: NIOSSLContext, verifier: ChainVerifier, events: EventLog, handshakeTimeout: TimeAmount,
-         rootBundle: String, exampleClient: IdentityFiles?, clock: ClockOffset = .zero, serverRoot: String? = nil) throws {
+         rootBundle: String, exampleClient: IdentityFiles?, clock: ClockOffset = .zero, serverRoot: String? = nil,
+         unresumable: TLSConfiguration? = nil) throws {
+        self.unresumable = unresumable
         self.clock = clock
         self.rootBundle = DisplayPath.relative(rootBundle)
         self.exampleClient = exampleClient
@@ -41,6 +47,12 @@ final class EndpointContext: Sendable {
         facts = EndpointFacts(name: spec.name, kind: spec.kind, zoo: spec.zoo, clientAuth: spec.clientAuth,
                               context: Self.rejectionContext(spec: spec, verifier: verifier, rootBundle: self.rootBundle,
                                                              exampleClient: exampleClient, clock: clock, serverRoot: serverRoot))
+    }
+
+    /// The TLS context for a new connection: the endpoint's own, or a fresh one when sessions must not resume.
+    func connectionContext() throws -> NIOSSLContext {
+        guard let unresumable else { return sslContext }
+        return try ServerTLS.context(spec, configuration: unresumable)
     }
 
     /// What the words of a refusal at this endpoint may name.

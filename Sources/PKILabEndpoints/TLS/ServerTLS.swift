@@ -12,6 +12,21 @@ enum ServerTLS {
     }
 
     static func context(for spec: EndpointSpec, store: LabStore, trust: [Certificate], alpn: [String]) throws -> NIOSSLContext {
+        try context(spec, configuration: configuration(for: spec, store: store, trust: trust, alpn: alpn))
+    }
+
+    /// A TLS context made from `configuration`, with the endpoint named when the library refuses it.
+    static func context(_ spec: EndpointSpec, configuration: TLSConfiguration) throws -> NIOSSLContext {
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw Failure(description: "the TLS settings of the \(spec.name) endpoint are not accepted (ciphers: \(configuration.cipherSuites)): \(error)")
+        }
+    }
+
+    /// The endpoint's TLS settings. An `aws` MQTT listener without `ciphers:` offers AWS IoT's TLS 1.2 suites
+    /// (``PKILab/CipherSuites/awsIoTDefault``).
+    static func configuration(for spec: EndpointSpec, store: LabStore, trust: [Certificate], alpn: [String]) throws -> TLSConfiguration {
         let files = spec.zoo.map { store.directory.zooServer($0.rawValue) } ?? store.directory.certificate(spec.certificate)
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
@@ -35,17 +50,17 @@ enum ServerTLS {
             configuration.trustRoots = .certificates(try trust.map { try NIOSSLCertificate(bytes: try $0.derBytes, format: .der) })
             configuration.sendCANameList = true
         }
-        if !spec.ciphers.isEmpty { configuration.cipherSuites = spec.ciphers.joined(separator: ":") }
+        if !spec.ciphers.isEmpty {
+            configuration.cipherSuites = spec.ciphers.joined(separator: ":")
+        } else if spec.isAWSIoT {
+            configuration.cipherSuites = CipherSuites.awsIoTDefault.joined(separator: ":")
+        }
         configuration.applicationProtocols = alpn
         configuration.verifySignatureAlgorithms = [
             .ecdsaSecp256R1Sha256, .ecdsaSecp384R1Sha384, .ecdsaSecp521R1Sha512, .rsaPssRsaeSha256, .rsaPssRsaeSha384,
             .rsaPssRsaeSha512, .rsaPkcs1Sha256, .rsaPkcs1Sha384, .rsaPkcs1Sha512, .ed25519,
         ]
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw Failure(description: "the TLS settings of the \(spec.name) endpoint are not accepted (ciphers: \(spec.ciphers.joined(separator: ":"))): \(error)")
-        }
+        return configuration
     }
 
     static func version(_ version: EndpointSpec.TLSVersion) -> TLSVersion {
@@ -66,7 +81,7 @@ enum LabTLSPipeline {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(ServerHelloObserver(state: state))
         try sync.addHandler(ClientHelloSniffer(state: state))
-        try sync.addHandler(NIOSSLServerHandler(context: endpoint.sslContext, customVerificationCallbackWithMetadata: { certificates, promise in
+        try sync.addHandler(NIOSSLServerHandler(context: try endpoint.connectionContext(), customVerificationCallbackWithMetadata: { certificates, promise in
             state.verify(certificates, promise: promise)
         }))
         try sync.addHandler(TLSEventHandler(state: state))

@@ -55,7 +55,7 @@ struct ReasonCatalogTests {
             .clientRejectedServer(alert: "unknown_ca"), .handshakeTimeout(seconds: 10), .peerClosed, .closedUnused,
             .handshakeFailed(library: "WEIRD_ERROR"), .fileOutsideFolder(path: "/files/x", real: "/etc/passwd", folder: "/lab/firmware"),
             .privateKeyRefused(path: "/files/k", key: "a PEM private key"), .connectionLimit(limit: 900),
-            .addressConnectionLimit(limit: 450), .clientConnectionLimit(limit: 8),
+            .addressConnectionLimit(limit: 450), .clientConnectionLimit(limit: 8), .alpnMissing(offered: []),
         ]
         #expect(Set(reasons.map(\.code)) == Set(RejectionReason.Code.allCases).subtracting([.unknownAuthority, .notYetValid, .wrongPurpose,
             .nameMismatch, .brokenChain, .nameConstraintViolation, .unknownCriticalExtension, .revoked]))
@@ -69,6 +69,8 @@ struct ReasonCatalogTests {
         #expect(RejectionReason.resumedSessionRefused(.keyMismatch).words().explanation.contains("(key_mismatch)"))
         #expect(RejectionReason.noSharedCipher(.group).words().explanation.contains("key-exchange group"))
         #expect(RejectionReason.connectionLimit(limit: 900).words().explanation.contains("900 connections"))
+        #expect(RejectionReason.alpnMissing(offered: []).words().explanation.contains("offered no ALPN protocol"))
+        #expect(RejectionReason.alpnMissing(offered: ["h2"]).words().explanation.contains("offered ALPN h2 but neither"))
     }
 
     @Test("every certificate problem maps to one code and has a sentence and a hint, for verify and for an endpoint")
