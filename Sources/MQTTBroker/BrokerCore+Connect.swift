@@ -250,14 +250,8 @@ extension BrokerCore {
     /// A client id for a client that sent none: `auto-` and a random UUID, as Mosquitto does, so that nobody can
     /// guess it, and never the id of a session that exists ([MQTT-3.1.3-6]).
     func assignClientID() -> String {
-        var generator = SystemRandomNumberGenerator()
         while true {
-            var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            bytes[6] = bytes[6] & 0x0F | 0x40
-            bytes[8] = bytes[8] & 0x3F | 0x80
-            let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-            let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-            let candidate = "auto-" + parts.joined(separator: "-")
+            let candidate = "auto-" + Self.uuid()
             if sessions[candidate] == nil { return candidate }
         }
     }

@@ -113,7 +113,7 @@ extension BrokerCore {
         return "add an Allow for \(action.rawValue) on \(decision.resource) to a policy attached to the certificate (AWS applies edits in 6–8 minutes, the lab on restart); \(check)"
     }
 
-    /// A version-4 UUID, as AWS writes sessionIdentifier.
+    /// A random version-4 UUID: lifecycle events' sessionIdentifier, and the `auto-` client ids the broker assigns.
     static func uuid() -> String {
         var generator = SystemRandomNumberGenerator()
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
