@@ -131,7 +131,7 @@ public final class LabServer: Sendable {
         notices += Exposure.notices(for: running)
         scheduleTimers()
         return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: store.directory.events, endpoints: running, identities: identities,
-                        policy: hub?.policyDescription, notices: notices, timeOffset: timeOffset.description, labClockOffset: labClock.description)
+                        policy: hub?.policyDescription, notices: notices, timeOffset: timeOffset.description, labClockOffset: labClock.description, pid: getpid())
     }
 
     /// The hourly CRL renewal and, with a broker, its one-second tick.

@@ -9,9 +9,13 @@ extension Lab {
     ///   - zoo: where to serve the zoo, or nil for no zoo.
     ///   - bind: the address for every listener instead of lab.yaml's (`--bind`).
     ///   - ports: ports by listener name instead of lab.yaml's (`--port NAME=PORT`, `mqtt-plain` for a plain listener).
-    public func servedEndpoints(zoo: ZooSpec?, bind: String? = nil, ports: [String: Int] = [:]) -> [EndpointSpec] {
+    ///   - off: listeners not to start (`--port NAME=off`); an MQTT endpoint's name also switches off its plain listener.
+    ///   - freePorts: every listener without an entry in `ports` on a free port (`--ports auto`), the zoo's too.
+    public func servedEndpoints(zoo: ZooSpec?, bind: String? = nil, ports: [String: Int] = [:], off: Set<String> = [],
+                                freePorts: Bool = false) -> [EndpointSpec] {
         var specs: [EndpointSpec] = []
-        for var spec in endpoints {
+        for var spec in endpoints where !off.contains(spec.name) {
+            if off.contains("\(spec.name)-plain") { spec.mqtt.plainPort = nil }
             if let port = ports["\(spec.name)-plain"] { spec.mqtt.plainPort = port }
             specs.append(spec)
             if spec.kind == .mqtt, let plainPort = spec.mqtt.plainPort {
@@ -29,8 +33,12 @@ extension Lab {
             let address = zoo.bind ?? endpoints.first { $0.kind == .echo }?.bind ?? "127.0.0.1"
             specs += zoo.endpoints(roots: authorities.filter(\.isRoot).map(\.name), bind: address)
         }
-        return specs.map { spec in
+        return specs.filter { !off.contains($0.name) }.map { spec in
             var spec = spec
+            if freePorts {
+                spec.port = 0
+                spec.portSetting = "--port \(spec.name)=PORT"
+            }
             if let bind {
                 spec.bind = bind
                 spec.bindSetting = "--bind"

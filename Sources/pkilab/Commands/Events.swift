@@ -11,17 +11,36 @@ struct Events: AsyncParsableCommand {
         abstract: "Read the connection events of the lab's endpoints (ca/events.jsonl).",
         discussion: """
             The log rotates by size (lab.yaml events: { max_size: 10MiB, keep: 5 }): the older events are in \
-            ca/events.jsonl.1 (the most recent) to .5, and this reads them all, oldest first. With --follow it \
-            keeps reading across rotations.
+            ca/events.jsonl.1 (the most recent) to .5, and this reads them all, oldest first. --follow prints the \
+            events that arrive from now on (add --since to replay from a time first) and keeps reading across \
+            rotations. The filters combine: --endpoint mqtt --reason publish_denied --since 10m.
             """)
 
     @OptionGroup var options: LabOptions
 
-    @Flag(help: "Keep printing events as they arrive.")
+    @Flag(help: "Print the events that arrive from now on (history only with --since), across rotations, until Ctrl-C.")
     var follow = false
+
+    @Option(help: ArgumentHelp("Only events at or after this time: ISO 8601 (2026-12-04T10:00:00Z) or an age (90s, 10m, 2h, 1d).", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only events of this endpoint (repeatable), e.g. mqtt, https, zoo-expired.", valueName: "name"))
+    var endpoint: [String] = []
+
+    @Option(help: ArgumentHelp("Only events of this client identity (repeatable): its certificate's name or common name.", valueName: "name"))
+    var identity: [String] = []
+
+    @Option(help: ArgumentHelp("Only events with this reason code (repeatable), e.g. no_client_certificate, publish_denied, accepted.", valueName: "code"))
+    var reason: [String] = []
 
     @Flag(help: "Print the events as JSON lines.")
     var json = false
+
+    func validate() throws {
+        if let since, EventFilter.time(parsing: since) == nil {
+            throw ValidationError("Please give --since as an ISO 8601 time (2026-12-04T10:00:00Z) or an age such as 90s, 10m, 2h or 1d (not \"\(since)\").")
+        }
+    }
 
     func run() async throws {
         try await reportingErrors {
@@ -32,11 +51,15 @@ struct Events: AsyncParsableCommand {
                 return
             }
             let printer = json ? nil : makePrinter()
-            func emit(_ line: Substring) { self.emit(line, printer) }
+            let filter = EventFilter(since: since.flatMap { EventFilter.time(parsing: $0) }, endpoints: Set(endpoint), identities: Set(identity),
+                                     reasons: Set(reason))
+            func emit(_ line: Substring) { self.emit(line, printer, filter) }
+            // --follow alone starts at the end: only what arrives from now on.
+            let replay = !follow || since != nil
             // The rotated files are complete: print them whole, then read the current one (and follow it).
-            for file in files where file != path { printWhole(file, emit) }
+            if replay { for file in files where file != path { printWhole(file, emit) } }
             var current = FileHandle(forReadingAtPath: path).map { LineReader(handle: $0) }
-            current?.readAvailable(emit)
+            if replay { current?.readAvailable(emit) } else { current?.skipToEnd() }
             while follow {
                 fflush(nil)
                 try await Task.sleep(nanoseconds: 200_000_000)
@@ -76,11 +99,14 @@ struct Events: AsyncParsableCommand {
         try? handle.close()
     }
 
-    private func emit(_ line: Substring, _ printer: EventPrinter?) {
-        if printer == nil {
+    private func emit(_ line: Substring, _ printer: EventPrinter?, _ filter: EventFilter) {
+        let filtered = filter != EventFilter()
+        let event = printer != nil || filtered ? ConnectionEvent.decode(jsonLine: String(line)) : nil
+        if filtered, !(event.map(filter.matches) ?? false) { return }
+        if let printer {
+            if let event { Console.out(printer.line(event)) }
+        } else {
             Console.out(String(line))
-        } else if let printer, let event = ConnectionEvent.decode(jsonLine: String(line)) {
-            Console.out(printer.line(event))
         }
     }
 }
@@ -101,6 +127,12 @@ private struct LineReader {
         let complete = pending[pending.startIndex...end]
         for line in String(decoding: complete, as: UTF8.self).split(separator: "\n") { body(line) }
         pending = Data(pending[pending.index(after: end)...])
+    }
+
+    /// Skips what the file holds now: only lines written from here on are handed over.
+    mutating func skipToEnd() {
+        _ = handle.seekToEndOfFile()
+        pending.removeAll()
     }
 
     /// Hands over a last line without its line break, if the file ended in one.

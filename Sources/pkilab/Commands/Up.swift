@@ -11,11 +11,13 @@ struct Up: AsyncParsableCommand {
             reason code and what to do. --zoo adds the deliberately bad servers (pkilab zoo lists them). SNTP \
             listens on UDP 123 when allowed to (root or CAP_NET_BIND_SERVICE), else pkilab up says so and serves \
             the rest. When everything listens, a line starting "ready " is printed and \
-            ca/endpoints.json and ca/serving.json (the real ports, for pkilab export) are written (removed again on exit). SIGINT/SIGTERM stop it cleanly (exit 0); SIGHUP \
+            ca/endpoints.json and ca/serving.json (the real ports, for pkilab export) are written (removed again on exit). \
+            When it cannot start, --json prints {"error": {...}} on stdout and the ready file gets the same object, \
+            so pkilab wait says why. SIGINT/SIGTERM stop it cleanly (exit 0); SIGHUP \
             reloads the lab's MQTT policy: into every session at once. \
             Exit code 69 when an endpoint cannot listen (its port is in use, a port below 1024 without permission, \
             an address this machine does not have): the message names the endpoint and the setting to change; 65 for a \
-            lab.yaml mistake, including a ciphers: entry or two endpoints on one port.
+            lab.yaml mistake, including a ciphers: entry or two endpoints on one port; 64 for an unknown --port name.
             """)
 
     @OptionGroup var options: LabOptions
@@ -32,11 +34,29 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Port of the MQTT broker (0 picks a free one).")
     var mqttPort: Int?
 
-    @Option(name: .customLong("port"), help: ArgumentHelp("Port of the endpoint NAME (repeatable; 0 picks a free one), e.g. mqtt-plain=1883.", valueName: "name=port"))
+    @Option(name: .customLong("port"), help: ArgumentHelp("Port of the endpoint NAME (repeatable; 0 picks a free one, off switches it off), e.g. mqtt-plain=1883, sntp=off.", valueName: "name=port"))
     var ports: [String] = []
+
+    @Option(name: .customLong("ports"), help: ArgumentHelp("auto: every endpoint (and the zoo) on a free port, except those given with --port.", valueName: "auto"))
+    var portsMode: String?
 
     @Option(help: ArgumentHelp("Also append every connection event to this file (JSON lines).", valueName: "file"))
     var events: String?
+
+    @Option(help: ArgumentHelp("Write the ready JSON here when everything listens, or {\"error\": …} when it cannot start (removed on exit); pkilab wait --ready-file reads it.", valueName: "file"))
+    var readyFile: String?
+
+    @Option(help: ArgumentHelp("Write this process's id here while it runs (removed on exit; default with --detach: ca/up.pid).", valueName: "file"))
+    var pidFile: String?
+
+    @Flag(help: "Serve in the background: return once the lab is ready (exit 0) or could not start (its exit code and why); the output goes to --log-file.")
+    var detach = false
+
+    @Option(help: ArgumentHelp("With --detach: where the lab's output goes (default ca/up.log).", valueName: "file"))
+    var logFile: String?
+
+    @Option(help: ArgumentHelp("With --detach: how long to wait for the lab to be ready.", valueName: "seconds"))
+    var detachTimeout: Int = 120
 
     @Option(help: "Seconds a client has to finish the TLS handshake.")
     var handshakeTimeout: Int64 = 10
@@ -44,7 +64,7 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Allow replacing an authority whose key type or subject changed.")
     var force = false
 
-    @Flag(help: "Print the ready information and then every event as JSON lines.")
+    @Flag(help: "Print the ready information and then every event as JSON lines (or {\"error\": …} when it cannot start).")
     var json = false
 
     @Flag(help: "Also serve the zoo: one TLS echo per deliberately bad server (and MQTT variants), as lab.yaml's zoo: section does.")
@@ -63,81 +83,51 @@ struct Up: AsyncParsableCommand {
     var labClockOffset: String = "0"
 
     func run() async throws {
-        try await reportingErrors {
-            let lab = try options.loadLab()
-            let store = options.store
-            let report = try options.apply(lab, force: force)
-            if !json && report.changed {
-                IssueReportPrinter(lab: lab, report: report).print()
-                Console.out()
-            } else if !json {
-                Console.out("PKI: \"\(Console.path(report.store))\" matches \(lab.file).")
-            }
-            var zooSpec = lab.zoo ?? (zoo || zooPort != nil || zooMqttPort != nil ? ZooSpec() : nil)
-            if let port = zooPort { zooSpec?.port = port }
-            if let port = zooMqttPort { zooSpec?.mqttPort = port }
-            // The zoo's bad servers, and the untrusted object store (ota:), which presents the zoo's untrusted-root certificate.
-            if zooSpec != nil || lab.ota != nil, try store.prepareZoo(for: lab).made, !json {
-                Console.out(zooSpec != nil ? "Zoo: made the bad servers and bad clients in \"\(Console.path(store.directory.zooFolder))\"."
-                            : "OTA: made the untrusted store's certificate (the wrong-ca fault) with the zoo in \"\(Console.path(store.directory.zooFolder))\".")
-            }
-            guard !lab.endpoints.isEmpty else {
-                Console.error("\(lab.file) has no endpoints to serve", hint: "add a certificate with role: server (the endpoints present it), or an endpoints: section")
-                throw ExitCode(ExitStatus.usage)
-            }
-            if let unknown = namedPorts.keys.sorted().first(where: { !lab.listenerNames.contains($0) }) {
-                Console.error("--port \(unknown)=…: \(lab.file) has no endpoint named \"\(unknown)\"", hint: "endpoints: \(lab.endpoints.map(\.name).joined(separator: ", "))")
-                throw ExitCode(ExitStatus.usage)
-            }
-            let specs = lab.servedEndpoints(zoo: zooSpec, bind: bind, ports: portOverrides)
-            // As nginx and Mosquitto do: the hard limit is what the administrator allows, the soft one only a default.
-            let descriptors = FileDescriptorLimit.raiseToHardLimit()
-            let signals = LabSignals()
-            let (json, printer) = (self.json, EventPrinter(names: specs.map(\.name)))
-            let server: LabServer
-            let ready: ReadyLab
-            do {
-                let labFolder = (options.labPath as NSString).deletingLastPathComponent
-                server = try LabServer(
-                    lab: lab, store: store, labFolder: labFolder.isEmpty ? "." : labFolder, endpoints: specs, extraEventFiles: events.map { [$0] } ?? [],
-                    handshakeTimeout: handshakeTimeout, timeOffset: ClockOffset(parsing: timeOffset) ?? .zero,
-                    labClockOffset: ClockOffset(parsing: labClockOffset) ?? .zero,
-                    onEvent: { event, line in Console.out(json ? line : printer.line(event)) },
-                    onRequest: { request in if !json { Console.out(printer.line(request)) } })
-                ready = try await server.start()
-            } catch let error as StoreError {
-                throw error
-            } catch let error as LabFileError {
-                throw error
-            } catch let error as EndpointStartError {
-                throw error
-            } catch {
-                Console.error("the endpoints could not be prepared: \(error)", hint: "run pkilab issue, and check the endpoints: section of \(lab.file)")
-                throw ExitCode(ExitStatus.unavailable)
-            }
-            try ready.write(to: store.directory)
-            try Self.servingState(lab: lab, ready: ready, specs: specs).write(to: store.directory)
-            ReadyPrinter(lab: lab, ready: ready, server: server, descriptors: descriptors, handshakeTimeout: handshakeTimeout)
-                .print(json: json, readyFile: store.directory.readyFile)
-            fflush(nil)
-            signals.onHangUp { [options] in Self.reloadPolicy(options: options, server: server, json: json) }
-            await signals.waitForStop()
-            if !json { Console.err("Stopping: closing the endpoints…") }
-            await server.shutdown()
-            ReadyLab.remove(from: store.directory)
-            ServingLab.remove(from: store.directory)
-            if !json { Console.err("Stopped.") }
+        if detach {
+            try await reportingErrors { try await Detached(up: self).start() }
+            return
         }
+        // Caught from here on, so a SIGTERM sent the moment "ready" appears still stops cleanly.
+        let signals = LabSignals()
+        if let pidFile { try? ReadyFile.writePid(to: pidFile) }
+        defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
+        let launch: LabLaunch
+        do {
+            let json = self.json
+            launch = try await LabLaunch.start(options: options, settings: settings, quiet: json) { specs in
+                let printer = EventPrinter(names: specs.map(\.name))
+                return ({ event, line in Console.out(json ? line : printer.line(event)) },
+                        { request in if !json { Console.out(printer.line(request)) } })
+            }
+            try launch.writeReadyFiles(readyFile: readyFile)
+        } catch {
+            recordStartFailure(error)
+            throw ExitStatus.report(error)
+        }
+        ReadyPrinter(lab: launch.lab, ready: launch.ready, server: launch.server, descriptors: launch.descriptors, handshakeTimeout: handshakeTimeout)
+            .print(json: json, readyFile: launch.store.directory.readyFile)
+        fflush(nil)
+        signals.onHangUp { [options, json] in Self.reloadPolicy(options: options, server: launch.server, json: json) }
+        await signals.waitForStop()
+        if !json { Console.err("Stopping: closing the endpoints…") }
+        await launch.stop(readyFile: readyFile)
+        if !json { Console.err("Stopped.") }
     }
 
-    /// `ca/serving.json`: this process and the real port of each of the lab's endpoints (not the zoo's), which
-    /// `pkilab export` puts into firmware files.
-    private static func servingState(lab: Lab, ready: ReadyLab, specs: [EndpointSpec]) -> ServingLab {
-        let endpoints = ready.endpoints.filter { $0.zoo == nil || $0.kind == .store }.compactMap { running -> ServingLab.Endpoint? in
-            guard let spec = specs.first(where: { $0.name == running.name }) else { return nil }
-            return ServingLab.Endpoint(name: running.name, kind: running.kind, scheme: ServingLab.scheme(of: spec), bind: spec.bind, port: running.port)
+    /// Says why the lab could not start where a script looks: with `--json` as one JSON object on stdout, and in the
+    /// ready file (`--ready-file`, or `ca/endpoints.json` unless a running lab owns it).
+    private func recordStartFailure(_ error: any Error) {
+        guard !(error is ExitCode) else { return }
+        let failure = ExitStatus.describe(error).startFailure
+        if json { Console.out(failure.json) }
+        if let readyFile {
+            try? failure.write(toFile: readyFile)
+            return
         }
-        return ServingLab(lab: lab.name, endpoints: endpoints)
+        let directory = options.store.directory
+        guard FileManager.default.fileExists(atPath: directory.path) else { return }
+        if case .ready(let running)? = ReadyFile.read(directory.readyFile), let pid = running.pid, pid != getpid(), ReadyFile.isAlive(pid) { return }
+        try? failure.write(toFile: directory.readyFile)
     }
 
     /// SIGHUP: the lab file's `policy:` again, in force at once for every connected and offline session.

@@ -145,21 +145,7 @@ struct ZooReportCommand: AsyncParsableCommand {
             } else if report.rows.isEmpty {
                 Console.out("No connection to the zoo in \(paths.map { "\"\(Console.path($0))\"" }.joined(separator: ", ")) yet: start pkilab up --zoo and point the device at its ports (pkilab zoo lists them).")
             } else {
-                let words: [ZooVerdict: String] = [.correct: "ok", .observed: "ok (either is fine)", .noRevocationCheck: "accepted: no revocation check",
-                                                   .handshakeOnly: "completed the handshake, sent nothing", .wronglyRefused: "FAILED: refused the good server",
-                                                   .wronglyAccepted: "FAILED: accepted"]
-                Console.table([["SERVER", "LISTENER", "CONNECTIONS", "REFUSED", "ACCEPTED", "SENT DATA", "VERDICT"]] + report.rows.map {
-                    [$0.scenario, $0.listener, "\($0.connections)", "\($0.refused)", "\($0.accepted)", "\($0.sentData)", words[$0.verdict] ?? $0.verdict.rawValue]
-                })
-                Console.out()
-                for row in report.rows where row.verdict.isFailure || row.verdict == .noRevocationCheck || row.verdict == .handshakeOnly {
-                    Console.out("\(row.listener == "mqtt" ? "mqtt/" : "")\(row.scenario): \(row.meaning).")
-                }
-                if report.failures.isEmpty {
-                    Console.out("The device refused every bad server it met" + (report.untested.isEmpty ? "." : "; not yet tried: \(report.untested.joined(separator: ", "))."))
-                } else {
-                    Console.out("The device got \(report.failures.count) wrong: \(report.failures.joined(separator: ", ")).")
-                }
+                ZooReportPrinter.print(report) { Console.out($0) }
             }
             if report.rows.isEmpty || !report.failures.isEmpty { throw ExitCode(ExitStatus.verificationFailed) }
         }

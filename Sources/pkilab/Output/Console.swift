@@ -96,15 +96,23 @@ enum Console {
         }
     }
 
-    /// Prints rows as aligned columns, the first row (the header) in bold.
+    /// Prints rows as aligned columns on stdout, the first row (the header) in bold.
     static func table(_ cells: [[String]]) {
+        for (index, line) in tableLines(cells).enumerated() { out(index == 0 ? bold(line) : line) }
+    }
+
+    /// Hands rows as aligned columns to `write`, one line each.
+    static func table(_ cells: [[String]], write: (String) -> Void) {
+        tableLines(cells).forEach(write)
+    }
+
+    private static func tableLines(_ cells: [[String]]) -> [String] {
         let rows = cells.map { $0.map { TerminalText.escaped($0) } }
-        guard let header = rows.first else { return }
+        guard let header = rows.first else { return [] }
         let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for (index, row) in rows.enumerated() {
-            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-            out(index == 0 ? bold(line) : line)
         }
     }
 }

@@ -16,30 +16,69 @@ enum ExitStatus {
 
     /// Prints `error` the way a person should read it and returns the exit code to end with.
     static func report(_ error: any Error) -> ExitCode {
+        if let error = error as? ExitCode { return error }
+        let failure = describe(error)
+        if let error = error as? EndpointStartError {
+            Console.error(error.description)  // one line, as lab.yaml errors are
+        } else {
+            Console.error(failure.message, hint: failure.hint)
+        }
+        return ExitCode(failure.status)
+    }
+
+    /// `error` in words, with its exit code and a stable code for JSON (an `ExitCode` was reported where it was thrown).
+    static func describe(_ error: any Error) -> CommandFailure {
         switch error {
+        case let error as CommandFailure:
+            return error
         case let error as LabFileError:
-            Console.error(error.description)
-            return ExitCode(error.code == .fileNotFound ? notFound : invalidLab)
+            return error.code == .fileNotFound ? CommandFailure(notFound, "lab_not_found", error.description)
+                : CommandFailure(invalidLab, "invalid_lab", error.description)
         case let error as StoreError:
-            Console.error(error.message, hint: error.hint)
             switch error.code {
-            case .cannotWrite: return ExitCode(cannotWrite)
-            case .cannotRead, .notFound: return ExitCode(notFound)
-            case .locked: return ExitCode(locked)
-            case .authorityChangeRefused: return ExitCode(refused)
+            case .cannotWrite: return CommandFailure(cannotWrite, "store_unwritable", error.message, hint: error.hint)
+            case .cannotRead, .notFound: return CommandFailure(notFound, "store_unreadable", error.message, hint: error.hint)
+            case .locked: return CommandFailure(locked, "store_locked", error.message, hint: error.hint)
+            case .authorityChangeRefused: return CommandFailure(refused, "authority_change_refused", error.message, hint: error.hint)
             }
         case let error as ExportOverwriteRefusal:
-            Console.error(error.message, hint: error.hint)
-            return ExitCode(refused)
+            return CommandFailure(refused, "overwrite_refused", error.message, hint: error.hint)
         case let error as EndpointStartError:
-            Console.error(error.description)
-            return ExitCode(unavailable)
+            let code = switch error.reason {
+            case .portInUse: "port_in_use"
+            case .permissionDenied: "permission_denied"
+            case .addressNotAvailable: "address_not_available"
+            case .other: "listen_failed"
+            }
+            return CommandFailure(unavailable, code, error.message, hint: error.hint, endpoint: error.endpoint)
         case let error as ExitCode:
-            return error
+            return CommandFailure(error.rawValue, "exit", "exited with status \(error.rawValue)")
         default:
-            Console.error("unexpected failure: \(error)", hint: "this is a bug in pkilab; please report it with the command you ran")
-            return ExitCode(internalError)
+            return CommandFailure(internalError, "internal", "unexpected failure: \(error)",
+                                  hint: "this is a bug in pkilab; please report it with the command you ran")
         }
+    }
+}
+
+/// A failure a command found itself: what happened, what to do, the exit code, and a stable code for `--json`.
+struct CommandFailure: Error {
+    let status: Int32
+    let code: String
+    let message: String
+    let hint: String?
+    let endpoint: String?
+
+    init(_ status: Int32, _ code: String, _ message: String, hint: String? = nil, endpoint: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.endpoint = endpoint
+    }
+
+    /// As the ready file and `pkilab up --json` carry it.
+    var startFailure: LabStartFailure {
+        LabStartFailure(.init(status: status, code: code, message: message, hint: hint, endpoint: endpoint))
     }
 }
 

@@ -24,7 +24,12 @@ struct ReadyPrinter {
         printTable()
         printExamples()
         printZooAndNotes()
-        Console.out("ready " + ready.endpoints.map { "\($0.name)=\($0.host):\($0.port)" }.joined(separator: " ") + " endpoints=\(Console.path(readyFile))")
+        Console.out(Self.readyLine(ready, readyFile: readyFile))
+    }
+
+    /// `ready echo=127.0.0.1:7443 … endpoints=ca/endpoints.json`: the line scripts wait for.
+    static func readyLine(_ ready: ReadyLab, readyFile: String) -> String {
+        "ready " + ready.endpoints.map { "\($0.name)=\($0.host):\($0.port)" }.joined(separator: " ") + " endpoints=\(Console.path(readyFile))"
     }
 
     /// One line on the file-descriptor limit and the caps and timeouts that keep one client from starving the lab.

@@ -16,6 +16,8 @@ public struct ReadyLab: Sendable, Codable {
     /// The SNTP answers' offset from this machine's clock (`--time-offset`), and the lab's own validation clock's.
     public var timeOffset: String
     public var labClockOffset: String
+    /// The process of `pkilab up` (nil in files written before it was recorded).
+    public var pid: Int32? = nil
 }
 
 extension ReadyLab {
@@ -27,6 +29,11 @@ extension ReadyLab {
         let batch = FileBatch()
         try batch.stage(json + "\n", to: directory.readyFile, mode: 0o644)
         try batch.commit(syncing: directory.path)
+    }
+
+    /// Writes the ready JSON to `path` as well (`pkilab up --ready-file`), whole.
+    public func write(toFile path: String) throws(StoreError) {
+        try ReadyFile.write(json + "\n", to: path)
     }
 
     /// Removes `endpoints.json` from `directory` when the lab stops.
