@@ -75,6 +75,7 @@ struct Detached {
     /// it), stdin from /dev/null, stdout and stderr appended to `log` (0600).
     private func spawn(arguments: [String], log: String) throws -> pid_t {
         let executable = Self.executablePath
+        Self.closeOnExec()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -93,6 +94,16 @@ struct Detached {
             throw CommandFailure(ExitStatus.unavailable, "spawn_failed", "could not start pkilab up in the background: \(String(cString: strerror(result)))")
         }
         return pid
+    }
+
+    /// Marks every descriptor above stderr close-on-exec: the lab in the background must not hold on to a pipe this
+    /// process inherited (a caller reading this command's output until its end would otherwise wait for the lab).
+    private static func closeOnExec() {
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/dev/fd"))?.compactMap { Int32($0) }
+        for fd in open ?? Array(3..<Int32(min(getdtablesize(), 4096))) where fd > 2 {
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// POSIX_SPAWN_SETSID (glibc 2.26+, macOS 10.15+), which Swift's Glibc module does not import.

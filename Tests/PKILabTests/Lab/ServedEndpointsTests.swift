@@ -36,6 +36,21 @@ struct ServedEndpointsTests {
         #expect(!lab.listenerNames.contains("nothing"))
     }
 
+    @Test("--port NAME=off leaves a listener out (an MQTT endpoint's plain one with it); --ports auto puts all others on free ports")
+    func offAndFree() throws {
+        let lab = try TestLab.parse(TestLab.text(extra: """
+            endpoints:
+              echo: { port: 7000 }
+              mqtt: { port: 1884, plain_port: 1883 }
+            """))
+        #expect(lab.servedEndpoints(zoo: nil, off: ["sntp", "crl"]).map(\.name) == ["echo", "https", "mqtt", "mqtt-plain"])
+        #expect(lab.servedEndpoints(zoo: nil, off: ["mqtt"]).map(\.name) == ["echo", "https", "crl", "sntp"])
+        #expect(lab.servedEndpoints(zoo: nil, off: ["mqtt-plain"]).map(\.name) == ["echo", "https", "mqtt", "crl", "sntp"])
+        let free = lab.servedEndpoints(zoo: ZooSpec(port: 9400, mqttPort: 9500), ports: ["echo": 7001], freePorts: true)
+        #expect(free.first?.port == 7001 && free.dropFirst().allSatisfy { $0.port == 0 }, "\(free.map(\.port))")
+        #expect(free.first { $0.name == "mqtt-plain" }?.portSetting == "--port mqtt-plain=PORT")
+    }
+
     @Test("the example topic: one the policy lets the device publish to, wildcards filled in")
     func exampleTopic() throws {
         let open = try TestLab.parse(TestLab.text())
