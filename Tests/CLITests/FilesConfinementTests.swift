@@ -124,6 +124,7 @@ struct FilesConfinementTests {
         #expect(result.status == 65, "\(result)")
         #expect(result.stderr.contains("lab.yaml:9:19: endpoints.https.files:"), "\(result)")
         #expect(result.stderr.contains("point files: at a folder of its own"), "\(result)")
-        #expect(!scratch.exists("ca/endpoints.json"))
+        let ready = scratch.read("ca/endpoints.json") ?? ""
+        #expect(ready.contains("\"code\":\"invalid_lab\"") && !ready.contains("\"endpoints\""), "the ready file says why, never ready: \(ready)")
     }
 }

@@ -50,7 +50,9 @@ struct StartErrorCLITests {
         #expect(run.status == 69, "\(run)")
         #expect(run.stderr == "Error: echo cannot listen on 127.0.0.1:\(other.port): the port is in use — stop the other program "
                 + "(ss -ltnp 'sport = :\(other.port)' shows it) or set endpoints.echo.port in lab.yaml (0 picks a free port)\n", "\(run)")
-        #expect(!scratch.exists("ca/endpoints.json"))
+        // The ready file says why (pkilab wait reads it), and never that the lab is ready.
+        let ready = scratch.read("ca/endpoints.json") ?? ""
+        #expect(ready.hasPrefix("{\"error\":{\"code\":\"port_in_use\"") && !ready.contains("\"endpoints\""), "\(ready)")
     }
 
     @Test("a port in use given on the command line: the hint names the option, not lab.yaml")
