@@ -202,7 +202,7 @@ let package = Package(
         // device that must still be served.
         .testTarget(
             name: "CLITests",
-            dependencies: ["PKILab", "PKILabTestSupport"],
+            dependencies: ["PKILab", "PKILabTestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // pkilab against programs nobody here wrote: openssl (s_client, verify, ocsp, pkcs12), curl, Python's ssl and
