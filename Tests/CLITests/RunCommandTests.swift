@@ -69,6 +69,19 @@ struct RunCommandTests {
         #expect(run.stderr.contains("Zoo: no connection reached the zoo"), "\(run)")
     }
 
+    @Test("SIGTERM to pkilab run reaches the command (signals the lab ignores are back at their defaults for it); the status is 128 + 15")
+    func forwardsStop() throws {
+        let scratch = try scratch()
+        defer { scratch.remove() }
+        let run = try Background(Pkilab.binary, ["run", "--", "sleep", "30"], cwd: scratch.path)
+        defer { if run.process.isRunning { run.process.terminate() } }
+        #expect(run.waitForLine { $0.contains("running: sleep 30") }, "\(run.lines)")
+        usleep(200_000)
+        kill(run.process.processIdentifier, SIGTERM)
+        #expect(run.wait(timeout: 15) == 143, "\(run.lines)")
+        #expect(run.lines.contains { $0.contains("\"sleep 30\" exited with 143") }, "\(run.lines)")
+    }
+
     @Test("a lab that cannot start: its error and exit code, and the command is not run; a wrong usage is refused early")
     func labFails() throws {
         let scratch = try scratch()

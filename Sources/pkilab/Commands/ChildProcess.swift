@@ -17,9 +17,23 @@ struct ChildProcess: Sendable {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // pkilab run ignores SIGPIPE and catches SIGINT, SIGTERM and SIGHUP itself; an ignored signal stays ignored
+        // across exec, so the command gets them back at their defaults.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        // The thread that spawns may block signals (the concurrency pool's threads do); the command starts with none blocked.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
         // posix_spawnp searches PATH in this process's environment; the child's PATH is the same unless the lab changed it (it does not).
-        let result = posix_spawnp(&pid, command[0], nil, nil, argv, envp)
+        let result = posix_spawnp(&pid, command[0], nil, &attributes, argv, envp)
         guard result == 0 else {
             throw CommandFailure(result == ENOENT ? ExitStatus.notFound : ExitStatus.unavailable, "command_not_started",
                                  "could not run \"\(command[0])\": \(String(cString: strerror(result)))",
