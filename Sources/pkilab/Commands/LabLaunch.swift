@@ -6,8 +6,10 @@ import PKILabEndpoints
 /// What `pkilab up` and `pkilab run` change about what lab.yaml serves.
 struct ServeSettings {
     var bind: String?
-    /// `--port NAME=PORT` and the `--echo-port`-style options.
+    /// `--port NAME=PORT`: a name the lab does not have is an error.
     var ports: [String: Int] = [:]
+    /// `--echo-port`, `--https-port`, `--mqtt-port`: for the endpoints of those names, when the lab has them.
+    var conventionalPorts: [String: Int] = [:]
     /// `--port NAME=off`.
     var off: Set<String> = []
     /// `--ports auto`: every other listener on a free port.
@@ -60,7 +62,8 @@ struct LabLaunch {
             Console.out(zooSpec != nil ? "Zoo: made the bad servers and bad clients in \"\(Console.path(store.directory.zooFolder))\"."
                         : "OTA: made the untrusted store's certificate (the wrong-ca fault) with the zoo in \"\(Console.path(store.directory.zooFolder))\".")
         }
-        let specs = lab.servedEndpoints(zoo: zooSpec, bind: settings.bind, ports: settings.ports, off: settings.off, freePorts: settings.freePorts)
+        let ports = settings.conventionalPorts.merging(settings.ports) { $1 }
+        let specs = lab.servedEndpoints(zoo: zooSpec, bind: settings.bind, ports: ports, off: settings.off, freePorts: settings.freePorts)
         guard !specs.isEmpty else {
             throw CommandFailure(ExitStatus.usage, "no_endpoints", "\(lab.file) has no endpoints to serve" + (settings.off.isEmpty ? "" : " (--port NAME=off switched off the rest)"),
                                  hint: "add a certificate with role: server (the endpoints present it), or an endpoints: section")

@@ -9,6 +9,7 @@ import Glibc
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Stand up a throw-away lab on free ports, run a command against it, stop it, and sum up its connections.",
         discussion: """
             For CI: pkilab run -- ./device-test.sh. The lab (--lab, default lab.yaml) is issued into a new temporary \

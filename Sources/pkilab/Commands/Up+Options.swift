@@ -25,9 +25,9 @@ extension Up {
         settings.bind = bind
         let parsed = PortArguments.parse(ports)
         settings.ports = parsed.ports
-        if let echoPort { settings.ports["echo"] = echoPort }
-        if let httpsPort { settings.ports["https"] = httpsPort }
-        if let mqttPort { settings.ports["mqtt"] = mqttPort }
+        if let echoPort { settings.conventionalPorts["echo"] = echoPort }
+        if let httpsPort { settings.conventionalPorts["https"] = httpsPort }
+        if let mqttPort { settings.conventionalPorts["mqtt"] = mqttPort }
         settings.off = parsed.off
         settings.freePorts = portsMode == "auto"
         settings.zoo = zoo

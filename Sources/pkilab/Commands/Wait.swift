@@ -8,6 +8,7 @@ import Glibc
 
 struct Wait: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "wait",
         abstract: "Wait until pkilab up serves the lab, or say why it could not start.",
         discussion: """
             For scripts and CI after "pkilab up … &": returns 0 and prints the "ready" line (--json: the ready JSON) \
