@@ -71,7 +71,7 @@ struct ContainerTests {
         let name = Podman.name("lab")
         defer { _ = try? Podman.podman(["rm", "-f", "-t", "0", name]) }
         // The host's network (what works here); loopback only, on free ports.
-        try Podman.must(["run", "-d", "--name", name, "--network", "host"] + Podman.limits + ["-v", "\(lab.path):/lab", image, "up", "--bind", "127.0.0.1"]
+        try Podman.detached(["--name", name, "--network", "host"] + Podman.limits + ["-v", "\(lab.path):/lab", image, "up", "--bind", "127.0.0.1"]
             + Self.freePorts)
         let ports = try waitForReady(name)
         let https = try #require(ports["https"]), mqtt = try #require(ports["mqtt"])
@@ -123,12 +123,21 @@ struct ContainerTests {
     @Test("compose's lab and device in two containers: the device reaches pkilab by service name over mutual TLS")
     func composeLabAndDevice() throws {
         try Podman.ready()
-        // The compose file itself parses, alone and with the own-lab override (when podman-compose is here).
+        // podman-compose (1.0.3 here) reads the compose file, alone and with the own-lab override, into the podman
+        // commands it would run (--dry-run: nothing runs but a volume it creates, removed at exit).
         if Run.available("podman-compose") {
+            let project = Podman.name("compose")
             for files in [["-f", "docker/compose.yaml"], ["-f", "docker/compose.yaml", "-f", "docker/compose.own-lab.yaml"]] {
-                let parsed = try Run.program("podman-compose", files + ["config"], cwd: Pkilab.repository,
-                                             environment: ["PKILAB_LAB_FILE": Pkilab.repository + "/lab.yaml"], timeout: 60)
-                #expect(parsed.status == 0 && parsed.stdout.contains("device"), "\(parsed)")
+                let planned = try Run.program("podman-compose", ["--dry-run", "-p", project] + files + ["up"], cwd: Pkilab.repository,
+                                              environment: ["PKILAB_LAB_FILE": Pkilab.repository + "/lab.yaml"], timeout: 60)
+                let plan = planned.stdout + planned.stderr
+                #expect(plan.contains("--network-alias pkilab") && plan.contains("--hostname pkilab"), "\(plan)")
+                #expect(plan.contains("-v \(project)_lab:/lab ") && plan.contains("-v \(project)_lab:/lab:ro"), "\(plan)")
+                #expect(plan.contains("-p 8443:8443") && plan.contains("-p 123:1123/udp") && plan.contains("-p 443:4443"), "\(plan)")
+                #expect(plan.contains("build -t pkilab-device -f device/Dockerfile device"), "\(plan)")
+                if files.count > 2 {
+                    #expect(plan.contains("-v \(Pkilab.repository)/lab.yaml:/lab/lab.yaml:ro") && plan.contains("PKILAB_HEALTH_AS=device-001"), "\(plan)")
+                }
             }
         }
         // What compose.yaml sets up, done with podman: a network on which the lab answers to "pkilab", one volume
@@ -142,7 +151,7 @@ struct ContainerTests {
         try Podman.must(["network", "create", network])
         defer { _ = try? Podman.podman(["network", "rm", "-f", network]) }
         defer { _ = try? Podman.podman(["rm", "-f", "-t", "0", name]) }
-        try Podman.must(["run", "-d", "--name", name, "--network", network, "--network-alias", "pkilab", "--hostname", "pkilab"] + Podman.limits
+        try Podman.detached(["--name", name, "--network", network, "--network-alias", "pkilab", "--hostname", "pkilab"] + Podman.limits
             + ["-v", "\(lab.path):/lab", image])
         _ = try waitForReady(name)
         let ran = try Podman.podman(["run", "--rm", "--name", Podman.name("device"), "--network", network] + Podman.limits

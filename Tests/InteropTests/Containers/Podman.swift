@@ -77,6 +77,22 @@ enum Podman {
         return result
     }
 
+    /// `podman run -d …`: starts a container in the background. Its monitor (conmon) inherits podman's descriptors
+    /// and keeps them for the container's life: the output pipes, and the socket by which Foundation's Process
+    /// learns that its child ended (so Run would wait for ever). podman gets a file for its output and no other
+    /// descriptor.
+    static func detached(_ arguments: [String]) throws {
+        let log = NSTemporaryDirectory() + "\(run)-\(UUID().uuidString.prefix(8)).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let script = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec "$@" >"$LOG" 2>&1 </dev/null"#
+        let result = try Run.program("bash", ["-c", script, "bash", "podman"] + global + ["run", "-d"] + arguments,
+                                     environment: ["LOG": log], timeout: 120)
+        guard result.status == 0 else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw LabProcess.Failure(message: "podman run -d \(arguments.joined(separator: " ")) failed (exit \(result.status)): \(output)")
+        }
+    }
+
     /// `podman build` the way it works here: no pulls, the host's network for apt-get, docker format (for HEALTHCHECK).
     static func build(tag: String, file: String, context: String, args: [String: String] = [:], timeout: TimeInterval = 300) throws {
         var arguments = ["build", "--format", "docker", "--pull=never", "--network", "host"] + limits
@@ -86,7 +102,7 @@ enum Podman {
         images.append(tag)
     }
 
-    /// Removes the containers, networks and images of this run (at exit) or of runs whose process is gone (at
+    /// Removes the containers, networks, images and volumes of this run (at exit) or of runs whose process is gone (at
     /// start, what a killed run left); never another live run's. They are all named `pkilab-test-PID…`.
     static func sweep(thisRun: Bool) {
         func mine(_ name: Substring) -> Bool {
@@ -100,6 +116,7 @@ enum Podman {
             (["ps", "-a", "--format", "{{.Names}}"], ["rm", "-f", "-t", "0"]),
             (["network", "ls", "--format", "{{.Name}}"], ["network", "rm", "-f"]),
             (["images", "--format", "{{.Repository}}:{{.Tag}}"], ["rmi", "-f"]),
+            (["volume", "ls", "--format", "{{.Name}}"], ["volume", "rm", "-f"]),
         ]
         for kind in kinds {
             guard let listed = try? podman(kind.list, timeout: 30) else { continue }
@@ -107,6 +124,8 @@ enum Podman {
                 _ = try? podman(kind.remove + [String(name)], timeout: 60)
             }
         }
+        // The stages a build left untagged (the prebuilt binary's) carry the tests' label too.
+        _ = try? podman(["image", "prune", "-f", "--filter", "label=\(label)"], timeout: 60)
     }
 
     nonisolated(unsafe) static var images: [String] = []
@@ -124,7 +143,12 @@ enum Podman {
             try files.copyItem(atPath: Pkilab.repository + "/docker", toPath: context + "/docker")
             try files.copyItem(atPath: Pkilab.repository + "/aws", toPath: context + "/aws")
             try files.copyItem(atPath: Pkilab.repository + "/.dockerignore", toPath: context + "/.dockerignore")
-            try files.copyItem(atPath: staticBinary, toPath: context + "/dist/pkilab")
+            // A debug binary is mostly symbols (over 200 MB): the image gets it stripped, as a release build is.
+            let stripped = try? Run.program("strip", ["-o", context + "/dist/pkilab", staticBinary], timeout: 120)
+            if stripped?.status != 0 {
+                try? files.removeItem(atPath: context + "/dist/pkilab")
+                try files.copyItem(atPath: staticBinary, toPath: context + "/dist/pkilab")
+            }
             let tag = "localhost/\(run):latest"
             try build(tag: tag, file: context + "/docker/Dockerfile", context: context, args: ["PKILAB_BUILD": "prebuilt"])
             cleanUpAtExit()
