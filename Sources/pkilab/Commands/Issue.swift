@@ -6,6 +6,7 @@ import PKILab
 /// starting the concurrency runtime's threads (see ``PKILabMain``).
 struct Issue: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "issue",
         abstract: "Build or update the lab's PKI in the store: only what changed in lab.yaml is reissued.")
 
     @OptionGroup var options: LabOptions
