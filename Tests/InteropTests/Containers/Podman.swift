@@ -37,12 +37,13 @@ enum Podman {
             return "no static pkilab at \(staticBinary) (./scripts/build-static --config debug --out .build/static; scripts/test does it)"
         }
         guard let info = try? podman(["info", "--format", "{{.Host.OCIRuntime.Name}}"], timeout: 60), info.status == 0 else {
-            return "podman info fails here"
+            return "podman info fails here: \((try? podman(["info"], timeout: 60))?.stderr ?? "")"
         }
         // What an earlier, killed run left.
         sweep(thisRun: false)
-        guard let made = try? Run.program(Pkilab.repository + "/docker/make-local-base", [base], timeout: 600), made.status == 0 else {
-            return "docker/make-local-base could not make \(base) (debootstrap from the apt mirror)"
+        let made = try? Run.program(Pkilab.repository + "/docker/make-local-base", [base], timeout: 600)
+        guard let made, made.status == 0 else {
+            return "docker/make-local-base could not make \(base) (debootstrap from the apt mirror): \(made?.description ?? "did not start")"
         }
         return nil
     }()
