@@ -186,10 +186,10 @@ extension LabStore {
         // The ledger moves into place before the lists it numbers, so a crash in between never leaves a list
         // whose number the ledger does not know.
         let written = FileBatch()
+        defer { written.discard(); batch.discard() }
         try written.stage(ledger.encoded(), to: directory.revocationLedger, mode: 0o644)
-        try written.commit(syncing: directory.path)
         try batch.stage(bundle, to: directory.crlBundle, mode: 0o644)
-        try batch.commit(syncing: directory.path)
+        try FileBatch.commit([written, batch], syncing: directory.path)
         return ledger
     }
 }

@@ -1,5 +1,6 @@
 import CPKILabShims
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,10 +19,21 @@ import Darwin
 public final class FileBatch {
     private var files: [(temporary: String, target: String)] = []
     private var folders: [(temporary: String, target: String)] = []
-    private let tag = "\(getpid())"
+    /// Unique among the batches of this process too, so several can be staged before one ``commit(_:syncing:)``.
+    private let tag = "\(getpid())\(FileBatch.nextInstance())"
     private var counter = 0
 
     public init() {}
+
+    private static let instances = Mutex(0)
+    /// "" for a process's first batch (the names earlier versions used), then "-b2", "-b3"…
+    private static func nextInstance() -> String {
+        let number = instances.withLock { count in
+            count += 1
+            return count
+        }
+        return number == 1 ? "" : "-b\(number)"
+    }
 
     public var isEmpty: Bool { files.isEmpty && folders.isEmpty }
 
@@ -50,7 +62,7 @@ public final class FileBatch {
         let tag = self.tag
         let indexed = items.enumerated().map { StagedFolder(index: first + $0.offset, contents: $0.element.contents, folder: $0.element.folder) }
         do {
-            let staged = try indexed.parallelMap { item -> (String, String) in
+            let staged = try indexed.parallelMap(threshold: 16) { item -> (String, String) in
                 (try Self.writeFolder(item, tag: tag), item.folder)
             }
             folders += staged
@@ -87,8 +99,26 @@ public final class FileBatch {
 
     /// Makes everything staged durable and moves it into place.
     public func commit(syncing root: String) throws(StoreError) {
-        guard !isEmpty else { return }
-        try Self.sync(root)
+        try Self.commit([self], syncing: root)
+    }
+
+    /// Commits `batches` in order with one durability barrier between each and the next instead of two: every
+    /// batch was staged before this is called, so one flush makes all their temporary files durable, and the flush
+    /// after batch *n* moves into place is also the one before batch *n + 1* does. A crash leaves the same states
+    /// as committing them one by one: batch *n + 1*'s files are never in place before batch *n*'s are durable.
+    public static func commit(_ batches: [FileBatch], syncing root: String) throws(StoreError) {
+        let batches = batches.filter { !$0.isEmpty }
+        guard !batches.isEmpty else { return }
+        try sync(root)
+        for batch in batches {
+            let obsolete = try batch.moveIntoPlace()
+            try sync(root)
+            for path in obsolete { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    /// Renames everything staged over its target; returns the old folders to delete once that is durable.
+    private func moveIntoPlace() throws(StoreError) -> [String] {
         var obsolete: [String] = []
         for (temporary, target) in folders {
             if access(target, F_OK) != 0 {
@@ -109,8 +139,7 @@ public final class FileBatch {
         }
         files.removeAll()
         folders.removeAll()
-        try Self.sync(root)
-        for path in obsolete { try? FileManager.default.removeItem(atPath: path) }
+        return obsolete
     }
 
     /// Removes temporary entries that were never committed.

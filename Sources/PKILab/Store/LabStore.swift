@@ -148,7 +148,9 @@ struct StoreRun {
         let total = leaves.count
         let planned: [Planned]
         do {
-            planned = try leaves.parallelMap { spec -> Planned in
+            // Threads only when they pay: many leaves, or any RSA key to generate (milliseconds to seconds each).
+            let expensive = leaves.contains { $0.key != .ecP256 && $0.key != .ecP384 && $0.key != .ed25519 }
+            planned = try leaves.parallelMap(threshold: expensive ? 2 : Self.parallelLeafThreshold) { spec -> Planned in
                 let folder = directory.folder(for: spec)
                 let issuer = authorities[spec.issuer]!
                 let stored = StoredPair(folder: folder)
@@ -187,6 +189,10 @@ struct StoreRun {
             notices += plan.spec.notices.map { "\(plan.spec.name): \($0)" }
         }
     }
+
+    /// Below this many leaves with elliptic-curve or Ed25519 keys (about 0.1 ms each to make and sign), one thread
+    /// issues them all: starting Dispatch's workers for a small lab cost more than the work.
+    static let parallelLeafThreshold = 16
 
     typealias Decision = (action: ApplyReport.Action, reason: String?, key: Certificate.PrivateKey?)
 

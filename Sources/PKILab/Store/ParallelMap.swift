@@ -3,8 +3,12 @@ import Synchronization
 
 extension Array where Element: Sendable {
     /// Maps every element on all cores, keeping order; rethrows the first error.
-    func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) throws -> Result) throws -> [Result] {
-        if count < 2 { return try map(transform) }
+    ///
+    /// With fewer than `threshold` elements it maps on the calling thread: Dispatch's worker threads cost more to
+    /// start and wake (much more on a loaded machine) than a few P-256 keys or small files take. A caller whose items
+    /// are each expensive (an RSA key takes milliseconds to seconds) passes 2.
+    func parallelMap<Result: Sendable>(threshold: Int = 2, _ transform: @Sendable (Element) throws -> Result) throws -> [Result] {
+        if count < Swift.max(threshold, 2) { return try map(transform) }
         let results = Mutex<[Result?]>(Array<Result?>(repeating: nil, count: count))
         let failure = Mutex<(any Error)?>(nil)
         let items = self

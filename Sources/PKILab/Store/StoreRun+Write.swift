@@ -75,18 +75,18 @@ extension StoreRun {
         let pendingIndex = IssuanceIndex(lab: next.lab, entries: next.entries + writes.map(\.entry))
         activate(writes.map(\.entry), in: &next.entries)
 
+        // Three batches in this order, each durable before the next moves into place; all staged first, so they
+        // share barriers (FileBatch.commit(_:syncing:): four flushes, not six).
+        let pendingBatch = FileBatch(), finalBatch = FileBatch()
+        defer { pendingBatch.discard(); finalBatch.discard() }
         if !writes.isEmpty {
             try FileBatch.makeFolder(directory.path)
-            let indexBatch = FileBatch()
-            try indexBatch.stage(pendingIndex.encoded(), to: directory.index, mode: 0o644)
-            try indexBatch.commit(syncing: directory.path)
+            try pendingBatch.stage(pendingIndex.encoded(), to: directory.index, mode: 0o644)
         }
-        try files.commit(syncing: directory.path)
-        if next != index || FileManager.default.contents(atPath: directory.index) == nil {
-            let indexBatch = FileBatch()
-            try indexBatch.stage(next.encoded(), to: directory.index, mode: 0o644)
-            try indexBatch.commit(syncing: directory.path)
+        if next != index || (writes.isEmpty && FileManager.default.contents(atPath: directory.index) == nil) {
+            try finalBatch.stage(next.encoded(), to: directory.index, mode: 0o644)
         }
+        try FileBatch.commit([pendingBatch, files, finalBatch], syncing: directory.path)
         return ApplyReport(store: directory.path, items: items, notices: notices)
     }
 

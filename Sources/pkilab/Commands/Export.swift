@@ -4,6 +4,7 @@ import PKILab
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a lab identity's certificate, key and CA in the files a firmware project uses.",
         discussion: """
             Formats: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")). Each export is one folder \

@@ -4,6 +4,7 @@ import PKILab
 
 struct Fleet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fleet",
         abstract: "Issue N numbered device certificates (CN = client id = NAME-0001 …) in ca/fleet/NAME/.",
         discussion: "Applies lab.yaml first, like issue. Running it again with the same options writes nothing.")
 

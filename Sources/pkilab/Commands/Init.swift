@@ -3,7 +3,7 @@ import Foundation
 import PKILab
 
 struct Init: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write a commented starter lab.yaml (never overwrites one).")
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Write a commented starter lab.yaml (never overwrites one).")
 
     @Option(name: .long, help: ArgumentHelp("Where to write it (default: $PKILAB_LAB, else lab.yaml).", valueName: "file"))
     var lab: String?

@@ -2,8 +2,11 @@ import ArgumentParser
 import Foundation
 import PKILab
 
-struct Issue: AsyncParsableCommand {
+/// Synchronous on purpose: `pkilab issue` is the stand-up, and a synchronous command runs on the main thread without
+/// starting the concurrency runtime's threads (see ``PKILabMain``).
+struct Issue: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "issue",
         abstract: "Build or update the lab's PKI in the store: only what changed in lab.yaml is reissued.")
 
     @OptionGroup var options: LabOptions
@@ -14,8 +17,8 @@ struct Issue: AsyncParsableCommand {
     @Flag(help: "Print what was done as JSON.")
     var json = false
 
-    func run() async throws {
-        try await reportingErrors {
+    func run() throws {
+        try reportingErrors {
             let lab = try options.loadLab()
             let report = try options.apply(lab, force: force)
             if json { Console.json(report) } else { IssueReportPrinter(lab: lab, report: report).print() }

@@ -5,6 +5,7 @@ import PKILab
 
 struct Probe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "probe",
         abstract: "Connect to a server as a device holding a lab identity would, and say what happened.",
         discussion: """
             URL: tls://host:port (any TLS server, e.g. the echo endpoint), https://host:port/path, or \

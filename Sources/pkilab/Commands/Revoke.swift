@@ -4,6 +4,7 @@ import PKILab
 
 struct Revoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "revoke",
         abstract: "Revoke a certificate: its authority's CRL (ca/crl/) lists it, and the lab's endpoints refuse it from the next connection.",
         discussion: """
             NAME is a certificate of the lab, a fleet member or an intermediate authority. The CRL is re-signed \
@@ -52,6 +53,7 @@ struct Revoke: AsyncParsableCommand {
 
 struct Unrevoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "unrevoke",
         abstract: "Lift a revocation made with pkilab revoke (labs only: real CAs never do this) and re-sign the CRL.")
 
     @OptionGroup var options: LabOptions

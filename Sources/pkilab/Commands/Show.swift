@@ -3,7 +3,7 @@ import Foundation
 import PKILab
 
 struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Explain one certificate and its chain in words.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Explain one certificate and its chain in words.")
 
     @OptionGroup var options: LabOptions
 

@@ -4,6 +4,7 @@ import PKILab
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check a certificate against the lab's authorities and say in one sentence why it fails.",
         discussion: "Exit code 0 when it is valid, 1 when it is not.")
 

@@ -5,6 +5,7 @@ import PKILabEndpoints
 
 struct Zoo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "zoo",
         abstract: "The zoo: servers that are wrong on purpose (a device must refuse them) and clients every server must refuse.",
         discussion: """
             pkilab zoo (or zoo list) makes the zoo in ca/zoo/ if needed and lists it: each bad server's port, what \

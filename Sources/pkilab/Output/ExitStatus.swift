@@ -90,3 +90,12 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw ExitStatus.report(error)
     }
 }
+
+/// ``reportingErrors(_:)`` for the commands that run synchronously (no Swift concurrency runtime, no threads).
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw ExitStatus.report(error)
+    }
+}
