@@ -8,6 +8,7 @@ import Glibc
 
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "Read the connection events of the lab's endpoints (ca/events.jsonl).",
         discussion: """
             The log rotates by size (lab.yaml events: { max_size: 10MiB, keep: 5 }): the older events are in \

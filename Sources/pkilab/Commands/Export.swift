@@ -68,7 +68,7 @@ struct Export: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             guard let format = ExportFormat(rawValue: format.lowercased()) else {
                 Console.error("\"\(format)\" is not an export format", hint: "use one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
                 throw ExitCode(ExitStatus.usage)

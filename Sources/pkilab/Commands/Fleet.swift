@@ -40,7 +40,7 @@ struct Fleet: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             let bottom = lab.bottomAuthorities
             guard let issuerName = issuer ?? (bottom.count == 1 ? bottom[0].name : nil), lab.authority(named: issuerName) != nil else {

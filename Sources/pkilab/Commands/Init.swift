@@ -9,7 +9,7 @@ struct Init: AsyncParsableCommand {
     var lab: String?
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let path = LabOptions(lab: lab).labPath
             if FileManager.default.fileExists(atPath: path) {
                 Console.out("\"\(Console.path(path))\" already exists; nothing was written.")

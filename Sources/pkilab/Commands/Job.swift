@@ -79,7 +79,7 @@ struct JobList: AsyncParsableCommand {
     var thing: String?
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try TwinAccess.lab(options)
             let state = try options.store.awsIoTState()
             let things = thing.map { [$0] } ?? (lab.awsIoT?.things.map(\.name) ?? [])

@@ -11,7 +11,7 @@ struct List: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             let rows = try options.openStore(for: lab).inventory(of: lab)
             if json { Console.json(rows); return }

@@ -58,7 +58,7 @@ struct OTAList: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             let spec = try OTA.spec(of: lab)
             let folder = OTA.imagesFolder(spec, options: options)
@@ -126,7 +126,7 @@ struct OTAPresign: AsyncParsableCommand {
     var host: String?
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             var spec = try OTA.spec(of: lab)
             if let host { spec.store.urlHost = host }
@@ -197,7 +197,7 @@ struct OTAImage: AsyncParsableCommand {
     var size = "1MiB"
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             let spec = try OTA.spec(of: lab)
             guard let parsed = FirmwareVersion(version) else {

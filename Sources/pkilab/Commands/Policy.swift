@@ -62,7 +62,7 @@ struct PolicyCheck: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             guard let iotAction = Self.action(named: action) else {
                 Console.error("\"\(action)\" is not an AWS IoT action", hint: "use connect, publish, receive, subscribe, retain-publish, or one of: "

@@ -67,7 +67,7 @@ struct Probe: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             guard ["ok", "reject"].contains(expect) else {
                 Console.error("--expect takes ok or reject, not \"\(expect)\"")
                 throw ExitCode(ExitStatus.usage)

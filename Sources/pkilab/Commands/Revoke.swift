@@ -22,7 +22,7 @@ struct Revoke: AsyncParsableCommand {
     var reason: String = RevocationReason.unspecified.rawValue
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             guard let reason = RevocationReason(parsing: reason) else {
                 Console.error("\"\(reason)\" is not a revocation reason", hint: "use one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
                 throw ExitCode(ExitStatus.usage)
@@ -62,7 +62,7 @@ struct Unrevoke: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             let change = try options.store.unrevoke(name, in: lab)
             for repair in change.repairs { Console.err("Note: \(repair).") }

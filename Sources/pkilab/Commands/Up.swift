@@ -5,6 +5,7 @@ import PKILabEndpoints
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "up",
         abstract: "Apply lab.yaml (like issue), then serve its TLS echo, HTTPS and MQTT endpoints, its CRLs and SNTP until Ctrl-C.",
         discussion: """
             Every connection is one line here and one JSON line in ca/events.jsonl: accepted, or rejected with a \

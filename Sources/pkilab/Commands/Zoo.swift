@@ -56,7 +56,7 @@ struct ZooList: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             let lab = try options.loadLab()
             let store = options.store
             _ = try options.apply(lab)
@@ -128,7 +128,7 @@ struct ZooReportCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
+        try reportingErrors {
             var sinceDate: Date?
             if let since {
                 guard let date = ISO8601DateFormatter().date(from: since) else {
