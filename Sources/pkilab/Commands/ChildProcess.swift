@@ -17,20 +17,10 @@ struct ChildProcess: Sendable {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        // pkilab run ignores SIGPIPE and catches SIGINT, SIGTERM and SIGHUP itself; an ignored signal stays ignored
-        // across exec, so the command gets them back at their defaults.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        // The thread that spawns may block signals (the concurrency pool's threads do); the command starts with none blocked.
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        posix_spawnattr_setsigmask(&attributes, &unblocked)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        Self.startWithCleanSignals(&attributes)
         var pid: pid_t = 0
         // posix_spawnp searches PATH in this process's environment; the child's PATH is the same unless the lab changed it (it does not).
         let result = posix_spawnp(&pid, command[0], nil, &attributes, argv, envp)
@@ -54,6 +44,20 @@ struct ChildProcess: Sendable {
                 continuation.resume(returning: signal == 0 ? (status >> 8) & 0xff : 128 + signal)
             }
         }
+    }
+
+    /// Sets `attributes` so the new program starts with no signal blocked and SIGINT, SIGTERM, SIGHUP and SIGPIPE at
+    /// their defaults, whatever the spawning thread blocks (the concurrency pool's threads do) or this process ignores
+    /// (pkilab ignores SIGPIPE and catches the others; an ignored signal stays ignored across exec). `flags` adds
+    /// other `POSIX_SPAWN_*` flags.
+    static func startWithCleanSignals(_ attributes: inout posix_spawnattr_t, flags: Int32 = 0) {
+        var none = sigset_t(), defaults = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&defaults)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(flags | Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)))
     }
 
     func signal(_ number: Int32) {
