@@ -67,6 +67,8 @@ struct ChromiumHarnessTests {
         let squeeze = { (text: Substring) in text.filter { !$0.isWhitespace } }
         #expect(squeeze(afterClientLine).contains(squeeze(issued[...])), "the page's client certificate is not ca/certs/device-001/cert.pem")
         #expect(browser.pageErrors.isEmpty, "\(browser.pageErrors)")
+        // The screenshot shows the client certificate s_server saw.
+        try browser.evaluate("window.find('Client certificate')")
         let path = try browser.screenshot(named: "chromium-harness-mutual-tls")
         #expect(path.hasPrefix(Artefacts.directory("browser")) && path.hasSuffix(".png"))
         let png = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
@@ -156,12 +158,25 @@ struct ChromiumHarnessTests {
         #expect(sawUncaught, "\(browser.pageErrors)")
     }
 
-    @Test("close kills the browser's whole process group and removes its temporary home and profile")
-    func closeCleansUp() throws {
+    @Test("the browser holds no descriptor of the test runner (fds 3 and 4 are its DevTools pipes); close kills its whole process group and removes its home and profile")
+    func descriptorsAndClose() throws {
         try Self.requireChromium()
+        // A pipe of the runner's that is not close-on-exec: a careless spawn would pass it on.
+        let runnerPipe = Pipe()
+        defer { try? runnerPipe.fileHandleForReading.close() }
+        _ = fcntl(runnerPipe.fileHandleForWriting.fileDescriptor, F_SETFD, 0)
+        let runnerEnd = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(runnerPipe.fileHandleForWriting.fileDescriptor)")
         let browser = try ChromiumSession()
         let pid = browser.processIdentifier, folder = browser.temporaryFolder
         #expect(kill(pid, 0) == 0 && FileManager.default.fileExists(atPath: folder))
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")).map { (Int(fd) ?? -1, $0) }
+        }
+        #expect(!descriptors.contains { $0.1 == runnerEnd }, "the browser inherited \(runnerEnd): \(descriptors)")
+        for fd in [3, 4] {
+            #expect(descriptors.contains { $0.0 == fd && $0.1.hasPrefix("pipe:") }, "fd \(fd): \(descriptors)")
+        }
+        try? runnerPipe.fileHandleForWriting.close()
         browser.close()
         #expect(browser.hasExited)
         // Helpers killed with it are reaped by init: give that a moment.
