@@ -7,7 +7,7 @@ import Glibc
 /// `--remote-debugging-pipe`, showing one page (a target attached with `flatten: true`; every page command carries
 /// its session id).
 ///
-/// TLS trust is real: no `--ignore-certificate-errors`. The browser trusts the system's roots plus `trustedRoots`,
+/// TLS trust is real: no `--ignore-certificate-errors`. The browser trusts its built-in roots plus `trustedRoots`,
 /// presents the certificates of `clientCertificates`, and runs with `HOME` in a temporary folder, so the NSS
 /// database of the user running the tests is never read or changed. Every call has a deadline; ``close()`` (or
 /// deinit) kills the browser's process group and removes the temporary folder.
@@ -42,8 +42,8 @@ public final class ChromiumSession: @unchecked Sendable {
     ///   - trustedRoots: PEM files of CAs to trust for web sites (imported with `certutil -A -t "C,,"` into the
     ///     profile's NSS database, `$HOME/.pki/nssdb`).
     ///   - clientCertificates: PKCS#12 files and their passwords, imported with `pk12util` into that database.
-    ///   - autoSelectCertificateFor: origins (`https://127.0.0.1:8444`, or any content-settings pattern such as
-    ///     `https://[*.]lab.test`) for which Chromium presents a client certificate from the database without asking:
+    ///   - autoSelectCertificateFor: origins such as `https://127.0.0.1:8444` (content-settings patterns; no other
+    ///     form is tried here) for which Chromium presents a client certificate from the database without asking:
     ///     the `auto_select_certificate` content setting in the profile's `Default/Preferences`. Without it, a
     ///     server asking for a certificate while the database holds one leaves the navigation waiting for a dialog
     ///     headless Chromium never shows (``navigate(_:timeout:)`` then times out); with an empty database Chromium
@@ -125,9 +125,11 @@ public final class ChromiumSession: @unchecked Sendable {
     }
 
     /// Evaluates `expression` in the page (`Runtime.evaluate` with `returnByValue`), waiting for its promise when
-    /// `awaitPromise`. - Returns: the value as `JSONSerialization` gives it (String, NSNumber for numbers and
-    /// booleans, arrays, dictionaries), nil for `undefined` and `null`.
-    /// - Throws: ``ChromiumError`` with the exception's text (`Error: message` and the stack) when it throws or rejects.
+    /// `awaitPromise`.
+    /// - Returns: The value as `JSONSerialization` gives it (String, NSNumber for numbers and booleans, arrays,
+    ///   dictionaries); nil for `undefined` and `null`.
+    /// - Throws: ``ChromiumError`` with the exception's text (`TypeError: message`, its stack, line and column) when
+    ///   the expression throws or its promise rejects; or when the page does not answer within `timeout` seconds.
     @discardableResult
     public func evaluate(_ expression: String, awaitPromise: Bool = false, timeout: TimeInterval = 10) throws -> Any? {
         let result = try connection.call("Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": awaitPromise],
@@ -139,9 +141,10 @@ public final class ChromiumSession: @unchecked Sendable {
         return value
     }
 
-    /// Evaluates `condition` every 50 ms until it is truthy, at most `timeout` seconds (an evaluation that throws
-    /// counts as false). - Throws: ``ChromiumError`` with the condition and the first 500 characters of the page's
-    /// `document.body.innerText` when the time is up.
+    /// Evaluates the JavaScript expression `condition` every 50 ms until it is truthy, at most `timeout` seconds (an
+    /// evaluation that throws counts as false).
+    /// - Throws: ``ChromiumError`` with the condition and the first 500 characters of the page's
+    ///   `document.body.innerText` when the time is up.
     public func waitUntil(_ condition: String, timeout: TimeInterval = 10) throws {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
@@ -154,8 +157,10 @@ public final class ChromiumSession: @unchecked Sendable {
         throw ChromiumError("\(condition) was not true within \(DevToolsConnection.seconds(timeout)); the page says:\n\(text)")
     }
 
-    /// Captures the page (`Page.captureScreenshot`, PNG, the viewport) into `Artefacts.directory("browser")/name`,
-    /// `.png` added unless `name` ends with it, `/` in `name` made `-`. - Returns: the file's path.
+    /// Captures the page's viewport (`Page.captureScreenshot`, PNG, `width`×`height` pixels) into
+    /// `Artefacts.directory("browser")/name`: `.png` is added unless `name` ends with it, a `/` in `name` becomes `-`,
+    /// and an earlier file of that name is replaced.
+    /// - Returns: The file's path.
     @discardableResult
     public func screenshot(named name: String, timeout: TimeInterval = 15) throws -> String {
         let result = try connection.call("Page.captureScreenshot", ["format": "png"], sessionId: sessionId, timeout: timeout)

@@ -47,7 +47,10 @@ final class DevToolsConnection: @unchecked Sendable {
     }
 
     /// Sends `method` with `params` (to the page session `sessionId`, or the browser) and waits at most `timeout`
-    /// seconds for its reply. - Returns: the reply's `result`. - Throws: the protocol's error, a timeout or the browser's end.
+    /// seconds for its reply.
+    /// - Returns: The reply's `result`.
+    /// - Throws: ``ChromiumError`` with the protocol's error message, or saying the reply did not come in time or
+    ///   the browser ended (with the end of its stderr).
     func call(_ method: String, _ params: [String: Any] = [:], sessionId: String? = nil, timeout: TimeInterval) throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
@@ -75,7 +78,8 @@ final class DevToolsConnection: @unchecked Sendable {
     }
 
     /// Waits at most `timeout` seconds for an event numbered `after` or later (see ``eventCount``), of `sessionId`
-    /// when given, for which `match` is true. - Returns: the event, or nil when none came in time (or the browser ended).
+    /// when given, for which `match` is true.
+    /// - Returns: The event, or nil when none came in time or the browser ended first.
     func waitForEvent(after: Int, sessionId: String?, timeout: TimeInterval, _ match: (Event) -> Bool) -> Event? {
         let deadline = Date().addingTimeInterval(timeout)
         var next = after
