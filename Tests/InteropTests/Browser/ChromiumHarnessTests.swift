@@ -190,3 +190,23 @@ struct ChromiumHarnessTests {
         browser.close()
     }
 }
+
+extension ChromiumHarnessTests {
+    @Test("a browser killed under the harness makes the next call fail at once, not at its deadline, and does not take the runner with it (SIGPIPE)")
+    func browserDies() throws {
+        try Self.requireChromium()
+        let browser = try ChromiumSession()
+        defer { browser.close() }
+        #expect(try browser.evaluate("'alive'") as? String == "alive")
+        kill(browser.processIdentifier, SIGKILL)
+        let started = Date()
+        // The first call may still be written into the pipe before the browser's end closes; later ones meet EPIPE.
+        for _ in 0..<3 {
+            let error = #expect(throws: ChromiumError.self) { try browser.evaluate("1", timeout: 10) }
+            let message = error?.message ?? ""
+            #expect(message.contains("Chromium ended during Runtime.evaluate") || message.contains("Broken pipe"), "\(message)")
+        }
+        #expect(Date().timeIntervalSince(started) < 5, "took \(Date().timeIntervalSince(started)) s")
+        #expect(browser.hasExited)
+    }
+}
