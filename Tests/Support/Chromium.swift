@@ -107,9 +107,9 @@ public final class ChromiumSession: @unchecked Sendable {
         let result: [String: Any]
         do {
             result = try connection.call("Page.navigate", ["url": url], sessionId: sessionId, timeout: timeout)
-        } catch let error as ChromiumError where error.message.contains("did not answer") {
+        } catch let error as ChromiumError where error.isTimeout {
             throw ChromiumError("navigating to \(url) did not finish within \(DevToolsConnection.seconds(timeout)) (a server asking for a client "
-                                + "certificate that no auto-select pattern covers leaves headless Chromium waiting for a dialog)")
+                                + "certificate that no auto-select pattern covers leaves headless Chromium waiting for a dialog)", isTimeout: true)
         }
         if let text = result["errorText"] as? String, !text.isEmpty {
             throw ChromiumError("navigating to \(url) failed: \(text)")
@@ -120,7 +120,9 @@ public final class ChromiumSession: @unchecked Sendable {
             $0.method == "Page.loadEventFired"
         }
         guard loaded != nil else {
-            throw ChromiumError("\(url) did not finish loading within \(DevToolsConnection.seconds(timeout))\(connection.hasEnded ? connection.stderrTail() : "")")
+            let ended = connection.hasEnded
+            throw ChromiumError("\(url) did not finish loading within \(DevToolsConnection.seconds(timeout))\(ended ? connection.stderrTail() : "")",
+                                isTimeout: !ended)
         }
     }
 
@@ -154,7 +156,7 @@ public final class ChromiumSession: @unchecked Sendable {
             usleep(50_000)
         } while Date() < deadline
         let text = (try? evaluate("document.body ? document.body.innerText.slice(0, 500) : '(no body)'", timeout: 2) as? String) ?? "(unreadable)"
-        throw ChromiumError("\(condition) was not true within \(DevToolsConnection.seconds(timeout)); the page says:\n\(text)")
+        throw ChromiumError("\(condition) was not true within \(DevToolsConnection.seconds(timeout)); the page says:\n\(text)", isTimeout: true)
     }
 
     /// Captures the page's viewport (`Page.captureScreenshot`, PNG, `width`×`height` pixels) into

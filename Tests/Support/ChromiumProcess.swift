@@ -7,7 +7,13 @@ import Glibc
 /// the end of its stderr.
 public struct ChromiumError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// Whether something did not happen in time (a reply, a page load, a `waitUntil` condition) while the browser
+    /// was still running, rather than a refusal or a failure.
+    public let isTimeout: Bool
+    public init(_ message: String, isTimeout: Bool = false) {
+        self.message = message
+        self.isTimeout = isTimeout
+    }
     public var description: String { message }
 }
 

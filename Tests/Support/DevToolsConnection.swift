@@ -68,7 +68,7 @@ final class DevToolsConnection: @unchecked Sendable {
         }
         guard let reply = replies.removeValue(forKey: id) else {
             if ended { throw ChromiumError("Chromium ended during \(method)\(stderrTail())") }
-            throw ChromiumError("Chromium did not answer \(method) within \(Self.seconds(timeout))")
+            throw ChromiumError("Chromium did not answer \(method) within \(Self.seconds(timeout))", isTimeout: true)
         }
         if let error = reply["error"] as? [String: Any] {
             let text = [error["message"] as? String, error["data"] as? String].compactMap { $0 }.joined(separator: ": ")

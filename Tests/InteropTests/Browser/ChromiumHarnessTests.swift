@@ -104,6 +104,7 @@ struct ChromiumHarnessTests {
         defer { browser.close() }
         let error = #expect(throws: ChromiumError.self) { try browser.navigate(lab.url) }
         #expect(errors.contains { error?.message.hasSuffix("failed: " + $0) == true }, "\(String(describing: error))")
+        #expect(error?.isTimeout == false)
         #expect(lab.server.waitForLine(timeout: 5) { $0.contains("peer did not return a certificate") }, "\(lab.server.output.string)")
     }
 
@@ -116,6 +117,7 @@ struct ChromiumHarnessTests {
         defer { browser.close() }
         let error = #expect(throws: ChromiumError.self) { try browser.navigate(lab.url, timeout: 4) }
         #expect(error?.message.contains("did not finish within 4.0 s") == true, "\(String(describing: error))")
+        #expect(error?.isTimeout == true)
     }
 
     @Test("evaluate and waitUntil on a data: URL; a thrown or rejected error surfaces with its message; console errors are collected")
@@ -147,6 +149,7 @@ struct ChromiumHarnessTests {
         let late = #expect(throws: ChromiumError.self) { try browser.waitUntil("document.title === 'never'", timeout: 0.5) }
         #expect(late?.message.contains("document.title === 'never' was not true within 0.5 s") == true, "\(String(describing: late))")
         #expect(late?.message.contains("hello from the page") == true, "the page's text is in the message: \(String(describing: late))")
+        #expect(late?.isTimeout == true && thrown?.isTimeout == false)
 
         try browser.evaluate("setTimeout(() => { throw new RangeError('uncaught in a timer') }, 0); 1")
         try browser.waitUntil("true")
