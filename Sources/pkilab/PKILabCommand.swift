@@ -60,6 +60,6 @@ struct PKILabCommand: AsyncParsableCommand {
             authority (use --force).
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Issue.self, Up.self, Run.self, Wait.self, Events.self, Fleet.self, List.self, Show.self, Verify.self, Export.self, Probe.self, Revoke.self, Unrevoke.self, Zoo.self, OTA.self, Policy.self, Shadow.self, Job.self]
+        subcommands: [Init.self, Issue.self, Up.self, Run.self, Wait.self, Events.self, Fleet.self, List.self, Show.self, Verify.self, Export.self, Probe.self, Revoke.self, Unrevoke.self, Zoo.self, OTA.self, Policy.self, Shadow.self, Job.self, Workshop.self]
     )
 }
