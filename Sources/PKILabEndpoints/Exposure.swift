@@ -26,6 +26,7 @@ public enum Exposure {
         switch endpoint.kind {
         case .crl: return "plain HTTP, no client certificate: anyone who can reach it reads the CRLs, OCSP answers and ca.pem (public by design)"
         case .sntp: return "SNTP, no authentication: anyone who can reach it gets the lab's (possibly shifted) time"
+        case .console: return "the workshop console: anyone who can reach it sees every connection, the lab's certificates (no keys) and the attendees' board; a kit goes only to its certificate's owner or a one-time link, and links need the teacher's token"
         default:
             if endpoint.tls == "none" { return "plain MQTT, no TLS and no client certificate: anyone who can reach it can publish and subscribe" }
             switch endpoint.clientAuth {

@@ -23,6 +23,8 @@ public final class LabServer: Sendable {
     private let events: EventLog
     private let identities: [IdentityFiles]
     private let ota: OTAService?
+    /// The workshop console's state, when one of `endpoints` is the console.
+    public let console: ConsoleService?
     /// The connection caps every endpoint shares.
     public let limits: ConnectionCaps
     /// Seconds an HTTP connection may go without a complete request (`endpoints.idle_timeout`).
@@ -46,7 +48,13 @@ public final class LabServer: Sendable {
             : FileManager.default.currentDirectoryPath + "/" + store.directory.path
         let store = LabStore(path: (absolute as NSString).standardizingPath)
         self.store = store
-        let events = try EventLog(paths: [store.directory.events] + extraEventFiles, rotation: lab.events, listener: onEvent)
+        let consoleSpec = specs.first { $0.kind == .console }
+        let console = consoleSpec.map { ConsoleService(lab: lab, store: store, endpointName: $0.name) }
+        self.console = console
+        let events = try EventLog(paths: [store.directory.events] + extraEventFiles, rotation: lab.events) { event, line in
+            console?.publish(event, line: line)
+            onEvent(event, line)
+        }
         self.events = events
         identities = lab.certificates.map { IdentityFiles($0, in: store.directory) }
         let servingLimits = lab.endpoints.first?.limits ?? ServingLimits()
@@ -64,7 +72,7 @@ public final class LabServer: Sendable {
         let builder = try ListenerBuilder(lab: lab, store: store, labFolder: labFolder, events: events, hub: hub,
                                           limiter: ConnectionLimiter(caps: limits, events: events), identities: identities,
                                           handshakeTimeout: handshakeTimeout, timeOffset: timeOffset, labClock: labClockOffset, ota: ota,
-                                          onRequest: onRequest)
+                                          console: console, onRequest: onRequest)
         var tcp: [TCPEndpoint] = []
         var https: [HTTPEndpoint] = []
         var sntp: [SNTPServer] = []
@@ -129,6 +137,7 @@ public final class LabServer: Sendable {
             }
         }
         notices += Exposure.notices(for: running)
+        console?.started(running)
         scheduleTimers()
         return ReadyLab(lab: lab.name, ca: store.directory.rootBundle, events: store.directory.events, endpoints: running, identities: identities,
                         policy: hub?.policyDescription, notices: notices, timeOffset: timeOffset.description, labClockOffset: labClock.description, pid: getpid())
@@ -169,6 +178,8 @@ public final class LabServer: Sendable {
         ticker.withLock { $0?.cancel() }
         renewals.withLock { $0?.cancel() }
         hub?.shutdown()
+        // The pages' event streams end, so the console's connections close with the rest.
+        console?.stop()
         if let server = control.withLock({ $0 }) { await server.stop() }
         for endpoint in tcp { await endpoint.shutdown(grace: .seconds(grace)) }
         for endpoint in https { await endpoint.shutdown() }

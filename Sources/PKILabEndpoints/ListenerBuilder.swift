@@ -26,14 +26,17 @@ struct ListenerBuilder {
     let onRequest: @Sendable (RequestRecord) -> Void
     /// The OTA server and object store's shared state, when the lab has `ota:`.
     let ota: OTAService?
+    /// The workshop console's state, when it is served.
+    let console: ConsoleService?
     private let authorities: [(spec: AuthoritySpec, certificate: Certificate)]
     private let revocation: RevocationChecker
     private let exampleClient: IdentityFiles?
 
     init(lab: Lab, store: LabStore, labFolder: String, events: EventLog, hub: BrokerHub?, limiter: ConnectionLimiter, identities: [IdentityFiles],
-         handshakeTimeout: Int64, timeOffset: ClockOffset, labClock: ClockOffset, ota: OTAService?,
+         handshakeTimeout: Int64, timeOffset: ClockOffset, labClock: ClockOffset, ota: OTAService?, console: ConsoleService? = nil,
          onRequest: @escaping @Sendable (RequestRecord) -> Void) throws {
         self.ota = ota
+        self.console = console
         self.lab = lab
         self.store = store
         self.labFolder = labFolder
@@ -69,7 +72,7 @@ struct ListenerBuilder {
                 try channel.pipeline.syncOperations.addHandler(
                     MQTTConnectionHandler(listener: listener, state: nil, peer: LabTLSPipeline.peer(of: channel)))
             })
-        case .echo, .https, .mqtt, .store:
+        case .echo, .https, .mqtt, .store, .console:
             break
         }
         let context = try tlsContext(for: spec)
@@ -87,6 +90,9 @@ struct ListenerBuilder {
             let router = HTTPSRoutes.router(lab: lab, store: store, endpoint: context, filesFolder: files, requestLog: onRequest)
             if let ota { OTARoutes.add(to: router, service: ota, endpoint: spec.name) }
             return .http(HTTPEndpoint(context: context, limiter: limiter, router: router))
+        case .console:
+            // LabServer makes the service whenever a console is served.
+            return .http(HTTPEndpoint(context: context, limiter: limiter, router: ConsoleRoutes.router(service: console!, endpoint: context, requestLog: onRequest)))
         case .store:
             // LabServer makes the service whenever the lab has ota:, the only source of store listeners.
             return .http(HTTPEndpoint(context: context, limiter: limiter,

@@ -14,6 +14,10 @@ public struct EndpointSpec: Sendable, Hashable {
         case sntp
         /// The OTA object store (`ota.object_store:`): S3-like HTTPS with pre-signed URLs, server authentication only.
         case store
+        /// The workshop console (`pkilab up --console`): a live page of connections, the attendees' board and their
+        /// kits. HTTPS with the lab's server certificate; a client certificate is asked for but optional (it proves
+        /// who downloads a kit).
+        case console
 
         /// The kinds `endpoints:` configures (the object store is configured under `ota:`).
         public static let labKinds: [Kind] = [.echo, .https, .mqtt, .crl, .sntp]
@@ -26,11 +30,12 @@ public struct EndpointSpec: Sendable, Hashable {
             case .crl: 8480
             case .sntp: 123
             case .store: 9443
+            case .console: 8444
             }
         }
 
         /// Whether it speaks TLS (and so presents a certificate and checks clients).
-        public var usesTLS: Bool { [.echo, .https, .mqtt, .store].contains(self) }
+        public var usesTLS: Bool { [.echo, .https, .mqtt, .store, .console].contains(self) }
     }
 
     /// Whether a client must present a certificate.

@@ -118,6 +118,8 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
         public var names: [String]
         /// The authorities it chained to, leaf first (when it verified).
         public var chain: [String]
+        /// The key, as `pkilab show` words it (`EC P-256`, `RSA 2048`); nil when it could not be read.
+        public var key: String?
 
         public init(_ description: CertificateDescription, chain: [String]) {
             subject = description.subject
@@ -129,6 +131,7 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
             notAfter = description.notAfter
             names = description.names
             self.chain = chain
+            key = description.key
         }
 
         /// What can be read of a certificate swift-certificates will not load (an RSA key under 2048 bits).
@@ -142,6 +145,7 @@ public struct ConnectionEvent: Sendable, Codable, Hashable {
             notAfter = skim.notAfter ?? .distantPast
             names = []
             chain = []
+            key = nil
         }
     }
 

@@ -98,6 +98,7 @@ extension RejectionReason {
         case .https: "curl: add --cert \(path(client.fullchain)) --key \(path(client.key))"
         case .echo: "openssl s_client: add -cert \(path(client.cert)) -cert_chain \(path(client.chain)) -key \(path(client.key))"
         case .crl, .sntp: "give the client a certificate with role: client from the lab"
+        case .console: "the console lets browsers without a certificate in; a certificate only proves who downloads a kit"
         case .store: "the object store asks for no client certificate (as S3 does); the OTA server on the HTTPS endpoint does"
         case .mqtt: "mosquitto_pub/sub: add --cert \(path(client.fullchain)) --key \(path(client.key)); paho: tls_set(certfile=\(path(client.fullchain)), keyfile=\(path(client.key)))"
         }

@@ -78,7 +78,7 @@ public struct ServingLab: Sendable, Codable, Equatable {
     public static func scheme(of spec: EndpointSpec) -> String {
         switch spec.kind {
         case .echo: "tls"
-        case .https, .store: "https"
+        case .https, .store, .console: "https"
         case .mqtt: spec.isPlainMQTT ? "mqtt" : "mqtts"
         case .crl: "http"
         case .sntp: "sntp"

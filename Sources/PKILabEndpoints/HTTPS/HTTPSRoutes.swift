@@ -73,7 +73,8 @@ enum HTTPSRoutes {
             let whoami = await whoAmI(request: request, context: context)
             var headers = HTTPFields()
             headers[.contentType] = "text/html; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page(lab: lab, whoami: whoami))))
+            let page = HTTPSHomePage(lab: lab, whoami: whoami, clientAuth: endpoint.spec.clientAuth, filesServed: filesFolder != nil)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page.html)))
         }
         return router
     }
@@ -89,30 +90,6 @@ enum HTTPSRoutes {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-
-    static func page(lab: Lab, whoami: WhoAmI) -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
-        let client = whoami.client.map { client in
-            "<p>You presented <b>\(escape(client.commonName ?? client.subject))</b>, issued by \(escape(client.issuer)), valid until \(LabDate.human(client.notAfter)).</p>"
-                + "<p>Names: \(escape(client.names.joined(separator: ", ")))</p>"
-        } ?? "<p>You presented no client certificate.</p>"
-        let notes = whoami.notes.map { "<li>\(escape($0))</li>" }.joined()
-        return """
-            <!doctype html>
-            <html><head><meta charset="utf-8"><title>pkilab — \(escape(lab.name))</title>
-            <style>body{font:16px system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}code{background:#eee;padding:0 .2em}</style></head>
-            <body><h1>pkilab lab “\(escape(lab.name))”</h1>
-            <p>Mutual TLS worked: TLS \(escape(whoami.tlsVersion ?? "?")), \(escape(whoami.cipher ?? "")), HTTP/\(whoami.httpVersion).</p>
-            \(client)
-            \(notes.isEmpty ? "" : "<ul>\(notes)</ul>")
-            <p>Routes: <code>/whoami</code> (JSON of this connection), <code>POST /echo</code>, <code>/ca.pem</code> (the trust anchor), <code>/files/…</code> (firmware images, with Range and ETag).</p>
-            <p>Authorities: \(lab.authorities.map { escape($0.subject.commonName ?? $0.name) }.joined(separator: " → ")).</p>
-            </body></html>
-
-            """
     }
 }
 

@@ -307,7 +307,7 @@ struct ConnectionStateMachine: Sendable {
         // HTTPS routes read it back (/whoami). A zoo echo connection tells its story once it is known whether the
         // client sent data; an MQTT connection with its first MQTT event (CONNECT accepted or refused).
         switch endpoint.kind {
-        case .https:
+        case .https, .console:
             accepted = event
             return [.record(event)]
         case .echo where endpoint.zoo != nil, .mqtt:

@@ -15,6 +15,8 @@ struct ServeSettings {
     /// `--ports auto`: every other listener on a free port.
     var freePorts = false
     var zoo = false
+    /// `--console`: serve the workshop console too.
+    var console = false
     var zooPort: Int?
     var zooMqttPort: Int?
     var extraEventFiles: [String] = []
@@ -63,7 +65,8 @@ struct LabLaunch {
                         : "OTA: made the untrusted store's certificate (the wrong-ca fault) with the zoo in \"\(Console.path(store.directory.zooFolder))\".")
         }
         let ports = settings.conventionalPorts.merging(settings.ports) { $1 }
-        let specs = lab.servedEndpoints(zoo: zooSpec, bind: settings.bind, ports: ports, off: settings.off, freePorts: settings.freePorts)
+        let specs = lab.servedEndpoints(zoo: zooSpec, bind: settings.bind, ports: ports, off: settings.off, freePorts: settings.freePorts,
+                                        console: settings.console)
         guard !specs.isEmpty else {
             throw CommandFailure(ExitStatus.usage, "no_endpoints", "\(lab.file) has no endpoints to serve" + (settings.off.isEmpty ? "" : " (--port NAME=off switched off the rest)"),
                                  hint: "add a certificate with role: server (the endpoints present it), or an endpoints: section")

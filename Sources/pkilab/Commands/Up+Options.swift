@@ -31,6 +31,7 @@ extension Up {
         settings.off = parsed.off
         settings.freePorts = portsMode == "auto"
         settings.zoo = zoo
+        settings.console = console
         settings.zooPort = zooPort
         settings.zooMqttPort = zooMqttPort
         settings.extraEventFiles = events.map { [$0] } ?? []

@@ -68,6 +68,9 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Print the ready information and then every event as JSON lines (or {\"error\": …} when it cannot start).")
     var json = false
 
+    @Flag(help: "Also serve the workshop console (port 8444): a live page of every connection and why it was refused, the attendees' board and exercises, the lab at a glance, and the kits (docs/workshop.md).")
+    var console = false
+
     @Flag(help: "Also serve the zoo: one TLS echo per deliberately bad server (and MQTT variants), as lab.yaml's zoo: section does.")
     var zoo = false
 

@@ -16,6 +16,7 @@ struct ReadyPrinter {
         if json {
             Console.err(limitsLine)
             exposureBlock.forEach { Console.err($0) }
+            consoleLines.forEach { Console.err($0) }
             Console.out(ready.json)
             return
         }
@@ -25,6 +26,14 @@ struct ReadyPrinter {
         printExamples()
         printZooAndNotes()
         Console.out(Self.readyLine(ready, readyFile: readyFile))
+    }
+
+    /// Where the workshop console is, with the teacher's token (empty without `--console`).
+    var consoleLines: [String] {
+        guard let console = server.console, let endpoint = ready.endpoints.first(where: { $0.kind == .console }) else { return [] }
+        let url = endpoint.url.hasSuffix("/") ? endpoint.url : endpoint.url + "/"
+        return ["Console:       \(url)#token=\(console.token)",
+                "               (open it in a browser and project it; the token lets you make one-time kit links and leaves the address bar once the page reads it; anyone with the URL without the token only watches)"]
     }
 
     /// `ready echo=127.0.0.1:7443 … endpoints=ca/endpoints.json`: the line scripts wait for.
@@ -67,6 +76,8 @@ struct ReadyPrinter {
                 rows.append([endpoint.name, endpoint.url, "zoo untrusted-root", "none (the wrong-ca fault: a root no device trusts)", "-", tls])
             case .store:
                 rows.append([endpoint.name, endpoint.url, endpoint.certificate, "none (object store, as S3)", "-", tls])
+            case .console:
+                rows.append([endpoint.name, endpoint.url, endpoint.certificate, "optional (proves who downloads a kit)", endpoint.trust.joined(separator: ", "), tls])
             case .echo, .https, .mqtt:
                 let auth = endpoint.clientAuth == .none ? "none" : "\(endpoint.clientAuth.rawValue) (chain: \(endpoint.clientChain.rawValue))"
                 rows.append([endpoint.name, endpoint.url, endpoint.certificate, auth, endpoint.trust.joined(separator: ", "), tls])
@@ -85,6 +96,8 @@ struct ReadyPrinter {
         for endpoint in ready.endpoints where endpoint.zoo == nil {
             let host = DisplayHost.of(endpoint.host)
             switch endpoint.kind {
+            case .console:
+                consoleLines.forEach { Console.out($0) }
             case .crl:
                 let authority = lab.bottomAuthorities.first?.name ?? lab.authorities[0].name
                 Console.out("CRLs:          curl -s \(endpoint.url)\(authority).crl | openssl crl -inform DER -noout -text   (pkilab revoke NAME updates them)")

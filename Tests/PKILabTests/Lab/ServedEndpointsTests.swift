@@ -36,6 +36,24 @@ struct ServedEndpointsTests {
         #expect(!lab.listenerNames.contains("nothing"))
     }
 
+    @Test("--console adds the console last: port 8444 on the lab's address, the HTTPS endpoint's certificate, a client certificate optional, HTTP/1.1; --port console= moves it or switches it off")
+    func console() throws {
+        let lab = try TestLab.parse(TestLab.text(extra: """
+            endpoints:
+              bind: 127.0.0.3
+            """))
+        #expect(!lab.servedEndpoints(zoo: nil).contains { $0.kind == .console })
+        let served = lab.servedEndpoints(zoo: nil, console: true)
+        let console = try #require(served.last)
+        #expect(console.kind == .console && console.name == "console" && console.port == 8444 && console.bind == "127.0.0.3")
+        #expect(console.clientAuth == .optional && console.alpn == ["http/1.1"] && !console.http2)
+        #expect(console.certificate == lab.endpoints.first { $0.kind == .https }?.certificate)
+        #expect(console.trust == lab.authorities.filter(\.isRoot).map(\.name))
+        #expect(lab.listenerNames.contains("console"))
+        #expect(lab.servedEndpoints(zoo: nil, ports: ["console": 0], console: true).last?.port == 0)
+        #expect(!lab.servedEndpoints(zoo: nil, off: ["console"], console: true).contains { $0.kind == .console })
+    }
+
     @Test("--port NAME=off leaves a listener out (an MQTT endpoint's plain one with it); --ports auto puts all others on free ports")
     func offAndFree() throws {
         let lab = try TestLab.parse(TestLab.text(extra: """
