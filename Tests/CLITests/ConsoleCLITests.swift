@@ -59,6 +59,7 @@ struct ConsoleCLITests {
         let device = try #require(chains.first { $0["name"] as? String == "device-001" })
         #expect((device["links"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["device-001", "issuing", "root"])
         #expect(json["teacher"] as? Bool == false)
+        #expect((json["zoo"] as? [Any])?.isEmpty == true, "no zoo without --zoo")
         let teacher = try Self.curl(scratch, ["-H", "X-PKILab-Token: \(token)", base + "/api/lab"])
         #expect(teacher.stdout.contains("\"teacher\":true"))
         let wrong = try Self.curl(scratch, ["-H", "X-PKILab-Token: \(String(repeating: "0", count: 32))", base + "/api/lab"])

@@ -49,6 +49,15 @@ struct ConsoleLabView: Codable, Sendable {
         var commands: [Command]
     }
 
+    /// One of the zoo's bad servers, for the zoo exercise.
+    struct ZooServerView: Codable, Sendable {
+        var name: String
+        var url: String
+        /// `accept`, `refuse`, `refuse_if_checking_revocation` or `either`.
+        var expectation: String
+        var problem: String
+    }
+
     struct Exercise: Codable, Sendable {
         var id: String
         var title: String
@@ -63,6 +72,8 @@ struct ConsoleLabView: Codable, Sendable {
     var certificates: [Chain]
     var revocations: [Revocation]
     var endpoints: [Endpoint]
+    /// The zoo's servers (empty without `--zoo`).
+    var zoo: [ZooServerView]
     var kits: [String]
     var exercises: [Exercise]
     /// Whether the request carried the teacher's token (the page then offers one-time links).
@@ -94,6 +105,10 @@ struct ConsoleLabView: Codable, Sendable {
         endpoints = running.filter { $0.zoo == nil && $0.kind != .console }.map { endpoint in
             Endpoint(name: endpoint.name, kind: endpoint.kind.rawValue, url: endpoint.url, clientAuth: endpoint.clientAuth.rawValue,
                      commands: Self.commands(for: endpoint, lab: lab, store: store, device: example?.name))
+        }
+        zoo = running.compactMap { endpoint in
+            guard endpoint.kind != .store, let scenario = endpoint.zoo.flatMap(ZooServer.init(rawValue:)) else { return nil }
+            return ZooServerView(name: endpoint.name, url: endpoint.url, expectation: scenario.expectation.rawValue, problem: scenario.problem)
         }
         self.kits = kits
         exercises = WorkshopExercise.allCases.map {

@@ -91,6 +91,8 @@ extension ConsolePage {
           const counts = $("counts");
           counts.dataset.received = state.received;
           counts.dataset.lastId = state.lastID;
+          $("count-accepted").textContent = state.accepted;
+          $("count-refused").textContent = state.refused;
           state.times.push(Date.now());
           addIdentity(identity);
           if (state.paused) { state.held.push([id, identity, event]); $("pause").textContent = "Resume (" + state.held.length + " waiting)"; return; }
@@ -190,6 +192,12 @@ extension ConsolePage {
             el("span", { class: "muted", text: " · client certificate: " + endpoint.clientAuth }),
             ...endpoint.commands.map(commandBox))));
           $("chains").replaceChildren(...view.certificates.map((chain) => el("div", {}, el("h4", { text: chain.name + " (" + chain.role + ")" }), chainList(chain))));
+          const expectations = { accept: "accepts it", refuse: "refuses it", refuse_if_checking_revocation: "refuses it if it checks revocation", either: "may accept or refuse" };
+          $("zoo-body").replaceChildren(...view.zoo.map((server) => el("tr", { "data-zoo": server.name },
+            el("th", { scope: "row", text: server.name.replace(/^zoo-/, "") }), el("td", { class: "endpoint", text: server.url }),
+            el("td", { text: expectations[server.expectation] || server.expectation }), el("td", { text: server.problem }))));
+          $("zoo-table").hidden = view.zoo.length === 0;
+          $("zoo-empty").hidden = view.zoo.length > 0;
           $("revocations").replaceChildren(...view.revocations.map((r) => el("li", { text: r.name + " (serial " + r.serial.slice(0, 16) + "…) revoked " + clock(r.revokedAt) + ", " + r.reason + ", by " + r.authority })));
           $("revocations-empty").hidden = view.revocations.length > 0;
           $("kits-teacher").hidden = view.teacher;
@@ -219,8 +227,6 @@ extension ConsolePage {
           const now = Date.now();
           state.times = state.times.filter((t) => now - t < 5000);
           $("rate").textContent = (state.times.length / 5).toFixed(1);
-          $("count-accepted").textContent = state.accepted;
-          $("count-refused").textContent = state.refused;
         }
 
         document.addEventListener("DOMContentLoaded", () => {

@@ -56,6 +56,12 @@ enum ConsolePage {
           <div id="endpoints"></div>
           <h3>Certificates and their chains</h3>
           <div id="chains"></div>
+          <h3 id="zoo-title">The zoo's bad servers</h3>
+          <p id="zoo-empty" class="muted">Not served: start the lab with <code>pkilab up --console --zoo</code>.</p>
+          <div class="scroll"><table id="zoo-table" aria-labelledby="zoo-title" hidden>
+            <thead><tr><th scope="col">Server</th><th scope="col">Address</th><th scope="col">A correct client</th><th scope="col">What is wrong with it</th></tr></thead>
+            <tbody id="zoo-body"></tbody>
+          </table></div>
           <h3>Revocations</h3>
           <p id="revocations-empty" class="muted">Nothing is revoked.</p>
           <ul id="revocations"></ul>

@@ -16,13 +16,13 @@ struct ConsoleBrowserTests {
         let token: String
         var console: String { "https://localhost:\(lab.ports["console"] ?? 0)/" }
 
-        init() throws {
+        init(zoo: Bool = false) throws {
             scratch = try Scratch(lab: Scratch.lab(extra: "policy:\n  - allow: [publish, subscribe]\n    topics: [\"devices/${cn}/#\"]"))
             let fleet = try Pkilab.run(["fleet", "attendee", "--count", "3"], in: scratch.path)
             guard fleet.status == 0 else { throw LabProcess.Failure(message: "\(fleet)") }
             let kits = try Pkilab.run(["workshop", "kits", "--json"], in: scratch.path)
             guard kits.status == 0 else { throw LabProcess.Failure(message: "\(kits)") }
-            lab = try LabProcess(scratch: scratch, arguments: ["--console", "--port", "console=0"])
+            lab = try LabProcess(scratch: scratch, arguments: ["--console", "--port", "console=0"] + (zoo ? ["--zoo", "--zoo-port", "0", "--zoo-mqtt-port", "0"] : []))
             let line = lab.output.string.split(separator: "\n").first { $0.hasPrefix("Console:") }
             guard let token = line?.split(separator: "#token=").last.map(String.init), token.count == 32 else {
                 lab.stop()
@@ -245,7 +245,7 @@ struct ConsoleBrowserTests {
 
     @Test("accessibility basics at 1280×720: labelled controls, named buttons, one h1, landmarks, no horizontal scroll, text contrast at least 4.5:1")
     func accessibility() throws {
-        let workshop = try Workshop()
+        let workshop = try Workshop(zoo: true)
         defer { workshop.stop() }
         _ = try workshop.curl(["https://localhost:\(workshop.lab.httpsPort)/whoami"], as: "attendee-0001")
         _ = try workshop.curl(["https://localhost:\(workshop.lab.httpsPort)/whoami"])
@@ -253,6 +253,11 @@ struct ConsoleBrowserTests {
         defer { browser.close() }
         try browser.navigate(workshop.console + "#token=" + workshop.token)
         try browser.waitUntil("document.querySelectorAll('#feed li.rejected').length > 0 && document.querySelectorAll('#board-body tr').length === 3 && document.querySelectorAll('#kit-list button').length === 3")
+        // The zoo exercise's list: every bad server with its address and what a correct client does.
+        try browser.waitUntil("document.querySelectorAll('#zoo-body tr').length === \(ZooServer.allCases.count + ZooServer.mqttVariants.count)")
+        #expect(try browser.evaluate("document.querySelector('#zoo-body tr[data-zoo=\"zoo-expired\"] td:nth-of-type(2)').textContent") as? String == "refuses it")
+        _ = try browser.evaluate("document.getElementById('zoo-title').scrollIntoView(); true")
+        _ = try browser.screenshot(named: "console-zoo")
         let unlabelled = try browser.evaluate("Array.from(document.querySelectorAll('select, input')).filter(e => e.labels.length === 0).map(e => e.id)") as? [String]
         #expect(unlabelled == [], "\(unlabelled ?? [])")
         let unnamed = try browser.evaluate("Array.from(document.querySelectorAll('button, a')).filter(e => !(e.getAttribute('aria-label') || e.textContent.trim())).length") as? Int
