@@ -157,6 +157,37 @@ struct WorkshopKitsTests {
         #expect(readme.contains("https://lab&lt;1&gt;&amp;co:8443/whoami") && !readme.contains("lab<1>"), "\(readme)")
     }
 
+    @Test("The README's commands (curl, openssl s_client, mosquitto_pub, Python ssl) work as written against the running lab's real ports")
+    func commandsWork() throws {
+        let scratch = try Self.lab()
+        defer { scratch.remove() }
+        let lab = try LabProcess(scratch: scratch)
+        defer { lab.stop() }
+        let kit = try #require(try Self.kits(scratch, ["attendee-0001"]).first)
+        let folder = "\(scratch.path)/ca/workshop/kits/attendee-0001"
+        let readme = try #require(scratch.read("ca/workshop/kits/attendee-0001/README.html"))
+        let commands = readme.components(separatedBy: "<pre>").dropFirst().compactMap { $0.components(separatedBy: "</pre>").first }.map {
+            $0.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
+                .replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+        }
+        func run(_ prefix: String, before: String = "", after: String = "") throws -> RunResult {
+            let command = try #require(commands.first { $0.hasPrefix(prefix) }, "\(prefix) in \(commands)")
+            return try Run.program("bash", ["-c", before + command + after], cwd: folder, timeout: 30)
+        }
+        #expect(commands.contains { $0.contains("https://localhost:\(lab.httpsPort)/whoami") }, "the running lab's port: \(commands)")
+        let curl = try run("curl")
+        #expect(curl.status == 0 && curl.stdout.contains("attendee-0001"), "\(curl)")
+        // -quiet ignores the end of the input (an attendee types, then Ctrl-C); -no_ign_eof after it ends the test's run.
+        let echo = try run("openssl s_client", before: "(echo 'ping from the kit'; sleep 2) | ", after: " -no_ign_eof")
+        #expect(echo.stdout.contains("ping from the kit"), "\(echo)")
+        let publish = try run("mosquitto_pub")
+        #expect(publish.status == 0, "\(publish)")
+        let python = try run("python3")
+        #expect(python.status == 0 && python.stdout.contains("hello from attendee-0001"), "\(python)")
+        let keytool = try run("openssl pkcs12")
+        #expect(keytool.status == 0 && keytool.stdout.contains("PrivateKeyEntry") && !kit.password.isEmpty, "\(keytool)")
+    }
+
     @Test("An unknown name or fleet is refused by name (64) before anything is written; a lab without fleets says how to make one")
     func refusals() throws {
         let scratch = try Scratch.exportLab()
