@@ -123,9 +123,17 @@ struct WorkshopKitsTests {
             return result
         }
         let before = try snapshot()
+        func modified(_ kit: Kit) -> [Date?] {
+            ["\(kit.identity).zip", "\(kit.identity)/\(kit.identity).p12", "\(kit.identity)/README.html"].map {
+                (try? FileManager.default.attributesOfItem(atPath: "\(scratch.path)/ca/workshop/kits/\($0)"))?[.modificationDate] as? Date
+            }
+        }
+        let times = first.map(modified)
+        usleep(20_000)
         let again = try Self.kits(scratch)
         #expect(again == first)
         #expect(try snapshot() == before, "nothing was rewritten differently")
+        #expect(first.map(modified) == times, "unchanged files are not rewritten at all")
 
         let renewed = try Self.kits(scratch, ["--new-passwords"])
         #expect(renewed.map(\.identity) == first.map(\.identity))
@@ -153,6 +161,7 @@ struct WorkshopKitsTests {
             #expect(result.stdout.contains(password), "the table shows \(name)'s password")
         }
         #expect(!scratch.exists("ca/workshop"))
+        #expect(result.stderr.contains("Warning: the server certificate does not name \"lab<1>&co\""), "\(result)")
         let readme = try #require(scratch.read("handouts/device-001/README.html"))
         #expect(readme.contains("https://lab&lt;1&gt;&amp;co:8443/whoami") && !readme.contains("lab<1>"), "\(readme)")
     }
