@@ -73,7 +73,7 @@ enum WorkshopKitReadme {
                            "Without --cert the server refuses you: that is mutual TLS."))
         }
         if endpoints.contains(where: { $0.kind == .echo }) {
-            result.append(("TLS echo: type a line, it comes back",
+            result.append(("TLS echo: type a line, it comes back (Ctrl-C ends it)",
                            "openssl s_client -connect \(urlHost):\(material.echoPort) -CAfile ca.pem -cert \(name).crt.pem -cert_chain chain.pem -key \(key) -verify_return_error -quiet",
                            nil))
         }

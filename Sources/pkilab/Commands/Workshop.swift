@@ -49,6 +49,12 @@ struct WorkshopKitsCommand: ParsableCommand {
             let store = options.store
             let identities = try chosenIdentities(lab: lab, store: store)
             let folder = out ?? WorkshopKits.defaultFolder(of: store)
+            // The same host and ports make() resolves, for what the teacher should know (a --host the server
+            // certificate does not name; the LAN address chosen). make() throws its own error if they cannot be resolved.
+            let endpoints = try? ExportEndpoints.resolve(lab: lab, serving: ServingLab.running(in: store.directory, lab: lab.name), host: host,
+                                                         ports: [:], serverNames: ExportEndpoints.serverNames(lab: lab, store: store),
+                                                         interfaces: HostNames.interfaceAddresses())
+            for warning in endpoints?.warnings ?? [] { Console.err("Warning: \(warning)") }
             let started = Date()
             let kits = try WorkshopKits.make(lab: lab, store: store, identities: identities, folder: folder, host: host, newPasswords: newPasswords)
             if json {
@@ -60,6 +66,7 @@ struct WorkshopKitsCommand: ParsableCommand {
             Console.table([["IDENTITY", "FOLDER", "ZIP", "P12 PASSWORD"]] + kits.map { kit in
                 [kit.identity, Console.path(kit.folder) + "/", Console.path(kit.zip), kit.password]
             })
+            for note in endpoints?.notes ?? [] { Console.out(note) }
             Console.out("Next: hand each attendee their zip, or serve them: pkilab up --console")
             Console.out("Each README.html has the attendee's commands; the passwords stay the same when you run this again (--new-passwords changes them).")
         }

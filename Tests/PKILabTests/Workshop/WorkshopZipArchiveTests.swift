@@ -4,7 +4,7 @@ import Testing
 
 /// The kits' zip writer byte by byte, and the kits' password and HTML escaping. (Python's zipfile reads real
 /// kits in the CLI tests.)
-@Suite("Workshop: the zip writer, the kit passwords and the README's escaping", .timeLimit(.minutes(1)))
+@Suite("Workshop: the zip writer, the kit passwords, the README's escaping, listing kits", .timeLimit(.minutes(1)))
 struct WorkshopZipArchiveTests {
     @Test("CRC-32 is the IEEE one: \"123456789\" gives 0xCBF43926, nothing gives 0")
     func crc() {
@@ -53,5 +53,25 @@ struct WorkshopZipArchiveTests {
     @Test("The README escapes &, <, >, quotes")
     func escaping() {
         #expect(WorkshopKitReadme.escape("<b>\"Tom\" & 'Jerry'</b>") == "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;")
+    }
+
+    @Test("list(in:) finds the folders with a zip beside them, reads their passwords, orders their files as README.html does")
+    func list() throws {
+        let root = NSTemporaryDirectory() + "pkilab-kits-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for folder in ["attendee-0002", "attendee-0001", "no-zip"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(folder)", withIntermediateDirectories: true)
+        }
+        for file in ["attendee-0001/ca.pem", "attendee-0001/README.html", "attendee-0001/attendee-0001.p12", "attendee-0001/notes.txt",
+                     "attendee-0001.zip", "attendee-0002.zip", "no-zip/password.txt"] {
+            try "x".write(toFile: "\(root)/\(file)", atomically: true, encoding: .utf8)
+        }
+        try "abcd-efgh-jkmn\n".write(toFile: "\(root)/attendee-0001/password.txt", atomically: true, encoding: .utf8)
+        let kits = WorkshopKits.list(in: root)
+        #expect(kits.map(\.identity) == ["attendee-0001", "attendee-0002"])
+        #expect(kits.first?.password == "abcd-efgh-jkmn" && kits.last?.password == "")
+        #expect(kits.first?.files == ["README.html", "password.txt", "ca.pem", "attendee-0001.p12", "notes.txt"])
+        #expect(kits.first?.zip == "\(root)/attendee-0001.zip" && kits.first?.folder == "\(root)/attendee-0001")
+        #expect(WorkshopKits.list(in: root + "/missing").isEmpty)
     }
 }
