@@ -63,8 +63,9 @@ struct WorkshopKitsTests {
         #expect(p12.status == 0 && p12.stdout.contains("CN = \(name)"), "\(p12)")
         let wrong = try Self.run("openssl", ["pkcs12", "-in", "\(name).p12", "-passin", "pass:not-the-password", "-nokeys"], in: folder)
         #expect(wrong.status != 0, "\(wrong)")
-        // keytool comes with a JRE, which scripts/test does not install: checked wherever one is (this machine has 17).
-        if Run.available("keytool") {
+        // keytool comes with a JRE (scripts/test installs default-jre-headless when it is missing).
+        #expect(Run.available("keytool"), "keytool is missing: sudo apt-get install -y default-jre-headless (scripts/test does it as root)")
+        do {
             let keytool = try Self.run("keytool", ["-list", "-keystore", "\(name).p12", "-storetype", "PKCS12", "-storepass", kit.password], in: folder)
             #expect(keytool.status == 0 && keytool.stdout.contains("contains 1 entry") && keytool.stdout.contains("PrivateKeyEntry"), "\(keytool)")
         }
@@ -196,7 +197,7 @@ struct WorkshopKitsTests {
         #expect(publish.status == 0, "\(publish)")
         let python = try run("python3")
         #expect(python.status == 0 && python.stdout.contains("hello from attendee-0001"), "\(python)")
-        if Run.available("keytool") {
+        do {
             let p12 = try run("openssl pkcs12")
             #expect(p12.status == 0 && p12.stdout.contains("PrivateKeyEntry") && !kit.password.isEmpty, "\(p12)")
         }
