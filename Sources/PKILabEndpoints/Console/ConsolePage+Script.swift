@@ -191,6 +191,9 @@ extension ConsolePage {
             el("strong", { text: endpoint.name }), " ", el("span", { class: "endpoint", text: endpoint.url }),
             el("span", { class: "muted", text: " · client certificate: " + endpoint.clientAuth }),
             ...endpoint.commands.map(commandBox))));
+          $("authorities").replaceChildren(...view.authorities.map((a) => el("li", { "data-authority": a.name },
+            el("strong", { text: a.subject }), " — " + (a.subject === a.issuer ? "root" : "signed by " + a.issuer) + ", " + a.key + ", valid until " + a.notAfter.slice(0, 10),
+            el("div", { class: "fingerprint", text: "SHA-256 " + a.fingerprintSHA256.toUpperCase().match(/../g).join(":") }))));
           $("chains").replaceChildren(...view.certificates.map((chain) => el("div", {}, el("h4", { text: chain.name + " (" + chain.role + ")" }), chainList(chain))));
           const expectations = { accept: "accepts it", refuse: "refuses it", refuse_if_checking_revocation: "refuses it if it checks revocation", either: "may accept or refuse" };
           $("zoo-body").replaceChildren(...view.zoo.map((server) => el("tr", { "data-zoo": server.name },

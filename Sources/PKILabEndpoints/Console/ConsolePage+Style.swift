@@ -59,6 +59,7 @@ extension ConsolePage {
         code { background: var(--soft); padding: 0 .2rem; }
         .command pre code { background: none; color: inherit; padding: 0; }
         .command .label { min-width: 9rem; }
+        .fingerprint { font-family: "DejaVu Sans Mono", monospace; font-size: .85rem; word-break: break-all; }
         .link-out { font-family: "DejaVu Sans Mono", monospace; word-break: break-all; }
 
         """

@@ -52,6 +52,9 @@ enum ConsolePage {
         </section>
         <section id="lab" aria-labelledby="lab-title">
           <h2 id="lab-title">The lab at a glance</h2>
+          <h3>Authorities</h3>
+          <p class="muted">Compare a downloaded <code>ca.pem</code> with: <code>openssl x509 -in ca.pem -noout -fingerprint -sha256</code></p>
+          <ul id="authorities"></ul>
           <h3>Endpoints</h3>
           <div id="endpoints"></div>
           <h3>Certificates and their chains</h3>

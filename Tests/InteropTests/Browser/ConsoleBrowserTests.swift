@@ -253,6 +253,11 @@ struct ConsoleBrowserTests {
         defer { browser.close() }
         try browser.navigate(workshop.console + "#token=" + workshop.token)
         try browser.waitUntil("document.querySelectorAll('#feed li.rejected').length > 0 && document.querySelectorAll('#board-body tr').length === 3 && document.querySelectorAll('#kit-list button').length === 3")
+        // The root's fingerprint on the page, as openssl prints it for a downloaded ca.pem.
+        let openssl = try Run.program("openssl", ["x509", "-in", "ca/root.pem", "-noout", "-fingerprint", "-sha256"], cwd: workshop.scratch.path)
+        let fingerprint = try #require(openssl.stdout.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let shown = try browser.evaluate("document.querySelector('#authorities li[data-authority=\"root\"] .fingerprint').textContent") as? String
+        #expect(shown == "SHA-256 " + fingerprint, "\(shown ?? "nil") vs \(openssl.stdout)")
         // The zoo exercise's list: every bad server with its address and what a correct client does.
         try browser.waitUntil("document.querySelectorAll('#zoo-body tr').length === \(ZooServer.allCases.count + ZooServer.mqttVariants.count)")
         #expect(try browser.evaluate("document.querySelector('#zoo-body tr[data-zoo=\"zoo-expired\"] td:nth-of-type(2)').textContent") as? String == "refuses it")
