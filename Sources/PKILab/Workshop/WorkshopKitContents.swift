@@ -59,8 +59,8 @@ struct WorkshopKitContents {
     }
 
     /// The zip of the kit: every file under `NAME/`, so unzipping makes the kit's folder.
-    var zip: [UInt8] {
-        ZipArchive(entries: files.map { .init(name: "\(identity)/\($0.name)", bytes: $0.bytes, mode: $0.mode, modified: modified) }).bytes
+    func zip() throws(StoreError) -> [UInt8] {
+        try ZipArchive(entries: files.map { .init(name: "\(identity)/\($0.name)", bytes: $0.bytes, mode: $0.mode, modified: modified) }).bytes()
     }
 
     /// The kit's file names in README order: `README.html`, `password.txt`, then the identity's files.

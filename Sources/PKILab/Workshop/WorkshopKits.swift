@@ -78,7 +78,7 @@ public enum WorkshopKits {
                 for file in contents.files {
                     try stageIfChanged(file.bytes, to: "\(kitFolder)/\(file.name)", mode: file.mode, in: batch)
                 }
-                try stageIfChanged(contents.zip, to: "\(kitFolder).zip", mode: 0o600, in: batch)
+                try stageIfChanged(try contents.zip(), to: "\(kitFolder).zip", mode: 0o600, in: batch)
                 kits.append(WorkshopKit(identity: material.name, folder: kitFolder, zip: "\(kitFolder).zip", password: contents.password,
                                         files: contents.files.map(\.name)))
             }
