@@ -72,7 +72,10 @@ public final class LabServer: Sendable {
         let builder = try ListenerBuilder(lab: lab, store: store, labFolder: labFolder, events: events, hub: hub,
                                           limiter: ConnectionLimiter(caps: limits, events: events), identities: identities,
                                           handshakeTimeout: handshakeTimeout, timeOffset: timeOffset, labClock: labClockOffset, ota: ota,
-                                          console: console, onRequest: onRequest)
+                                          console: console) { request in
+            console?.publish(request)
+            onRequest(request)
+        }
         var tcp: [TCPEndpoint] = []
         var https: [HTTPEndpoint] = []
         var sntp: [SNTPServer] = []

@@ -78,6 +78,8 @@ struct ConsoleCLITests {
         _ = try Self.curl(scratch, ["https://localhost:\(lab.httpsPort)/whoami"], as: "attendee-0002")
         #expect(stream.waitForLine { $0.contains("\"identity\":\"attendee-0002\"") && $0.contains("\"outcome\":\"accepted\"") }, "\(stream.output.string)")
         #expect(stream.waitForLine { $0.hasPrefix("event: attendee") })
+        // What the device did after the handshake: its request, live.
+        #expect(stream.waitForLine { $0.hasPrefix("data: ") && $0.contains("\"path\":\"/whoami\"") && $0.contains("\"identity\":\"attendee-0002\"") && $0.contains("\"status\":200") }, "\(stream.output.string)")
         // The attendee's new status: first-connection passed.
         #expect(stream.waitForLine { line in
             guard line.hasPrefix("data: "), line.contains("\"exercises\""),

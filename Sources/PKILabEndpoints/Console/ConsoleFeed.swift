@@ -16,6 +16,9 @@ final class ConsoleFeed: Sendable {
         case event(id: Int, json: String)
         /// One attendee's status changed (``AttendeeStatus`` as JSON).
         case attendee(json: String)
+        /// An HTTP request on a connection (`{"time","endpoint","peer","identity","method","path","status"}`): what a
+        /// device did after its handshake. Only live: a page that reconnects gets the events again, not the requests.
+        case request(json: String)
         /// A comment that keeps proxies and the browser's connection awake, and finds pages that went away.
         case ping
 
@@ -24,6 +27,7 @@ final class ConsoleFeed: Sendable {
             switch self {
             case .event(let id, let json): "id: \(id)\nevent: connection\ndata: \(json)\n\n"
             case .attendee(let json): "event: attendee\ndata: \(json)\n\n"
+            case .request(let json): "event: request\ndata: \(json)\n\n"
             case .ping: ": ping\n\n"
             }
         }
@@ -76,6 +80,28 @@ final class ConsoleFeed: Sendable {
             for continuation in state.subscribers.values {
                 for item in items { continuation.yield(item) }
             }
+        }
+    }
+
+    /// One HTTP request as a page sees it.
+    private struct RequestView: Encodable {
+        var time: Date
+        var endpoint: String
+        var peer: String
+        var identity: String?
+        var method: String
+        var path: String
+        var status: Int
+    }
+
+    /// Tells every page about an HTTP request (not the console's own).
+    func publish(_ request: RequestRecord) {
+        guard request.endpoint != ownEndpoint else { return }
+        let json = LabJSON.text(RequestView(time: request.time, endpoint: request.endpoint, peer: request.peer, identity: request.client,
+                                            method: request.method, path: request.path, status: request.status))
+        state.withLock { state in
+            guard !state.finished else { return }
+            for continuation in state.subscribers.values { continuation.yield(.request(json: json)) }
         }
     }
 

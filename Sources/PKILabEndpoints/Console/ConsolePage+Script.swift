@@ -108,6 +108,23 @@ extension ConsolePage {
           $("feed-empty").hidden = true;
         }
 
+        // An HTTP request on an accepted connection: what the device did after its handshake (its route and answer).
+        function showRequest(request) {
+          if (state.paused) return;
+          const item = el("li", { class: "request", "data-identity": request.identity || "", "data-endpoint": request.endpoint },
+            el("div", { class: "line" },
+              el("span", { class: "arrow", text: "→" }),
+              el("span", { class: "who", text: request.identity || "no certificate" }),
+              el("span", { class: "endpoint", text: request.endpoint }),
+              el("span", { class: "route", text: request.method + " " + request.path + " → " + request.status }),
+              el("time", { datetime: request.time, text: clock(request.time) })));
+          item.hidden = !matchesFilter(item);
+          const feed = $("feed");
+          feed.prepend(item);
+          while (feed.children.length > MAX_FEED) feed.lastElementChild.remove();
+          $("feed-empty").hidden = true;
+        }
+
         function boardRow(status) {
           const row = el("tr", { "data-identity": status.identity });
           row.append(el("th", { scope: "row", text: status.identity }));
@@ -152,6 +169,7 @@ extension ConsolePage {
             showEvent(data.id, data.identity, data.event);
           });
           source.addEventListener("attendee", (message) => showAttendee(JSON.parse(message.data)));
+          source.addEventListener("request", (message) => showRequest(JSON.parse(message.data)));
           source.addEventListener("error", () => {
             $("status").dataset.state = "reconnecting";
             $("status").textContent = "lab unreachable — reconnecting";

@@ -27,7 +27,9 @@ extension ConsolePage {
         .event.accepted { border-left-color: var(--ok); }
         .event.rejected { border-left-color: var(--bad); }
         .event.closed { border-left-color: var(--muted); }
-        .event .line { display: flex; flex-wrap: wrap; gap: .2rem .8rem; align-items: baseline; }
+        .request { border-left: .6rem solid var(--line); padding: .1rem .6rem; margin: .2rem 0 .2rem 1.5rem; }
+        .request .route { font-family: "DejaVu Sans Mono", monospace; font-weight: 700; }
+        .event .line, .request .line { display: flex; flex-wrap: wrap; gap: .2rem .8rem; align-items: baseline; }
         .outcome { font-weight: 800; padding: 0 .4rem; border-radius: .2rem; color: #fff; }
         .accepted .outcome { background: var(--ok); }
         .rejected .outcome { background: var(--bad); }

@@ -37,6 +37,11 @@ public final class ConsoleService: Sendable {
         feed.publish(event, line: line)
     }
 
+    /// Hands an HTTP request (what a device did after its handshake on the HTTPS endpoint) to the pages.
+    func publish(_ request: RequestRecord) {
+        feed.publish(request)
+    }
+
     /// The endpoints once they listen (their real ports, for the commands the page shows); starts the pings that keep
     /// the pages' connections alive.
     func started(_ endpoints: [RunningEndpoint]) {

@@ -97,6 +97,10 @@ struct ConsoleBrowserTests {
 
         let accepted = "#feed li.event.accepted[data-identity='attendee-0001'][data-endpoint='https']"
         try browser.waitUntil("document.querySelector(\(Self.js(accepted))) !== null")
+        // The route the device asked for after its handshake, under its connection.
+        let route = "#feed li.request[data-identity='attendee-0001'][data-endpoint='https'] .route"
+        try browser.waitUntil("document.querySelector(\(Self.js(route))) !== null")
+        #expect(try browser.evaluate("document.querySelector(\(Self.js(route))).textContent") as? String == "GET /whoami → 200")
         let refused = "#feed li.event.rejected[data-reason='no_client_certificate']"
         try browser.waitUntil("document.querySelector(\(Self.js(refused))) !== null")
         let hint = try browser.evaluate("document.querySelector(\(Self.js(refused + " .hint"))).textContent") as? String

@@ -88,6 +88,29 @@ struct ConsoleFeedTests {
         #expect(feed.counts.accepted == 0 && feed.counts.pages == 0)
     }
 
+    @Test("an HTTP request reaches every page live, with its identity and route; the console's own requests do not")
+    func requests() async throws {
+        let feed = ConsoleFeed(identities: [], history: [], ownEndpoint: "console")
+        let (_, stream) = feed.subscribe(after: nil, withBoard: false)
+        for endpoint in ["console", "https"] {
+            feed.publish(RequestRecord(time: Date(timeIntervalSince1970: 0), endpoint: endpoint, peer: "127.0.0.1:5", client: "attendee-0001",
+                                       tlsVersion: "1.3", alpn: "h2", method: "GET", path: "/whoami", status: 200))
+        }
+        feed.finish()
+        var received: [ConsoleFeed.Item] = []
+        for await item in stream { received.append(item) }
+        #expect(received.count == 1)
+        guard case .request(let json) = received.first else {
+            Issue.record("expected a request, got \(received)")
+            return
+        }
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["endpoint"] as? String == "https" && object["identity"] as? String == "attendee-0001")
+        #expect(object["method"] as? String == "GET" && object["path"] as? String == "/whoami" && object["status"] as? Int == 200)
+        #expect(received.first?.message.hasPrefix("event: request\ndata: {") == true)
+        #expect(feed.recent().isEmpty, "requests are live only")
+    }
+
     @Test("the SSE wire form: ids on events, named event types, comments for pings, one data line each")
     func messages() {
         #expect(ConsoleFeed.Item.event(id: 7, json: "{\"a\":1}").message == "id: 7\nevent: connection\ndata: {\"a\":1}\n\n")
