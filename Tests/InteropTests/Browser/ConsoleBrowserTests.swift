@@ -101,6 +101,8 @@ struct ConsoleBrowserTests {
         let route = "#feed li.request[data-identity='attendee-0001'][data-endpoint='https'] .route"
         try browser.waitUntil("document.querySelector(\(Self.js(route))) !== null")
         #expect(try browser.evaluate("document.querySelector(\(Self.js(route))).textContent") as? String == "GET /whoami → 200")
+        _ = try browser.evaluate("document.querySelector(\(Self.js(route))).scrollIntoView({block: 'center'}); true")
+        _ = try browser.screenshot(named: "console-request")
         let refused = "#feed li.event.rejected[data-reason='no_client_certificate']"
         try browser.waitUntil("document.querySelector(\(Self.js(refused))) !== null")
         let hint = try browser.evaluate("document.querySelector(\(Self.js(refused + " .hint"))).textContent") as? String
