@@ -4,7 +4,7 @@
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # It defines functions and a few variables (REPO, BENCH_DIR, TMP once bench_tmp
-# has run, PIDS, SERVER_*); it runs nothing else when sourced.
+# has run, PIDS, SERVER_*, PIN_* once bench_pin has run); it runs nothing else when sourced.
 # shellcheck shell=bash disable=SC2034  # TICK, SERVER_PORT, ...: set here, used by the scripts that source it
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -102,6 +102,13 @@ cpu_ticks() {   # PID: utime+stime of PID and its direct children, in clock tick
   { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '{ pid = $1; line = $0; sub(/^.*\) /, "", line)
     split(line, f, " "); if (pid == root || f[2] == root) t += f[12] + f[13] } END { print t + 0 }'
 }
+child_ticks() {   # PID: cutime+cstime of PID: the CPU of the children it has waited for (a load client run in the foreground)
+  awk '{ sub(/^.*\) /, ""); split($0, f, " "); print f[14] + f[15] }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# per_op TICKS N SCALE DECIMALS: CPU per operation (TICKS clock ticks over N operations; SCALE 1000: ms, 1e6: us); "-" when N is 0.
+per_op() { awk -v t="$1" -v n="$2" -v s="$3" -v d="$4" -v hz="$TICK" 'BEGIN{ if (n == "" || n == "-" || n + 0 == 0) print "-"; else printf "%." d "f\n", t * s / hz / n }'; }
+# core_pct TICKS MS: CPU time as a percentage of one core over MS of wall time ("-" when MS is 0).
+core_pct() { awk -v t="$1" -v ms="$2" -v hz="$TICK" 'BEGIN{ if (ms + 0 == 0) print "-"; else printf "%.0f\n", t * 100000 / hz / ms }'; }
 rss_kib() {   # PID: VmRSS of PID and its direct children
   local p v t=0
   for p in $(tree_pids "$1"); do
@@ -110,6 +117,51 @@ rss_kib() {   # PID: VmRSS of PID and its direct children
   done
   echo "$t"
 }
+hwm_kib() {   # PID: VmHWM (peak RSS since start) of PID and its direct children, summed (an upper bound for several processes)
+  local p v t=0
+  for p in $(tree_pids "$1"); do
+    v="$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null || true)"
+    t=$(( t + ${v:-0} ))
+  done
+  echo "$t"
+}
+mib() { awk -v k="$1" 'BEGIN{ if (k == "" || k == "-") print "-"; else printf "%.1f\n", k / 1024 }'; }   # KIB: MiB, one decimal
+# verdict A B LIMIT le|ge: whether A/B is at most (le) or at least (ge) LIMIT: "met (1.23x)", "NOT met (1.23x)" or "n/a".
+verdict() {
+  awk -v a="$1" -v b="$2" -v l="$3" -v op="$4" 'BEGIN{ if (a=="-"||b=="-"||a==""||b==""||b+0==0) { print "n/a"; exit }
+    r = a / b; ok = (op == "le") ? (r <= l + 1e-9) : (r >= l - 1e-9)
+    printf "%s (%.2fx, target %s %.2fx)\n", ok ? "met" : "NOT met", r, op == "le" ? "<=" : ">=", l }'
+}
+
+# --- one server core (issue 17) ---------------------------------------------------
+# bench_pin: every server on the first CPU this script may use, the load clients on the others (taskset), so
+# that the figures are per server core and a client never takes the server's core. BENCH_PIN=0: no pinning
+# (servers and clients share every core, as before issue 17). Sets SERVER_CPU, CLIENT_CPUS, PIN_SERVER and
+# PIN_CLIENT (command prefixes: `"${PIN_SERVER[@]}" CMD`; empty without pinning) and PIN_LINE (for the header).
+# pkilab's event loops: NIO makes one per CPU of the machine (it does not read the affinity mask), so two loops
+# would share the one core; pinned, pkilab gets NIO_SINGLETON_GROUP_LOOP_COUNT=1 (unless it is set already),
+# as nginx gets worker_processes 1.
+BENCH_PIN="${BENCH_PIN:-1}"
+SERVER_CPU=""; CLIENT_CPUS=""; PIN_SERVER=(); PIN_CLIENT=(); PIN_LINE="not pinned"
+bench_cpus() {   # the CPUs this process may run on, one a line
+  awk '/^Cpus_allowed_list:/{ print $2 }' /proc/self/status | tr ',' '\n' |
+    awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else if ($1 != "") print $1 }'
+}
+bench_pin() {
+  case "$BENCH_PIN" in 0|1) ;; *) bench_die 64 "BENCH_PIN must be 0 or 1 (got \"$BENCH_PIN\")" ;; esac
+  local -a cpus=()
+  mapfile -t cpus < <(bench_cpus)
+  if [ "$BENCH_PIN" = 0 ]; then PIN_LINE="not pinned (BENCH_PIN=0): servers and clients share all ${#cpus[@]} CPUs"; return 0; fi
+  bench_need taskset
+  [ "${#cpus[@]}" -ge 1 ] || bench_die 69 "cannot read this process's CPU list (/proc/self/status)"
+  SERVER_CPU="${cpus[0]}"
+  if [ "${#cpus[@]}" -ge 2 ]; then CLIENT_CPUS="$(IFS=,; echo "${cpus[*]:1}")"; else CLIENT_CPUS="$SERVER_CPU"; fi
+  PIN_SERVER=(taskset -c "$SERVER_CPU"); PIN_CLIENT=(taskset -c "$CLIENT_CPUS")
+  export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-1}"
+  PIN_LINE="servers on CPU $SERVER_CPU, load clients on CPU $CLIENT_CPUS (taskset); pkilab NIO_SINGLETON_GROUP_LOOP_COUNT=$NIO_SINGLETON_GROUP_LOOP_COUNT"
+  [ "${#cpus[@]}" -ge 2 ] || PIN_LINE="$PIN_LINE; ONE CPU ONLY: the clients share the server's core"
+}
+
 # bench_machine_line [EXTRA]: the machine and its load, for the header.
 bench_machine_line() { echo "machine: nproc=$(nproc)  load average (1/5/15 min) at start: $(loadavg)${1:+  $1}"; }
 bench_pkilab_line() { echo "pkilab:  $BIN ($("$BIN" --version 2>/dev/null || echo '?'))"; }
@@ -134,7 +186,8 @@ wait_listening() {   # PORT PID LOG SECONDS: until the port listens (or the pid 
 bench_up() {
   local log="$1" i; shift
   SERVER_LOG="$log"; SERVER_KIND=pkilab
-  "$BIN" up "$@" </dev/null >"$SERVER_LOG" 2>&1 &
+  : >"$SERVER_LOG"   # emptied here, not only in the child: a log reused from an earlier run must not show its "ready " line
+  "${PIN_SERVER[@]}" "$BIN" up "$@" </dev/null >"$SERVER_LOG" 2>&1 &   # pinned after bench_pin (taskset execs: same pid)
   SERVER_PID=$!; PIDS+=("$SERVER_PID")
   for ((i = 0; i < 1200; i++)); do
     grep -q '^ready ' "$SERVER_LOG" 2>/dev/null && return 0
