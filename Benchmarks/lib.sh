@@ -109,22 +109,16 @@ child_ticks() {   # PID: cutime+cstime of PID: the CPU of the children it has wa
 per_op() { awk -v t="$1" -v n="$2" -v s="$3" -v d="$4" -v hz="$TICK" 'BEGIN{ if (n == "" || n == "-" || n + 0 == 0) print "-"; else printf "%." d "f\n", t * s / hz / n }'; }
 # core_pct TICKS MS: CPU time as a percentage of one core over MS of wall time ("-" when MS is 0).
 core_pct() { awk -v t="$1" -v ms="$2" -v hz="$TICK" 'BEGIN{ if (ms + 0 == 0) print "-"; else printf "%.0f\n", t * 100000 / hz / ms }'; }
-rss_kib() {   # PID: VmRSS of PID and its direct children
+status_kib() {   # FIELD PID: a /proc status field in KiB (VmRSS, VmHWM) of PID and its direct children, summed
   local p v t=0
-  for p in $(tree_pids "$1"); do
-    v="$(awk '/^VmRSS:/{print $2}' "/proc/$p/status" 2>/dev/null || true)"
+  for p in $(tree_pids "$2"); do
+    v="$(awk -v f="$1:" '$1 == f {print $2}' "/proc/$p/status" 2>/dev/null || true)"
     t=$(( t + ${v:-0} ))
   done
   echo "$t"
 }
-hwm_kib() {   # PID: VmHWM (peak RSS since start) of PID and its direct children, summed (an upper bound for several processes)
-  local p v t=0
-  for p in $(tree_pids "$1"); do
-    v="$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null || true)"
-    t=$(( t + ${v:-0} ))
-  done
-  echo "$t"
-}
+rss_kib() { status_kib VmRSS "$1"; }   # PID: VmRSS of PID and its direct children
+hwm_kib() { status_kib VmHWM "$1"; }   # PID: VmHWM (peak RSS since start), summed (an upper bound for several processes)
 mib() { awk -v k="$1" 'BEGIN{ if (k == "" || k == "-") print "-"; else printf "%.1f\n", k / 1024 }'; }   # KIB: MiB, one decimal
 # verdict A B LIMIT le|ge: whether A/B is at most (le) or at least (ge) LIMIT: "met (1.23x)", "NOT met (1.23x)" or "n/a".
 verdict() {

@@ -26,6 +26,12 @@ public struct CertificateDescription: Sendable, Codable, Hashable {
     public var authorityKeyIdentifier: String?
     public var selfSigned: Bool
 
+    /// The first certificate of the PEM file at `path`; nil when it cannot be read or parsed.
+    public init?(pemFile path: String) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let certificate = try? Certificate(pemEncoded: text) else { return nil }
+        self.init(certificate)
+    }
+
     public init(_ certificate: Certificate) {
         subject = certificate.subject.description
         commonName = certificate.subject.commonName

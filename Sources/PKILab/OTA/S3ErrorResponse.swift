@@ -89,21 +89,9 @@ public struct S3ErrorResponse: Sendable {
         Data((0..<57).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     }
 
-    /// `text` with `& < > " '` escaped.
+    /// `text` with `& < > " '` escaped, as S3 writes XML.
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
+        MarkupText.escaped(text, apostrophe: "&apos;")
     }
 
     private static func element(_ name: String, _ value: String) -> String {

@@ -1,6 +1,5 @@
 import Foundation
 import PKILab
-import X509
 
 /// The lab at a glance, as the console's `/api/lab` serves it: the authorities, each certificate with its chain,
 /// the revocations, the endpoints with commands to copy, the kits and the exercises.
@@ -83,8 +82,7 @@ struct ConsoleLabView: Codable, Sendable {
         self.lab = lab.name
         file = DisplayPath.relative(lab.file)
         func link(_ name: String, path: String) -> Link? {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8), let certificate = try? Certificate(pemEncoded: text) else { return nil }
-            let about = CertificateDescription(certificate)
+            guard let about = CertificateDescription(pemFile: path) else { return nil }
             return Link(name: name, subject: about.subject, issuer: about.issuer, serial: about.serial, fingerprintSHA256: about.fingerprintSHA256,
                         notBefore: about.notBefore, notAfter: about.notAfter, key: about.key, isAuthority: about.isAuthority)
         }

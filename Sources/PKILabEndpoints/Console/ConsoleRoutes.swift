@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PKILab
-import X509
 
 /// The console's routes: the page and its script and style, `/api/lab`, `/api/board`, `/api/events`, the live
 /// stream `/events` (Server-Sent Events), `/ca.pem`, the kits (`/kit` for the owner of a client certificate,
@@ -121,8 +120,7 @@ enum ConsoleRoutes {
     /// Whether the kit's certificate is the one with `fingerprint`.
     static func owns(_ kit: WorkshopKit, fingerprint: String) -> Bool {
         let path = "\(kit.folder)/\(kit.identity).crt.pem"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let certificate = try? Certificate(pemEncoded: text) else { return false }
-        return CertificateDescription(certificate).fingerprintSHA256 == fingerprint
+        return CertificateDescription(pemFile: path)?.fingerprintSHA256 == fingerprint
     }
 
     static func serve(_ kit: WorkshopKit) -> Response {

@@ -16,8 +16,7 @@ struct HTTPSHomePage {
     let filesServed: Bool
 
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
+        MarkupText.escaped(text)
     }
 
     /// The sentence at the top: what this connection proved.
