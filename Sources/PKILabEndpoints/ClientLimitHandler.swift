@@ -1,5 +1,4 @@
 import NIOCore
-import NIOSSL
 import NIOTLS
 import PKILab
 import X509
@@ -43,8 +42,7 @@ final class ClientLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The certificate the client presented: as pkilab's check recorded it, or (a resumed session) read back.
     private func client(_ context: ChannelHandlerContext) -> ConnectionEvent.ClientCertificate? {
         if let client = state.read(\.client) { return client }
-        guard let peer = (try? context.pipeline.syncOperations.nioSSL_peerCertificate()) ?? nil,
-              let der = try? peer.toDERBytes(), let leaf = try? Certificate(derEncoded: der) else { return nil }
+        guard let der = context.pipeline.syncOperations.tlsFacts().peerCertificateDER, let leaf = try? Certificate(derEncoded: der) else { return nil }
         return ConnectionEvent.ClientCertificate(CertificateDescription(leaf), chain: [])
     }
 }

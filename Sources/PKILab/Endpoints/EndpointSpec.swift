@@ -56,6 +56,16 @@ public struct EndpointSpec: Sendable, Hashable {
         case require
     }
 
+    /// The TLS library a listener runs on (`tls_engine:`).
+    public enum TLSEngine: String, Sendable, Hashable, Codable, CaseIterable {
+        /// swift-nio-ssl (BoringSSL): the default.
+        case boringssl
+        /// The system's OpenSSL 3 (libssl), as Mosquitto runs: honours RFC 6066 max_fragment_length (BearSSL's
+        /// 512-byte buffers), sends the alert OpenSSL servers send for each certificate refusal (45, 48, 42, 44…)
+        /// and releases a connection's buffers while it is idle.
+        case openssl
+    }
+
     public enum TLSVersion: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
         case tls10 = "1.0"
         case tls11 = "1.1"
@@ -81,6 +91,8 @@ public struct EndpointSpec: Sendable, Hashable {
     public var clientChain: ClientChain
     public var minimumTLS: TLSVersion
     public var maximumTLS: TLSVersion
+    /// The TLS library it runs on.
+    public var tlsEngine: TLSEngine = .boringssl
     /// TLS 1.2 cipher suites, OpenSSL names; empty for the library's defaults.
     public var ciphers: [String]
     /// ALPN protocols offered, in preference order; empty for the endpoint's default (HTTPS: h2, http/1.1).

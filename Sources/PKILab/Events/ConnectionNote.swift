@@ -4,6 +4,8 @@ public enum ConnectionNote: Sendable, Hashable {
     /// The client asked for TLS records of at most `bytes` (RFC 6066 max_fragment_length), which the lab does
     /// not honour.
     case maxFragmentLength(bytes: Int)
+    /// The client asked for TLS records of at most `bytes` and the lab (the OpenSSL engine) honoured it.
+    case maxFragmentLengthHonoured(bytes: Int)
     /// A resumed session's certificate was checked again and still passes.
     case resumedSessionChecked
     /// No client certificate, let in by `client_auth: optional`.

@@ -127,7 +127,7 @@ extension RejectionReason {
         case "protocol_version", "insufficient_security", "handshake_failure":
             return "the client and this endpoint share no TLS version or cipher it accepts; check tls_min/tls_max and ciphers: in lab.yaml"
         case "record_overflow":
-            return "the client could not take a record this large: its receive buffer is smaller than 16 KB (BearSSL: setBufferSizes(16384, 512)); this lab does not honour max_fragment_length"
+            return "the client could not take a record this large: its receive buffer is smaller than 16 KB (BearSSL: setBufferSizes(16384, 512)), or serve it with tls_engine: openssl, which honours max_fragment_length"
         default:
             return "the device does not trust this server: is the lab root (\(root)) in its trust store, and does the name it dialed appear in the SANs of \"\(certificate)\" (pkilab show \(certificate))?"
         }
@@ -139,7 +139,9 @@ extension ConnectionNote {
     public var text: String {
         switch self {
         case .maxFragmentLength(let bytes):
-            "the client asked for TLS records of at most \(bytes) bytes (RFC 6066 max_fragment_length); this lab (BoringSSL) does not honour it and sends records of up to 16 KB: give the device a 16 KB receive buffer (BearSSL: setBufferSizes(16384, 512); mbedTLS: MBEDTLS_SSL_IN_CONTENT_LEN 16384), or it fails with BR_ERR_TOO_LARGE / record_overflow"
+            "the client asked for TLS records of at most \(bytes) bytes (RFC 6066 max_fragment_length); this endpoint (BoringSSL) does not honour it and sends records of up to 16 KB: set tls_engine: openssl on it (which does), or give the device a 16 KB receive buffer (BearSSL: setBufferSizes(16384, 512); mbedTLS: MBEDTLS_SSL_IN_CONTENT_LEN 16384), or it fails with BR_ERR_TOO_LARGE / record_overflow"
+        case .maxFragmentLengthHonoured(let bytes):
+            "the client asked for TLS records of at most \(bytes) bytes (RFC 6066 max_fragment_length); this endpoint (tls_engine: openssl) honours it: every record it sends is at most \(bytes) bytes"
         case .resumedSessionChecked:
             "the session was resumed: its certificate was checked again (chain, dates, revocation, trust) as on a full handshake"
         case .noCertificateOptional:

@@ -122,6 +122,7 @@ extension LabBuilder {
                 case "client_chain": spec.clientChain = try choice(value, EndpointSpec.ClientChain.self)
                 case "tls_min": spec.minimumTLS = try choice(value, EndpointSpec.TLSVersion.self)
                 case "tls_max": spec.maximumTLS = try choice(value, EndpointSpec.TLSVersion.self)
+                case "tls_engine": spec.tlsEngine = try choice(value, EndpointSpec.TLSEngine.self)
                 case "trust":
                     var trust: [String] = []
                     for item in try value.list(what: "the authorities whose client certificates it accepts") {

@@ -15,7 +15,7 @@ struct LabBuilder {
     static let revocationKeys = ["url", "ocsp_url"]
     static let endpointsKeys = ["bind"] + ServingLimits.keys + EndpointSpec.Kind.labKinds.map(\.rawValue)
     static let endpointKeys = ["enabled", "port", "bind", "certificate", "client_auth", "trust", "client_chain", "tls_min", "tls_max",
-                               "ciphers", "alpn", "files", "http2"]
+                               "ciphers", "alpn", "files", "http2", "tls_engine"]
     static let mqttKeys = ["name", "behaviour", "behavior", "identity", "plain_port", "max_packet_size", "max_subscriptions",
                                 "persistent_session_expiry", "subscriptions"]
     static let policyKeys = ["allow", "deny", "topics", "identities"]

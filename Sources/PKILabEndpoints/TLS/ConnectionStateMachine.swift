@@ -92,7 +92,9 @@ struct ConnectionStateMachine: Sendable {
 
     mutating func clientHelloParsed(_ hello: ClientHello) {
         self.hello = hello
-        if let length = hello.maxFragmentLength { notes.append(.maxFragmentLength(bytes: length)) }
+        if let length = hello.maxFragmentLength {
+            notes.append(endpoint.tlsEngine == .openssl ? .maxFragmentLengthHonoured(bytes: length) : .maxFragmentLength(bytes: length))
+        }
     }
 
     /// Bytes the client sent after its ClientHello; `alert` when they hold a plain-text fatal alert.
@@ -325,7 +327,7 @@ struct ConnectionStateMachine: Sendable {
     }
 
     static func isHangUp(_ detail: String) -> Bool {
-        ["EOF during handshake", "eofDuringHandshake", "Connection reset", "ECONNRESET", "Broken pipe", "EPIPE"].contains { detail.contains($0) }
+        ["EOF during handshake", "eofDuringHandshake", "UNEXPECTED_EOF_WHILE_READING", "Connection reset", "ECONNRESET", "Broken pipe", "EPIPE"].contains { detail.contains($0) }
     }
 }
 
@@ -335,6 +337,8 @@ struct EndpointFacts: Sendable, Equatable {
     var kind: EndpointSpec.Kind
     var zoo: ZooServer?
     var clientAuth: EndpointSpec.ClientAuth
+    /// The TLS library the listener runs on.
+    var tlsEngine: EndpointSpec.TLSEngine = .boringssl
     /// What the words of a refusal may name.
     var context: RejectionContext
 }

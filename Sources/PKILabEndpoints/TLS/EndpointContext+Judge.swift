@@ -1,5 +1,4 @@
 import Foundation
-import NIOSSL
 import PKILab
 import X509
 
@@ -7,9 +6,9 @@ extension EndpointContext {
     /// What pkilab's check says about a client certificate.
     struct Judgement: Sendable {
         enum Verdict: Sendable {
-            /// Let in; the chain to hand to the TLS handler (what the client sent, completed with the lab's
-            /// intermediates it left out).
-            case accepted([NIOSSLCertificate])
+            /// Let in; `missing` names the subjects of the lab's intermediates the client left out (the TLS handler
+            /// is handed the chain completed with them).
+            case accepted(missing: [String])
             /// Refused, with the reason the event gives.
             case refused(RejectionReason)
         }
@@ -26,16 +25,15 @@ extension EndpointContext {
     ///
     /// - Parameters:
     ///   - ders: the certificates as DER, leaf first (nil where one could not be encoded).
-    ///   - presented: the same certificates as the TLS handler holds them.
-    ///   - chainSent: true when `presented` is what the client sent in this handshake; false for a resumed
+    ///   - chainSent: true when `ders` is what the client sent in this handshake; false for a resumed
     ///     session, whose leaf alone is known (so whether the client sent its intermediate is not judged again).
-    func judge(ders: [[UInt8]?], presented: [NIOSSLCertificate], chainSent: Bool) async -> Judgement {
+    func judge(ders: [[UInt8]?], chainSent: Bool) async -> Judgement {
         let parsed = ders.map { $0.flatMap { try? Certificate(derEncoded: $0) } }
         let certificates = parsed.compactMap { $0 }
         if spec.zoo != nil {
             // The zoo tests the device, not its certificate: whatever it presents is let in.
             let client = certificates.first.map { ConnectionEvent.ClientCertificate(CertificateDescription($0), chain: []) }
-            return Judgement(verdict: .accepted(presented), client: client)
+            return Judgement(verdict: .accepted(missing: []), client: client)
         }
         // swift-certificates will not load an RSA key under 2048 bits: read that one from the DER.
         if let first = ders.first ?? nil, parsed.first == .some(nil),
@@ -63,8 +61,6 @@ extension EndpointContext {
             }
             notes.append(.chainCompleted(authorities: names))
         }
-        var chain = presented
-        for subject in missing { if let certificate = intermediatesBySubject[subject] { chain.append(certificate) } }
-        return Judgement(verdict: .accepted(chain), client: client, notes: notes)
+        return Judgement(verdict: .accepted(missing: Array(missing)), client: client, notes: notes)
     }
 }

@@ -44,7 +44,7 @@ final class EndpointContext: Sendable {
         intermediatesBySubject = bySubject
         self.events = events
         self.handshakeTimeout = handshakeTimeout
-        facts = EndpointFacts(name: spec.name, kind: spec.kind, zoo: spec.zoo, clientAuth: spec.clientAuth,
+        facts = EndpointFacts(name: spec.name, kind: spec.kind, zoo: spec.zoo, clientAuth: spec.clientAuth, tlsEngine: spec.tlsEngine,
                               context: Self.rejectionContext(spec: spec, verifier: verifier, rootBundle: self.rootBundle,
                                                              exampleClient: exampleClient, clock: clock, serverRoot: serverRoot))
     }

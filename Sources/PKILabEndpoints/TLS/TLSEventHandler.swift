@@ -6,7 +6,8 @@ import PKILab
 
 /// Sits after the TLS handler and reports how the handshake ended to the connection's state machine: completed
 /// (with version, ALPN, resumption), failed (the library's error, classified by ``TLSFailure``), timed out, or
-/// closed. It is the seam to the TLS engine: the facts it reads from swift-nio-ssl are all the reasons need.
+/// closed. It is the seam to the TLS engine: the facts it reads (``TLSFacts``) and the engine's error are all the
+/// reasons need.
 final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -49,10 +50,9 @@ final class TLSEventHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if case TLSUserEvent.handshakeCompleted(let alpn) = event {
             completed = true
-            let sync = context.pipeline.syncOperations
-            let version = (try? sync.nioSSL_tlsVersion()).flatMap { $0 }.map(Self.name)
-            let peer = (try? sync.nioSSL_peerCertificate()) ?? nil
-            if state.read({ $0.verification == .notStarted }), let peer {
+            let facts = context.pipeline.syncOperations.tlsFacts()
+            let version = facts.version
+            if state.read({ $0.verification == .notStarted }), let peer = facts.peerCertificateDER {
                 // A resumed session: BoringSSL let it in on the strength of the first handshake. Check its
                 // certificate again, holding back everything the client sends (and the news that the handshake
                 // is done) until the check has spoken, so no application byte is acted upon before.

@@ -21,6 +21,8 @@ struct ServeSettings {
     var zooMqttPort: Int?
     var extraEventFiles: [String] = []
     var handshakeTimeout: Int64 = 10
+    /// `--tls-engine` (or `PKILAB_TLS_ENGINE`): every TLS listener runs on this library, whatever `tls_engine:` says.
+    var tlsEngine: EndpointSpec.TLSEngine?
     var timeOffset: ClockOffset = .zero
     var labClockOffset: ClockOffset = .zero
     var force = false
@@ -65,8 +67,11 @@ struct LabLaunch {
                         : "OTA: made the untrusted store's certificate (the wrong-ca fault) with the zoo in \"\(Console.path(store.directory.zooFolder))\".")
         }
         let ports = settings.conventionalPorts.merging(settings.ports) { $1 }
-        let specs = lab.servedEndpoints(zoo: zooSpec, bind: settings.bind, ports: ports, off: settings.off, freePorts: settings.freePorts,
+        var specs = lab.servedEndpoints(zoo: zooSpec, bind: settings.bind, ports: ports, off: settings.off, freePorts: settings.freePorts,
                                         console: settings.console)
+        if let engine = settings.tlsEngine {
+            for index in specs.indices where specs[index].kind.usesTLS { specs[index].tlsEngine = engine }
+        }
         guard !specs.isEmpty else {
             throw CommandFailure(ExitStatus.usage, "no_endpoints", "\(lab.file) has no endpoints to serve" + (settings.off.isEmpty ? "" : " (--port NAME=off switched off the rest)"),
                                  hint: "add a certificate with role: server (the endpoints present it), or an endpoints: section")

@@ -44,6 +44,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds a client has to finish the TLS handshake.")
     var handshakeTimeout: Int64 = 10
 
+    @Option(help: ArgumentHelp("Run every TLS listener on this library (default: each endpoint's tls_engine:, else $PKILAB_TLS_ENGINE, else boringssl).",
+                               valueName: "openssl|boringssl"))
+    var tlsEngine: EndpointSpec.TLSEngine?
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command to run, after --.", valueName: "command"))
     var command: [String] = []
 
@@ -57,6 +61,7 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("Please give --bind an IP address such as 127.0.0.1 or 0.0.0.0.")
         }
         guard (1...600).contains(handshakeTimeout) else { throw ValidationError("Please give a --handshake-timeout from 1 to 600 seconds.") }
+        _ = try EndpointSpec.TLSEngine.chosen(tlsEngine)
     }
 
     static let checks = ["rejected", "zoo", "no-connections"]
@@ -118,6 +123,7 @@ struct Run: AsyncParsableCommand {
         settings.freePorts = true
         settings.zoo = zoo
         settings.handshakeTimeout = handshakeTimeout
+        settings.tlsEngine = try? EndpointSpec.TLSEngine.chosen(tlsEngine)
         return settings
     }
 

@@ -9,6 +9,7 @@ extension Up {
             throw ValidationError("Please give --bind an IP address such as 127.0.0.1 or 0.0.0.0.")
         }
         guard (1...600).contains(handshakeTimeout) else { throw ValidationError("Please give a --handshake-timeout from 1 to 600 seconds.") }
+        _ = try EndpointSpec.TLSEngine.chosen(tlsEngine)
         for (flag, value) in [("--time-offset", timeOffset), ("--lab-clock-offset", labClockOffset)] where ClockOffset(parsing: value) == nil {
             throw ValidationError("Please give \(flag) as a signed duration such as +400d, -30d or +12h (not \"\(value)\").")
         }
@@ -36,6 +37,7 @@ extension Up {
         settings.zooMqttPort = zooMqttPort
         settings.extraEventFiles = events.map { [$0] } ?? []
         settings.handshakeTimeout = handshakeTimeout
+        settings.tlsEngine = try? EndpointSpec.TLSEngine.chosen(tlsEngine)
         settings.timeOffset = ClockOffset(parsing: timeOffset) ?? .zero
         settings.labClockOffset = ClockOffset(parsing: labClockOffset) ?? .zero
         settings.force = force

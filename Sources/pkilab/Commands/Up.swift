@@ -62,6 +62,10 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Seconds a client has to finish the TLS handshake.")
     var handshakeTimeout: Int64 = 10
 
+    @Option(help: ArgumentHelp("Run every TLS listener on this library (default: each endpoint's tls_engine:, else $PKILAB_TLS_ENGINE, else boringssl).",
+                               valueName: "openssl|boringssl"))
+    var tlsEngine: EndpointSpec.TLSEngine?
+
     @Flag(help: "Allow replacing an authority whose key type or subject changed.")
     var force = false
 

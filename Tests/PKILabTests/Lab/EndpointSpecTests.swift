@@ -20,6 +20,7 @@ struct EndpointSpecTests {
             #expect(endpoint.trust == ["root"])
             #expect(endpoint.clientAuth == .require && endpoint.clientChain == .complete)
             #expect(endpoint.minimumTLS == .tls12 && endpoint.maximumTLS == .tls13)
+            #expect(endpoint.tlsEngine == .boringssl)
         }
     }
 
@@ -28,7 +29,7 @@ struct EndpointSpecTests {
         let lab = try TestLab.parse(TestLab.text(extra: """
             endpoints:
               bind: 0.0.0.0
-              echo: { port: 0, client_auth: optional, client_chain: require, tls_min: "1.0", tls_max: "1.2", ciphers: [ECDHE-ECDSA-AES128-GCM-SHA256], alpn: [mqtt] }
+              echo: { port: 0, client_auth: optional, client_chain: require, tls_min: "1.0", tls_max: "1.2", ciphers: [ECDHE-ECDSA-AES128-GCM-SHA256], alpn: [mqtt], tls_engine: OpenSSL }
               https: { enabled: false }
               mqtt: { enabled: false }
               crl: { enabled: false }
@@ -37,7 +38,7 @@ struct EndpointSpecTests {
         #expect(lab.endpoints.count == 1)
         let echo = lab.endpoints[0]
         #expect(echo.bind == "0.0.0.0" && echo.port == 0 && echo.clientAuth == .optional && echo.clientChain == .require)
-        #expect(echo.minimumTLS == .tls10 && echo.maximumTLS == .tls12)
+        #expect(echo.minimumTLS == .tls10 && echo.maximumTLS == .tls12 && echo.tlsEngine == .openssl)
         #expect(echo.ciphers == ["ECDHE-ECDSA-AES128-GCM-SHA256"] && echo.alpn == ["mqtt"])
     }
 
@@ -110,6 +111,8 @@ struct EndpointSpecTests {
         ("endpoints: { echo: { port: 8443 } }", .invalidValue, "endpoints.echo.port"),
         ("endpoints: { echo: { port: 70000 } }", .invalidValue, "endpoints.echo.port"),
         ("endpoints: { echo: { client_auth: always } }", .invalidValue, "endpoints.echo.client_auth"),
+        ("endpoints: { echo: { tls_engine: wolfssl } }", .invalidValue, "endpoints.echo.tls_engine"),
+        ("endpoints: { crl: { tls_engine: openssl } }", .unknownKey, "endpoints.crl.tls_engine"),
         ("endpoints: { echo: { prot: 1 } }", .unknownKey, "endpoints.echo.prot"),
         ("endpoints: { bind: example.com }", .invalidValue, "endpoints.bind"),
         ("endpoints: { echo: { files: firmware } }", .unknownKey, "endpoints.echo"),
