@@ -27,7 +27,7 @@ enum ServerTLS {
     /// The endpoint's TLS settings. An `aws` MQTT listener without `ciphers:` offers AWS IoT's TLS 1.2 suites
     /// (``PKILab/CipherSuites/awsIoTDefault``).
     static func configuration(for spec: EndpointSpec, store: LabStore, trust: [Certificate], alpn: [String]) throws -> TLSConfiguration {
-        let files = spec.zoo.map { store.directory.zooServer($0.rawValue) } ?? store.directory.certificate(spec.certificate)
+        let files = servedFiles(for: spec, store: store)
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {
@@ -63,37 +63,17 @@ enum ServerTLS {
         return configuration
     }
 
+    /// The certificate files `spec` presents: its lab certificate's, or a zoo server's.
+    static func servedFiles(for spec: EndpointSpec, store: LabStore) -> StoredFiles {
+        spec.zoo.map { store.directory.zooServer($0.rawValue) } ?? store.directory.certificate(spec.certificate)
+    }
+
     static func version(_ version: EndpointSpec.TLSVersion) -> TLSVersion {
         switch version {
         case .tls10: .tlsv1
         case .tls11: .tlsv11
         case .tls12: .tlsv12
         case .tls13: .tlsv13
-        }
-    }
-}
-
-/// The handlers every lab endpoint puts in front of its application: the ClientHello and ServerHello
-/// observers, the TLS handler with pkilab's client-certificate check, and the event handler.
-enum LabTLSPipeline {
-    static func configure(_ channel: any Channel, endpoint: EndpointContext) throws -> ConnectionState {
-        let state = ConnectionState(endpoint: endpoint, channel: channel)
-        let sync = channel.pipeline.syncOperations
-        try sync.addHandler(ServerHelloObserver(state: state))
-        try sync.addHandler(ClientHelloSniffer(state: state))
-        try sync.addHandler(NIOSSLServerHandler(context: try endpoint.connectionContext(), customVerificationCallbackWithMetadata: { certificates, promise in
-            state.verify(certificates, promise: promise)
-        }))
-        try sync.addHandler(TLSEventHandler(state: state))
-        return state
-    }
-
-    /// `127.0.0.1:50312` or `[::1]:50312`, as events name the client.
-    static func peer(of channel: any Channel) -> String {
-        switch channel.remoteAddress {
-        case .v4(let address)?: "\(address.host):\(channel.remoteAddress?.port ?? 0)"
-        case .v6(let address)?: "[\(address.host)]:\(channel.remoteAddress?.port ?? 0)"
-        default: "unknown"
         }
     }
 }
