@@ -56,6 +56,12 @@ enum ServerTLS {
             configuration.cipherSuites = CipherSuites.awsIoTDefault.joined(separator: ":")
         }
         configuration.applicationProtocols = alpn
+        // After its close_notify, swift-nio-ssl waits this long for the client's before it closes the socket, and the
+        // timer holds the whole connection (handler, buffers, pipeline) until it fires, even when the client has
+        // already gone: with the default 5 s, a storm of TLS 1.2 handshakes (the client hangs up, the echo
+        // endpoint closes in turn) kept ~5 s of dead connections alive, hundreds of MiB (Benchmarks/README.md).
+        // nginx and Mosquitto do not wait at all; a quarter of a second still lets a client on a LAN answer.
+        configuration.shutdownTimeout = .milliseconds(250)
         configuration.verifySignatureAlgorithms = [
             .ecdsaSecp256R1Sha256, .ecdsaSecp384R1Sha384, .ecdsaSecp521R1Sha512, .rsaPssRsaeSha256, .rsaPssRsaeSha384,
             .rsaPssRsaeSha512, .rsaPkcs1Sha256, .rsaPkcs1Sha384, .rsaPkcs1Sha512, .ed25519,
