@@ -36,6 +36,9 @@ let package = Package(
         .target(name: "CPKILabShims"),
         // PKCS#12 through the system OpenSSL (libssl-dev): swift-nio-ssl's BoringSSL has no SHA-256 MAC or 3DES choice.
         .target(name: "CPKILabOpenSSL", linkerSettings: [.linkedLibrary("crypto")]),
+        // The OpenSSL TLS engine's C side (tls_engine: openssl): an SSL_CTX and SSL over memory BIOs, the system's
+        // OpenSSL 3 (libssl-dev), beside swift-nio-ssl's BoringSSL (no clashes: BoringSSL's symbols are prefixed).
+        .target(name: "CPKILabTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(
             name: "PKILab",
             dependencies: [
@@ -60,6 +63,7 @@ let package = Package(
             name: "PKILabEndpoints",
             dependencies: [
                 "PKILab",
+                "CPKILabTLS",
                 "MQTTCodec",
                 "MQTTBroker",
                 "AWSIoT",

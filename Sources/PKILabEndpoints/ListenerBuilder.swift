@@ -122,13 +122,15 @@ struct ListenerBuilder {
         let alpn = spec.alpn.isEmpty ? (spec.kind == .https ? (spec.http2 ? ["h2", "http/1.1"] : ["http/1.1"]) : []) : spec.alpn
         let configuration = try ServerTLS.configuration(for: spec, store: store, trust: trust, alpn: alpn)
         let sslContext = try ServerTLS.context(spec, configuration: configuration)
+        let verifier = ChainVerifier(roots: trust, intermediates: intermediates, revocation: revocation)
+        let openSSL = try ServerTLS.openSSLContext(for: spec, store: store, trust: trust, alpn: alpn, verifier: verifier, clock: labClock)
         let presented = lab.certificates.first { $0.name == spec.certificate }
         let serverRoot = spec.kind == .store && spec.zoo == nil ? presented.flatMap { lab.ancestry(of: $0.issuer).last?.name } : nil
         return try EndpointContext(spec: spec, sslContext: sslContext,
-                                   verifier: ChainVerifier(roots: trust, intermediates: intermediates, revocation: revocation), events: events,
+                                   verifier: verifier, events: events,
                                    handshakeTimeout: .seconds(handshakeTimeout),
                                    rootBundle: store.directory.rootBundle, exampleClient: exampleClient, clock: labClock, serverRoot: serverRoot,
-                                   unresumable: spec.isAWSIoT ? configuration : nil)
+                                   unresumable: spec.isAWSIoT ? configuration : nil, openSSL: openSSL)
     }
 
     private func mqttListener(_ spec: EndpointSpec, tls: EndpointContext?) -> MQTTListener {

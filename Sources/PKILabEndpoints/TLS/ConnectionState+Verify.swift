@@ -1,6 +1,8 @@
+import Dispatch
 import NIOCore
 import NIOSSL
 import PKILab
+import Synchronization
 
 extension ConnectionState {
     /// swift-nio-ssl's custom verification callback: runs pkilab's own chain check on what the client presented, so
@@ -37,6 +39,33 @@ extension ConnectionState {
                 }
                 completion(judgement.verdict)
             }
+        }
+    }
+
+    /// The OpenSSL engine's check, inside its handshake: OpenSSL 3.0 cannot suspend a server's handshake for an
+    /// asynchronous check, so the event loop waits while pkilab's check runs off it (a few hundred microseconds;
+    /// OpenSSL servers such as Mosquitto verify on their one thread too). Returns the refusal, or nil.
+    func checkNow(ders: [[UInt8]]) -> RejectionReason? {
+        handle { $0.verificationStarted(); return [] }
+        let endpoint = self.endpoint
+        let answer = Mutex<EndpointContext.Judgement?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let judgement = await endpoint.judge(ders: ders.map { Optional($0) }, chainSent: true)
+            answer.withLock { $0 = judgement }
+            done.signal()
+        }
+        done.wait()
+        guard let judgement = answer.withLock({ $0 }) else { return .certificate(.unparseable) }
+        if let client = judgement.client { handle { $0.clientPresented(client); return [] } }
+        for note in judgement.notes { handle { $0.addNote(note); return [] } }
+        switch judgement.verdict {
+        case .accepted:
+            handle { $0.verificationFinished(nil) }
+            return nil
+        case .refused(let reason):
+            handle { $0.verificationFinished(reason) }
+            return reason
         }
     }
 

@@ -26,11 +26,14 @@ final class EndpointContext: Sendable {
     /// tickets): each connection gets its own context made from it, and BoringSSL takes a session ticket only
     /// from the context that issued it, so every handshake is a full one.
     let unresumable: TLSConfiguration?
+    /// The OpenSSL engine's context, when the endpoint runs on it (`tls_engine: openssl`).
+    let openSSL: OpenSSLServerContext?
 
     init(spec: EndpointSpec, sslContext: NIOSSLContext, verifier: ChainVerifier, events: EventLog, handshakeTimeout: TimeAmount,
          rootBundle: String, exampleClient: IdentityFiles?, clock: ClockOffset = .zero, serverRoot: String? = nil,
-         unresumable: TLSConfiguration? = nil) throws {
+         unresumable: TLSConfiguration? = nil, openSSL: OpenSSLServerContext? = nil) throws {
         self.unresumable = unresumable
+        self.openSSL = openSSL
         self.clock = clock
         self.rootBundle = DisplayPath.relative(rootBundle)
         self.exampleClient = exampleClient

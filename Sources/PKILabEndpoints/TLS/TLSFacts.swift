@@ -15,6 +15,10 @@ struct TLSFacts: Sendable {
 extension ChannelPipeline.SynchronousOperations {
     /// The facts of the connection's TLS handler, once the handshake completed.
     func tlsFacts() -> TLSFacts {
+        if let openSSL = try? handler(type: OpenSSLServerHandler.self) {
+            return TLSFacts(version: openSSL.tlsVersion, peerCertificateDER: openSSL.peerCertificateDER,
+                            maxFragmentLength: openSSL.maxFragmentLength)
+        }
         let version = (try? nioSSL_tlsVersion()).flatMap { $0 }.map(TLSEventHandler.name)
         let peer = ((try? nioSSL_peerCertificate()) ?? nil).flatMap { try? $0.toDERBytes() }
         return TLSFacts(version: version, peerCertificateDER: peer)
