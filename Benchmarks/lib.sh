@@ -4,7 +4,8 @@
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # It defines functions and a few variables (REPO, BENCH_DIR, TMP once bench_tmp
-# has run, PIDS, SERVER_*, PIN_* once bench_pin has run); it runs nothing else when sourced.
+# has run, PIDS, SERVER_*, PIN_* once bench_pin has run, HAS_ENGINES/ENGINES_LINE once bench_engines has
+# run, ENGINE_* once engine_seen has run); it runs nothing else when sourced.
 # shellcheck shell=bash disable=SC2034  # TICK, SERVER_PORT, ...: set here, used by the scripts that source it
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -120,11 +121,12 @@ status_kib() {   # FIELD PID: a /proc status field in KiB (VmRSS, VmHWM) of PID 
 rss_kib() { status_kib VmRSS "$1"; }   # PID: VmRSS of PID and its direct children
 hwm_kib() { status_kib VmHWM "$1"; }   # PID: VmHWM (peak RSS since start), summed (an upper bound for several processes)
 mib() { awk -v k="$1" 'BEGIN{ if (k == "" || k == "-") print "-"; else printf "%.1f\n", k / 1024 }'; }   # KIB: MiB, one decimal
-# verdict A B LIMIT le|ge: whether A/B is at most (le) or at least (ge) LIMIT: "met (1.23x)", "NOT met (1.23x)" or "n/a".
+# verdict A B LIMIT le|ge|lt: whether A/B is at most (le), at least (ge) or below (lt) LIMIT: "met (1.23x, target ...)",
+# "NOT met (1.23x, ...)" or "n/a".
 verdict() {
   awk -v a="$1" -v b="$2" -v l="$3" -v op="$4" 'BEGIN{ if (a=="-"||b=="-"||a==""||b==""||b+0==0) { print "n/a"; exit }
-    r = a / b; ok = (op == "le") ? (r <= l + 1e-9) : (r >= l - 1e-9)
-    printf "%s (%.2fx, target %s %.2fx)\n", ok ? "met" : "NOT met", r, op == "le" ? "<=" : ">=", l }'
+    r = a / b; ok = (op == "le") ? (r <= l + 1e-9) : (op == "lt") ? (r < l - 1e-9) : (r >= l - 1e-9)
+    printf "%s (%.2fx, target %s %.2fx)\n", ok ? "met" : "NOT met", r, op == "le" ? "<=" : op == "lt" ? "<" : ">=", l }'
 }
 
 # --- one server core (issue 17) ---------------------------------------------------
@@ -154,6 +156,59 @@ bench_pin() {
   export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-1}"
   PIN_LINE="servers on CPU $SERVER_CPU, load clients on CPU $CLIENT_CPUS (taskset); pkilab NIO_SINGLETON_GROUP_LOOP_COUNT=$NIO_SINGLETON_GROUP_LOOP_COUNT"
   [ "${#cpus[@]}" -ge 2 ] || PIN_LINE="$PIN_LINE; ONE CPU ONLY: the clients share the server's core"
+}
+
+# --- pkilab's two TLS engines ---------------------------------------------------------
+# `pkilab up --tls-engine boringssl|openssl` runs every TLS listener on swift-nio-ssl/BoringSSL (the default)
+# or on the system's OpenSSL 3; bench-handshakes and bench-mqtt run pkilab once on each, side by side.
+# engine_seen PORT TLS-FLAG STORE CERT-DIR: which engine answered on PORT, from one untimed mutual-TLS handshake
+# (client certificate CERT-DIR/{cert,chain,key}.pem; TLS-FLAG e.g. -tls1_3, or "") that asks for RFC 6066
+# max_fragment_length 512. Only OpenSSL honours it: `s_client -tlsextdebug` then shows the server's "max fragment
+# length" extension (the wire decides). pkilab's event for that connection (STORE/events.jsonl) notes what the
+# endpoint was configured with ("tls_engine: openssl) honours it" / "(BoringSSL) does not honour it"). Sets
+# ENGINE_SEEN (openssl, boringssl or "?": no handshake) and ENGINE_LINE (what was seen, for a report line).
+# bench_engines: whether BIN takes --tls-engine (a binary from before the flag runs BoringSSL only; the scripts
+# then run pkilab without the flag and skip pkilab-openssl). Sets HAS_ENGINES (1 or 0) and ENGINES_LINE (for the header).
+HAS_ENGINES=0; ENGINES_LINE=""
+bench_engines() {
+  local help
+  help="$("$BIN" up --help 2>&1 || true)"   # captured, not piped to grep -q: no SIGPIPE under pipefail
+  case "$help" in
+    *--tls-engine*) HAS_ENGINES=1
+      ENGINES_LINE="pkilab = BoringSSL engine (default, --tls-engine boringssl), pkilab-openssl = --tls-engine openssl (system OpenSSL 3)" ;;
+    *) HAS_ENGINES=0
+      ENGINES_LINE="this pkilab has no --tls-engine (older than the OpenSSL engine): pkilab = BoringSSL, pkilab-openssl skipped" ;;
+  esac
+}
+# bench_engine_args ENGINE: the `pkilab up` arguments for ENGINE in ENGINE_ARGS; returns 1 when BIN cannot run it.
+# The default engine is asked for explicitly, so that a PKILAB_TLS_ENGINE in the environment cannot swap it.
+ENGINE_ARGS=()
+bench_engine_args() {
+  ENGINE_ARGS=()
+  if [ "$HAS_ENGINES" = 1 ]; then ENGINE_ARGS=(--tls-engine "$1"); return 0; fi
+  [ "$1" = boringssl ] || { echo "  pkilab-$1: this pkilab has no --tls-engine; skipped"; return 1; }
+}
+
+ENGINE_SEEN="?"; ENGINE_LINE=""
+engine_seen() {
+  local port="$1" ver="$2" store="$3" cert="$4" out="${TMP:-/tmp}/engine-seen.out" ev0 i note="no event note"
+  local -a v=(); [ -z "$ver" ] || v=("$ver")
+  ev0="$(wc -l <"$store/events.jsonl" 2>/dev/null || echo 0)"
+  timeout 10 openssl s_client -connect "127.0.0.1:$port" "${v[@]}" -maxfraglen 512 -tlsextdebug -CAfile "$store/root.pem" \
+    -cert "$cert/cert.pem" -cert_chain "$cert/chain.pem" -key "$cert/key.pem" </dev/null >"$out" 2>&1 || true
+  if grep -q 'TLS server extension "max fragment length"' "$out"; then
+    ENGINE_SEEN=openssl; ENGINE_LINE="max_fragment_length 512 honoured on the wire"
+  elif grep -qE '^(Protocol version|New, TLS|    Protocol  :)' "$out"; then
+    ENGINE_SEEN=boringssl; ENGINE_LINE="max_fragment_length 512 not honoured on the wire"
+  else
+    ENGINE_SEEN="?"; ENGINE_LINE="no handshake ($(grep -m1 -iE 'error|alert|errno|refused' "$out" | cut -c1-100 || echo 'no output'))"
+  fi
+  for ((i = 0; i < 20; i++)); do   # the event is written off the event loop: give it up to 2 s
+    if tail -n +"$(( ev0 + 1 ))" "$store/events.jsonl" 2>/dev/null | grep -q 'honours it'; then note="event: tls_engine: openssl"; break; fi
+    if tail -n +"$(( ev0 + 1 ))" "$store/events.jsonl" 2>/dev/null | grep -q 'does not honour it'; then note="event: BoringSSL"; break; fi
+    sleep 0.1
+  done
+  ENGINE_LINE="$ENGINE_LINE; $note"
 }
 
 # bench_machine_line [EXTRA]: the machine and its load, for the header.
