@@ -41,10 +41,13 @@
 
 #define STACK "bearssl"
 #define HAVE_CHAIN_OPTION 1
+#define HAVE_BUFFERS_OPTION 1
 
 #include "client_common.h"
 
 static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+/* --buffers N, as the ESP8266 core's setBufferSizes(N, N): N plus BearSSL's record overhead each way. */
+static unsigned char ibuf[BR_SSL_BUFSIZE_INPUT], obuf[BR_SSL_BUFSIZE_OUTPUT];
 static br_ssl_client_context cc;
 static br_x509_minimal_context xc;
 static br_sslio_context ioc;
@@ -236,7 +239,12 @@ int main(int argc, char **argv)
     br_ssl_client_init_full(&cc, &xc, &anchor, 1);
 #endif
     br_ssl_engine_set_versions(&cc.eng, BR_TLS12, BR_TLS12);
-    br_ssl_engine_set_buffer(&cc.eng, iobuf, sizeof iobuf, 1);
+    if (o.buffers)
+        /* A receive buffer below 16 KB makes BearSSL ask for max_fragment_length in its ClientHello. */
+        br_ssl_engine_set_buffers_bidi(&cc.eng, ibuf, (size_t)o.buffers + 325 < sizeof ibuf ? (size_t)o.buffers + 325 : sizeof ibuf,
+                                       obuf, (size_t)o.buffers + 85 < sizeof obuf ? (size_t)o.buffers + 85 : sizeof obuf);
+    else
+        br_ssl_engine_set_buffer(&cc.eng, iobuf, sizeof iobuf, 1);
 
     /* BearSSL checks validity dates against a clock the application gives it:
        days since 1 January of year 0 (proleptic Gregorian) and seconds in the day. */
@@ -314,7 +322,7 @@ int main(int argc, char **argv)
         char ver[8];
         br_ssl_engine_get_session_parameters(&cc.eng, &sp);
         snprintf(ver, sizeof ver, "1.%u", (unsigned)(br_ssl_engine_get_version(&cc.eng) - 0x0301));
-        printf("ok %s %s tls=%s cipher=%s\n", STACK, o.mode == MODE_ECHO ? "echo" : "mqtt", ver,
+        printf("ok %s %s tls=%s cipher=%s\n", STACK, o.mode == MODE_ECHO ? "echo" : o.mode == MODE_HTTPS ? "https" : "mqtt", ver,
                suite_name(sp.cipher_suite));
         status = 0;
     }

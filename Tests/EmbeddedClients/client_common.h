@@ -1,18 +1,22 @@
 /* The part the three embedded-stack clients share: arguments, the socket, the MQTT 3.1.1 packets and the
  * result line. Each client defines STACK and includes this after its library's headers. */
 #ifndef CLIENT_COMMON_H
+#include <ctype.h>
 #define CLIENT_COMMON_H
 
 
 #define IO_TIMEOUT_S 10
 
-enum { MODE_ECHO = 1, MODE_MQTT = 2 };
+enum { MODE_ECHO = 1, MODE_MQTT = 2, MODE_HTTPS = 3 };
 
 struct options {
     const char *host, *expect_name, *ca, *cert, *key, *client_id, *topic;
     const char *alpn; /* one ALPN protocol to offer (--alpn, where the client defines HAVE_ALPN_OPTION) */
     const char *chain[8];
     int n_chain, port, mode, no_client_cert, header_der;
+    int payload;  /* --payload N: the exchange carries N bytes each way (echo: N bytes back; mqtt: subscribe, publish N, receive them) */
+    int buffers;  /* --buffers N: TLS record buffers of N bytes (BearSSL setBufferSizes(N, N): asks for max_fragment_length N) */
+    int max_frag; /* --max-frag N: ask for max_fragment_length N (512, 1024, 2048, 4096; mbedTLS) */
 };
 
 static struct options o;
@@ -24,9 +28,9 @@ static void usage(const char *msg)
     if (msg)
         fprintf(stderr, "%s_client: %s\n", STACK, msg);
     fprintf(stderr,
-            "usage: %s_client --host NAME --port N --mode echo|mqtt\n"
+            "usage: %s_client --host NAME --port N --mode echo|mqtt|https\n"
             "         [--expect-name NAME] [--ca FILE] [--cert FILE] [--key FILE]\n"
-            "         [--no-client-cert] [--client-id ID] [--topic T]%s\n",
+            "         [--no-client-cert] [--client-id ID] [--topic T] [--payload N]%s%s\n",
             STACK,
 #if defined(HAVE_CHAIN_OPTION)
             "\n         [--chain FILE]..."
@@ -37,6 +41,14 @@ static void usage(const char *msg)
 #endif
 #ifdef HAVE_ALPN_OPTION
             "\n         [--alpn PROTOCOL]"
+#endif
+            ,
+#if defined(HAVE_BUFFERS_OPTION)
+            " [--buffers N]"
+#elif defined(HAVE_MAX_FRAG_OPTION)
+            " [--max-frag 512|1024|2048|4096]"
+#else
+            ""
 #endif
     );
     exit(2);
@@ -81,10 +93,19 @@ static void parse_args(int argc, char **argv)
             if (*v == '\0' || *end != '\0' || p < 1 || p > 65535) usage("--port must be 1..65535");
             o.port = (int)p;
             continue;
+        } else if (!strcmp(a, "--payload") || !strcmp(a, "--buffers") || !strcmp(a, "--max-frag")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || n < 1 || n > 65536) usage("--payload, --buffers and --max-frag take 1..65536");
+            if (!strcmp(a, "--payload")) o.payload = (int)n;
+            else if (!strcmp(a, "--buffers")) o.buffers = (int)n;
+            else o.max_frag = (int)n;
+            continue;
         } else if (!strcmp(a, "--mode")) {
             if (!strcmp(v, "echo")) o.mode = MODE_ECHO;
             else if (!strcmp(v, "mqtt")) o.mode = MODE_MQTT;
-            else usage("--mode must be echo or mqtt");
+            else if (!strcmp(v, "https")) o.mode = MODE_HTTPS;
+            else usage("--mode must be echo, mqtt or https");
             continue;
         } else {
             fprintf(stderr, "%s_client: unknown option %s\n", STACK, a);
@@ -223,10 +244,140 @@ static int expect_packet(const char *what, const uint8_t *want)
     return -1;
 }
 
+/* --payload: N bytes of a-z, the same every run. */
+static uint8_t g_payload[65536], g_big[65536 + 600];
+
+static void fill_payload(void)
+{
+    for (int i = 0; i < o.payload; i++) g_payload[i] = (uint8_t)('a' + i % 26);
+}
+
+/* One MQTT packet: its first byte, and its body into g_big. */
+static int read_packet(uint8_t *first, size_t *length)
+{
+    uint8_t b;
+    size_t n = 0, multiplier = 1;
+    if (tls_read_exact(first, 1)) return -1;
+    do {
+        if (tls_read_exact(&b, 1)) return -1;
+        n += (size_t)(b & 127) * multiplier;
+        multiplier *= 128;
+    } while ((b & 128) && multiplier <= 128 * 128 * 128);
+    if (n > sizeof g_big) {
+        printf("fail %s mqtt: a packet of %zu bytes\n", STACK, n);
+        return -1;
+    }
+    if (n && tls_read_exact(g_big, n)) return -1;
+    *length = n;
+    return 0;
+}
+
+/* --payload in mqtt mode: subscribe to --topic, publish N bytes there at QoS 1, and read until both the PUBACK
+ * and the broker's delivery of those N bytes arrived (the delivery is a record larger than N). */
+static int mqtt_round_trip(uint8_t *buf)
+{
+    size_t b = 0, h, length;
+    uint8_t first;
+    uint8_t body[400];
+    /* SUBSCRIBE packet id 2, QoS 0 */
+    body[b++] = 0x00;
+    body[b++] = 0x02;
+    b += put_string(body + b, o.topic);
+    body[b++] = 0x00;
+    buf[0] = 0x82;
+    h = 1 + put_remaining_length(buf + 1, b);
+    memcpy(buf + h, body, b);
+    if (tls_write_all(buf, h + b)) return -1;
+    if (read_packet(&first, &length)) return -1;
+    if (first != 0x90 || length != 3 || g_big[2] != 0x00) {
+        printf("fail %s suback: packet 0x%02x of %zu bytes, code 0x%02x\n", STACK, first, length, length > 2 ? g_big[2] : 0);
+        return -1;
+    }
+    /* PUBLISH QoS 1, packet id 1, N bytes */
+    fill_payload();
+    b = put_string(g_big + 8, o.topic);
+    g_big[8 + b++] = 0x00;
+    g_big[8 + b++] = 0x01;
+    memcpy(g_big + 8 + b, g_payload, (size_t)o.payload);
+    b += (size_t)o.payload;
+    uint8_t header[8];
+    header[0] = 0x32;
+    h = 1 + put_remaining_length(header + 1, b);
+    memcpy(g_big + 8 - h, header, h);
+    if (tls_write_all(g_big + 8 - h, h + b)) return -1;
+    int acked = 0, delivered = 0;
+    while (!acked || !delivered) {
+        if (read_packet(&first, &length)) return -1;
+        if (first == 0x40 && length == 2 && g_big[0] == 0x00 && g_big[1] == 0x01) {
+            acked = 1;
+        } else if ((first & 0xF0) == 0x30 && length >= 2) {
+            size_t topic = ((size_t)g_big[0] << 8 | g_big[1]) + 2 + ((first & 0x06) ? 2 : 0);
+            if (length - topic != (size_t)o.payload || memcmp(g_big + topic, g_payload, (size_t)o.payload) != 0) {
+                printf("fail %s mqtt: the delivery carried %zu bytes, not the %d published\n", STACK, length - topic, o.payload);
+                return -1;
+            }
+            delivered = 1;
+        } else {
+            printf("fail %s mqtt: unexpected packet 0x%02x of %zu bytes\n", STACK, first, length);
+            return -1;
+        }
+    }
+    static const uint8_t disconnect[2] = { 0xE0, 0x00 };
+    return tls_write_all(disconnect, sizeof disconnect);
+}
+
+/* --mode https: GET / over HTTP/1.1 and read the whole answer (its Content-Length), as an ESP8266 HTTPClient does. */
+static int https_get(void)
+{
+    char request[400], head[4096];
+    int n = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s_client\r\nConnection: close\r\n\r\n",
+                     o.host, STACK);
+    if (tls_write_all((const uint8_t *)request, (size_t)n)) return -1;
+    size_t k = 0;
+    while (k < sizeof head - 1) {
+        if (tls_read_exact((uint8_t *)head + k, 1)) return -1;
+        k++;
+        if (k >= 4 && memcmp(head + k - 4, "\r\n\r\n", 4) == 0) break;
+    }
+    head[k] = '\0';
+    if (strncmp(head, "HTTP/1.1 200", 12) != 0) {
+        printf("fail %s https: %.60s\n", STACK, head);
+        return -1;
+    }
+    size_t length = 0;
+    int found = 0;
+    for (char *p = head; *p; p++) {
+        if (*p == '\n' && (p[1] == 'c' || p[1] == 'C') && strlen(p + 1) > 15) {
+            char name[16];
+            for (int i = 0; i < 15; i++) name[i] = (char)tolower((unsigned char)p[1 + i]);
+            name[15] = '\0';
+            if (strcmp(name, "content-length:") == 0) { length = strtoul(p + 16, NULL, 10); found = 1; }
+        }
+    }
+    if (!found || length > sizeof g_big) {
+        printf("fail %s https: no usable Content-Length in %.200s\n", STACK, head);
+        return -1;
+    }
+    if (length && tls_read_exact(g_big, length)) return -1;
+    printf("https %s status=200 body=%zu\n", STACK, length);
+    return 0;
+}
+
 /* The application exchange of --mode; returns 0 or prints a fail line. */
 static int run_exchange(void)
 {
     uint8_t buf[1024];
+    if (o.mode == MODE_HTTPS) return https_get();
+    if (o.mode == MODE_ECHO && o.payload) {
+        fill_payload();
+        if (tls_write_all(g_payload, (size_t)o.payload)) return -1;
+        if (tls_read_exact(g_big, (size_t)o.payload)) return -1;
+        if (memcmp(g_big, g_payload, (size_t)o.payload) != 0) {
+            printf("fail %s echo: sent %d bytes, got back different bytes\n", STACK, o.payload);
+            return -1;
+        }
+        return 0;
+    }
     if (o.mode == MODE_ECHO) {
         char msg[64];
         int n = snprintf(msg, sizeof msg, "ping from %s\n", STACK);
@@ -256,6 +407,7 @@ static int run_exchange(void)
     memcpy(buf + h, body, b);
     if (tls_write_all(buf, h + b)) return -1;
     if (expect_packet("connack", connack)) return -1;
+    if (o.payload) return mqtt_round_trip(buf);
 
     /* PUBLISH QoS 1, packet id 1 */
     char payload[64];

@@ -42,6 +42,8 @@
 
 /* --alpn: offered with mbedtls_ssl_conf_alpn_protocols, as ESP-IDF's esp-mqtt does with alpn_protos (AWS IoT on 443). */
 #define HAVE_ALPN_OPTION
+/* --max-frag N: mbedtls_ssl_conf_max_frag_len, for a device built with a small MBEDTLS_SSL_IN_CONTENT_LEN. */
+#define HAVE_MAX_FRAG_OPTION
 #include "client_common.h"
 
 static const char *short_version(const char *v)
@@ -221,6 +223,13 @@ int main(int argc, char **argv)
         fail_mbed("setup", ret, "(own certificate)");
         goto out;
     }
+    if (o.max_frag) {
+        unsigned char code = o.max_frag == 512 ? MBEDTLS_SSL_MAX_FRAG_LEN_512 : o.max_frag == 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024
+                           : o.max_frag == 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048 : o.max_frag == 4096 ? MBEDTLS_SSL_MAX_FRAG_LEN_4096
+                           : MBEDTLS_SSL_MAX_FRAG_LEN_NONE;
+        if (code == MBEDTLS_SSL_MAX_FRAG_LEN_NONE) usage("--max-frag takes 512, 1024, 2048 or 4096");
+        if ((ret = mbedtls_ssl_conf_max_frag_len(&conf, code)) != 0) { fail_mbed("setup", ret, "(max_frag_len)"); goto out; }
+    }
     static const char *alpn[2];
     if (o.alpn) {
         alpn[0] = o.alpn;
@@ -252,9 +261,10 @@ int main(int argc, char **argv)
 
     if (run_exchange() == 0) {
         const char *negotiated = mbedtls_ssl_get_alpn_protocol(&ssl);
-        printf("ok %s %s tls=%s cipher=%s%s%s\n", STACK, o.mode == MODE_ECHO ? "echo" : "mqtt",
-               short_version(mbedtls_ssl_get_version(&ssl)), mbedtls_ssl_get_ciphersuite(&ssl), negotiated ? " alpn=" : "",
-               negotiated ? negotiated : "");
+        /* mfl: the record size the server agreed to (16384 when it did not answer max_fragment_length). */
+        printf("ok %s %s tls=%s cipher=%s mfl=%zu%s%s\n", STACK, o.mode == MODE_ECHO ? "echo" : o.mode == MODE_HTTPS ? "https" : "mqtt",
+               short_version(mbedtls_ssl_get_version(&ssl)), mbedtls_ssl_get_ciphersuite(&ssl),
+               (size_t)mbedtls_ssl_get_input_max_frag_len(&ssl), negotiated ? " alpn=" : "", negotiated ? negotiated : "");
         status = 0;
     }
     mbedtls_ssl_close_notify(&ssl);

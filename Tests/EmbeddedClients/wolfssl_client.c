@@ -209,7 +209,7 @@ int main(int argc, char **argv)
     g_tls13 = wolfSSL_version(ssl) == TLS1_3_VERSION;
 
     if (run_exchange() == 0) {
-        printf("ok %s %s tls=%s cipher=%s\n", STACK, o.mode == MODE_ECHO ? "echo" : "mqtt",
+        printf("ok %s %s tls=%s cipher=%s\n", STACK, o.mode == MODE_ECHO ? "echo" : o.mode == MODE_HTTPS ? "https" : "mqtt",
                short_version(wolfSSL_get_version(ssl)), wolfSSL_get_cipher_name(ssl));
         status = 0;
     }

@@ -252,8 +252,13 @@ struct ConnectionStateMachine: Sendable {
     // MARK: Telling the story
 
     /// Records why the connection is refused, unless an earlier, more precise reason is already known.
+    /// The first reason stands; the TLS library's words (the alert it sent) join a reason decided before them.
     private mutating func refuse(_ reason: RejectionReason, detail: String? = nil) {
-        if failure == nil { failure = Failure(reason: reason, detail: detail) }
+        if failure == nil {
+            failure = Failure(reason: reason, detail: detail)
+        } else if failure?.detail == nil, let detail {
+            failure?.detail = detail
+        }
     }
 
     private mutating func releaseInputClose() -> [Action] {
