@@ -8,15 +8,16 @@ import Testing
 @testable import PKILabEndpoints
 
 /// Every client-certificate reason, from a real BoringSSL client against the echo endpoint's real pipeline, in
-/// memory, over TLS 1.2 and 1.3: the event's code, its words and its client block.
-@Suite("Client certificates refused in memory, one reason each")
+/// memory, over TLS 1.2 and 1.3, on both TLS engines: the event's code, its words and its client block.
+@Suite("Client certificates refused in memory, one reason each, on both engines")
 struct HandshakeMatrixTests {
     static let versions: [TLSVersion] = [.tlsv12, .tlsv13]
+    static let engines: [EndpointSpec.TLSEngine] = [.boringssl, .openssl]
 
-    @Test("a good device is let in, with and without its intermediate", arguments: versions)
-    func accepted(version: TLSVersion) async throws {
+    @Test("a good device is let in, with and without its intermediate", arguments: versions, engines)
+    func accepted(version: TLSVersion, engine: EndpointSpec.TLSEngine) async throws {
         let lab = try InMemoryLab()
-        let endpoint = try lab.endpoint()
+        let endpoint = try lab.endpoint { $0.tlsEngine = engine }
         let full = try await lab.handshake(try lab.identity("certs/device-001"), endpoint: endpoint, maximum: version)
         #expect(full?.reason == "ok" && full?.client?.commonName == "device-001", "\(String(describing: full))")
         #expect(full?.tlsVersion == TLSEventHandler.name(version) && full?.cipher?.hasPrefix("TLS_") == true)
@@ -49,16 +50,20 @@ struct HandshakeMatrixTests {
         Case(name: "another key signs the handshake", code: .keyMismatch, words: "do not belong together"),
     ]
 
-    @Test("each refusal names its reason, in words, with the client's certificate", arguments: cases, versions)
-    func refused(row: Case, version: TLSVersion) async throws {
+    @Test("each refusal names its reason, in words, with the client's certificate", arguments: cases, engines)
+    func refused(row: Case, engine: EndpointSpec.TLSEngine) async throws {
+        for version in Self.versions { try await refused(row: row, version: version, engine: engine) }
+    }
+
+    func refused(row: Case, version: TLSVersion, engine: EndpointSpec.TLSEngine) async throws {
         let lab = try InMemoryLab()
-        var endpoint = try lab.endpoint()
+        var endpoint = try lab.endpoint { $0.tlsEngine = engine }
         let identity: InMemoryLab.Identity?
         switch row.name {
         case "no certificate": identity = nil
         case let zoo where zoo.hasPrefix("zoo/"): identity = try lab.identity("zoo/clients/" + zoo.dropFirst(4))
         case "leaf only, client_chain: require":
-            endpoint = try lab.endpoint { $0.clientChain = .require }
+            endpoint = try lab.endpoint { $0.clientChain = .require; $0.tlsEngine = engine }
             identity = try lab.identity("certs/device-001", file: "cert.pem")
         case "signed by another key": identity = try lab.forged(issuer: "authorities/issuing", signer: P256.Signing.PrivateKey())
         case "name outside the constraints": identity = try lab.forged(issuer: "authorities/constrained", names: ["outside.example"])
@@ -68,14 +73,14 @@ struct HandshakeMatrixTests {
             identity = .init(chain: device.chain, key: NIOSSLPrivateKey(customPrivateKey: ForeignSigningKey()))
         }
         let event = try await lab.handshake(identity, endpoint: endpoint, maximum: version)
-        #expect(event?.outcome == .rejected && event?.reason == row.code.rawValue, "\(row.name): \(String(describing: event))")
-        #expect(event?.explanation.contains(row.words) == true, "\(row.name): \(event?.explanation ?? "no event")")
-        #expect(event?.hint?.isEmpty == false, "\(row.name): every refusal says what to do")
+        #expect(event?.outcome == .rejected && event?.reason == row.code.rawValue, "\(row.name) \(engine) \(version): \(String(describing: event))")
+        #expect(event?.explanation.contains(row.words) == true, "\(row.name) \(engine) \(version): \(event?.explanation ?? "no event")")
+        #expect(event?.hint?.isEmpty == false, "\(row.name) \(engine) \(version): every refusal says what to do")
         if identity != nil {
             #expect(event?.client?.fingerprintSHA256.count == 64 && event?.client?.serial.isEmpty == false,
-                    "\(row.name): the event names the certificate: \(String(describing: event?.client))")
+                    "\(row.name) \(engine) \(version): the event names the certificate: \(String(describing: event?.client))")
         }
-        #expect(event?.tlsVersion == TLSEventHandler.name(version), "\(row.name): \(String(describing: event?.tlsVersion))")
+        #expect(event?.tlsVersion == TLSEventHandler.name(version), "\(row.name) \(engine) \(version): \(String(describing: event?.tlsVersion))")
     }
 
     @Test("a client that never finishes is refused when the loop's clock passes the handshake timeout, not before")

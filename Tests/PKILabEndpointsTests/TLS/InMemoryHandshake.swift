@@ -48,9 +48,10 @@ final class InMemoryLab: Sendable {
         var spec = lab.endpoints.first { $0.kind == .echo }!
         change(&spec)
         let verifier = store.verifier(for: lab)
+        let openSSL = try ServerTLS.openSSLContext(for: spec, store: store, trust: verifier.roots, alpn: [], verifier: verifier, clock: .zero)
         return try EndpointContext(spec: spec, sslContext: try ServerTLS.context(for: spec, store: store, trust: verifier.roots, alpn: []),
                                    verifier: verifier, events: log, handshakeTimeout: timeout, rootBundle: store.directory.rootBundle,
-                                   exampleClient: nil)
+                                   exampleClient: nil, openSSL: openSSL)
     }
 
     func file(_ path: String) -> String { store.directory.path + "/" + path }
