@@ -2,8 +2,8 @@ import Foundation
 import PKILabTestSupport
 import Testing
 
-/// A lab whose every key is `key`, with the per-device policy, serving the echo and the broker.
-private func embeddedLab(key: String) -> String {
+/// A lab whose every key is `key`, with the per-device policy, serving the echo and the broker (and HTTPS when asked).
+func embeddedLab(key: String, https: Bool = false) -> String {
     """
     lab: embedded
     defaults: { key: \(key) }
@@ -17,7 +17,7 @@ private func embeddedLab(key: String) -> String {
       - allow: [publish, subscribe]
         topics: ["devices/${cn}/#"]
     endpoints:
-      https: { enabled: false }
+      https: { enabled: \(https) }
     """
 }
 

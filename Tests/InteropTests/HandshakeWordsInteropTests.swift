@@ -23,7 +23,7 @@ struct HandshakeWordsInteropTests {
         return try Run.program("sh", ["-c", "sleep 1 | " + command.joined(separator: " ")], cwd: scratch.path, timeout: 30)
     }
 
-    @Test("openssl s_client -groups X448 (no curve BoringSSL speaks) is no_shared_cipher, naming the group, in TLS 1.3 and 1.2; the OpenSSL engine speaks X448, as Mosquitto does")
+    @Test("openssl s_client -groups X448 (no curve BoringSSL speaks) is no_shared_cipher, naming the group, in TLS 1.3 and 1.2; the OpenSSL engine speaks X448 in TLS 1.3, as Mosquitto does")
     func noSharedGroup() throws {
         try withLab { lab, scratch in
             for version in ["-tls1_3", "-tls1_2"] {
@@ -33,7 +33,8 @@ struct HandshakeWordsInteropTests {
                 for _ in 0..<100 where event == nil {
                     if lab.events.count > count { event = lab.events[count] } else { usleep(100_000) }
                 }
-                if EngineUnderTest.isOpenSSL {
+                if EngineUnderTest.isOpenSSL && version == "-tls1_3" {
+                    // OpenSSL speaks X448 in TLS 1.3 (not for the ECDHE of TLS 1.2), as Mosquitto does.
                     #expect(event?.reason == "ok", "\(version): \(String(describing: event))")
                     continue
                 }

@@ -130,17 +130,7 @@ struct RevocationInteropTests {
         // Mosquitto reads its crlfile at start: the zoo (whose revoked client is on the list) first.
         #expect(try Pkilab.run(["zoo"], in: scratch.path).status == 0)
         let port = try freePort()
-        try scratch.write("mosquitto.conf", """
-            listener \(port) 127.0.0.1
-            cafile \(scratch.path)/ca/root.pem
-            certfile \(scratch.path)/ca/certs/server/fullchain.pem
-            keyfile \(scratch.path)/ca/certs/server/key.pem
-            require_certificate true
-            crlfile \(scratch.path)/ca/crl/all.pem
-            allow_anonymous true
-            \(geteuid() == 0 ? "user root" : "")
-
-            """)
+        try scratch.write("mosquitto.conf", mosquittoConfiguration(port: port, store: scratch.path + "/ca", crl: scratch.path + "/ca/crl/all.pem"))
         let broker = Process()
         broker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         broker.arguments = [executable, "-c", scratch.path + "/mosquitto.conf"]
@@ -168,6 +158,22 @@ struct RevocationInteropTests {
         let good = try Pkilab.run(["probe", "mqtts://localhost:\(port)", "--as", "device-002"], in: scratch.path, timeout: 60)
         #expect(good.status == 0, "\(good)")
     }
+}
+
+/// A Mosquitto 2 listener on 127.0.0.1:`port` with the lab's server certificate, requiring a client certificate under the
+/// lab's root and checking `crl` (OpenSSL's own verification: what a device meets in production).
+func mosquittoConfiguration(port: Int, store: String, crl: String) -> String {
+    """
+    listener \(port) 127.0.0.1
+    cafile \(store)/root.pem
+    certfile \(store)/certs/server/fullchain.pem
+    keyfile \(store)/certs/server/key.pem
+    require_certificate true
+    crlfile \(crl)
+    allow_anonymous true
+    \(geteuid() == 0 ? "user root" : "")
+
+    """
 }
 
 /// A TCP port nobody listens on right now.

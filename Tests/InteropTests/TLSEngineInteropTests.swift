@@ -2,20 +2,6 @@ import Foundation
 import PKILabTestSupport
 import Testing
 
-/// P-256 everywhere, the per-device policy, the echo, the broker and the HTTPS endpoint (whose `/` page is several KB).
-private let engineLab = """
-    lab: engines
-    authorities:
-      root: { subject: { CN: Engine Root } }
-      issuing: { parent: root, subject: { CN: Engine Issuing }, path_len: 0 }
-    certificates:
-      server: { role: server, names: [localhost, 127.0.0.1] }
-      device-001: { role: client }
-    policy:
-      - allow: [publish, subscribe]
-        topics: ["devices/${cn}/#"]
-    """
-
 /// The OpenSSL engine (`--tls-engine openssl`) against peers nobody here wrote: every certificate refusal sends the alert
 /// Mosquitto (OpenSSL) sends for the same certificate, where BoringSSL sends certificate_unknown; RFC 6066
 /// max_fragment_length is honoured, so BearSSL with 512-byte buffers (the ESP8266's setBufferSizes(512, 512)) completes
@@ -29,7 +15,7 @@ struct TLSEngineInteropTests {
     ]
 
     static func scratch() throws -> Scratch {
-        let scratch = try Scratch(lab: engineLab)
+        let scratch = try Scratch(lab: embeddedLab(key: "ec-p256", https: true))
         #expect(try Pkilab.run(["issue"], in: scratch.path).status == 0)
         #expect(try Pkilab.run(["zoo"], in: scratch.path).status == 0)
         return scratch
@@ -56,17 +42,7 @@ struct TLSEngineInteropTests {
         let mosquittoPort = try freePort()
         let crl = (try String(contentsOfFile: scratch.path + "/ca/crl/all.pem", encoding: .utf8))
         try scratch.write("crl.pem", crl)
-        try scratch.write("mosquitto.conf", """
-            listener \(mosquittoPort) 127.0.0.1
-            cafile \(scratch.path)/ca/root.pem
-            certfile \(scratch.path)/ca/certs/server/fullchain.pem
-            keyfile \(scratch.path)/ca/certs/server/key.pem
-            require_certificate true
-            crlfile \(scratch.path)/crl.pem
-            allow_anonymous true
-            \(geteuid() == 0 ? "user root" : "")
-
-            """)
+        try scratch.write("mosquitto.conf", mosquittoConfiguration(port: mosquittoPort, store: scratch.path + "/ca", crl: scratch.path + "/crl.pem"))
         let executable = Run.available("mosquitto") ? "mosquitto" : "/usr/sbin/mosquitto"
         let broker = try Background("/usr/bin/env", [executable, "-c", scratch.path + "/mosquitto.conf"], cwd: scratch.path)
         defer { _ = broker.stop() }
