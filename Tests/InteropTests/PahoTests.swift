@@ -19,6 +19,9 @@ client.tls_set(ca_certs="ca/root.pem", certfile=args["cert"], keyfile=args["key"
 result = {"granted": {}, "messages": []}
 connected, subscribed, received = threading.Event(), threading.Event(), threading.Event()
 pending = {}
+# The SUBACK can be handled on paho's network thread before subscribe() has returned its mid here: the lock makes
+# on_subscribe wait until the mid is recorded.
+lock = threading.Lock()
 
 def code(value):
     return value.value if hasattr(value, "value") else (value if isinstance(value, int) else int(str(value)))
@@ -28,7 +31,8 @@ def on_connect(c, userdata, flags, rc, properties=None):
     connected.set()
 
 def on_subscribe(c, userdata, mid, granted, properties=None):
-    result["granted"][pending.get(mid, str(mid))] = [g.value if hasattr(g, "value") else g for g in granted]
+    with lock:
+        result["granted"][pending.get(mid, str(mid))] = [g.value if hasattr(g, "value") else g for g in granted]
     if len(result["granted"]) == 2:
         subscribed.set()
 
@@ -44,8 +48,9 @@ try:
         result["error"] = "no CONNACK"
     else:
         for topic in (args["own"], args["forbidden"]):
-            rc, mid = client.subscribe(topic, qos=1)
-            pending[mid] = topic
+            with lock:
+                rc, mid = client.subscribe(topic, qos=1)
+                pending[mid] = topic
         if subscribed.wait(10):
             info = client.publish(args["own"].replace("#", "hello"), "from paho", qos=1)
             info.wait_for_publish(10)
