@@ -181,7 +181,13 @@ struct OTAEmbeddedTests {
         #expect(resumed.result.first == "ok" && resumed.result.contains("bytes=\(16 << 20)") && resumed.result.contains("sha256=\(sha256)"),
                 "\(resumed.run)")
         let at = resumed.result.first { $0.hasPrefix("resumed_at=") }.flatMap { Int($0.dropFirst("resumed_at=".count)) } ?? 0
-        #expect(abs(at - (8 << 20)) <= 1 << 20, "resumed at \(at), about 8 MiB expected")
+        if EngineUnderTest.isOpenSSL {
+            // On the OpenSSL engine the device does not always get all of the first half before the cut (4.2–8 MiB seen);
+            // where it resumes is what it had, and the whole image still checks out (docs/endpoints.md, TLS engines).
+            #expect(at > 0 && at <= (8 << 20) + (1 << 20), "resumed at \(at), at most about 8 MiB expected")
+        } else {
+            #expect(abs(at - (8 << 20)) <= 1 << 20, "resumed at \(at), about 8 MiB expected")
+        }
         let cut = ota.event(after: before, endpoint: "store", "download_interrupted")
         let finished = ota.event(after: before, endpoint: "store", "downloaded")
         #expect(cut != nil && finished != nil, "\(ota.reasons(after: before))")

@@ -41,6 +41,8 @@ final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var flushRequested = false
     private var delivered = false
+    /// Set while a close waits for the client (``closeAfterOutput(context:mode:promise:)``): closes at once.
+    private var closeNow: (() -> Void)?
 
     /// "1.0" … "1.3", once the handshake completed.
     private(set) var tlsVersion: String?
@@ -102,6 +104,7 @@ final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
+        closeNow = nil
         failBufferedWrites()
         context.fireChannelInactive()
     }
@@ -146,8 +149,9 @@ final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler 
             // A read can write too (a key update's answer, a TLS 1.3 ticket).
             writeOutput(context: context, flush: true)
             if code == -2 {
-                // The client's close_notify: answer it and close, as swift-nio-ssl does without half-closure.
-                if state == .active { close(context: context, mode: .all, promise: nil) }
+                // The client's close_notify: answer it and close, as swift-nio-ssl does without half-closure; or the
+                // answer to ours, which a waiting close was waiting for.
+                if state == .active { close(context: context, mode: .all, promise: nil) } else { closeNow?() }
             } else if code == -1 {
                 fail(context: context)
             }
@@ -175,15 +179,40 @@ final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        if mode != .input, state == .active, let connection {
-            state = .closing
-            pkilab_tls_conn_shutdown(connection)
-            writeOutput(context: context, flush: true)
-        }
         if mode == .all {
             failBufferedWrites()
         }
-        context.close(mode: mode, promise: promise)
+        guard mode != .input, state == .active, let connection else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        state = .closing
+        pkilab_tls_conn_shutdown(connection)
+        closeAfterOutput(context: context, mode: mode, promise: promise)
+    }
+
+    /// Closes once what was written before (the response, the close_notify or the alert) has reached the socket — a
+    /// close with writes still queued in the channel would drop them (3 s at most for a client that reads nothing) —
+    /// and then the client's close_notify has come or 250 ms have passed, as swift-nio-ssl waits (`ServerTLS`): a socket
+    /// closed while the client still sends makes the kernel reset the connection, and the client loses what it had not
+    /// read yet.
+    private func closeAfterOutput(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        var closed = false
+        let closeOnce = {
+            guard !closed else { return }
+            closed = true
+            self.closeNow = nil
+            context.close(mode: mode, promise: promise)
+        }
+        closeNow = closeOnce
+        let loop = context.eventLoop.assumeIsolated()
+        let deadline = loop.scheduleTask(in: .seconds(3)) { closeOnce() }
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            deadline.cancel()
+            loop.scheduleTask(in: .milliseconds(250)) { closeOnce() }
+        }
+        writeOutput(context: context, flush: true, promise: written)
     }
 
     private func encrypt(_ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
@@ -227,10 +256,9 @@ final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler 
         guard state != .closed, let connection else { return }
         let failure = error(connection)
         state = .closed
-        writeOutput(context: context, flush: true)
         failBufferedWrites()
         context.fireErrorCaught(failure)
-        context.close(promise: nil)
+        closeAfterOutput(context: context, mode: .all, promise: nil)
     }
 
     private func error(_ connection: OpaquePointer) -> OpenSSLTLSError {
