@@ -332,11 +332,6 @@ void pkilab_tls_conn_shutdown(pkilab_tls_conn *conn) {
 
 const char *pkilab_tls_conn_version(pkilab_tls_conn *conn) { return SSL_get_version(conn->ssl); }
 
-const char *pkilab_tls_conn_cipher(pkilab_tls_conn *conn) {
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(conn->ssl);
-    return cipher ? SSL_CIPHER_standard_name(cipher) : NULL;
-}
-
 size_t pkilab_tls_conn_alpn(pkilab_tls_conn *conn, char *out, size_t capacity) {
     const unsigned char *data = NULL;
     unsigned int length = 0;
@@ -345,14 +340,6 @@ size_t pkilab_tls_conn_alpn(pkilab_tls_conn *conn, char *out, size_t capacity) {
     memcpy(out, data, length);
     out[length] = 0;
     return length;
-}
-
-int pkilab_tls_conn_reused(pkilab_tls_conn *conn) { return SSL_session_reused(conn->ssl); }
-
-int pkilab_tls_conn_max_fragment_length(pkilab_tls_conn *conn) {
-    SSL_SESSION *session = SSL_get_session(conn->ssl);
-    uint8_t code = session ? SSL_SESSION_get_max_fragment_length(session) : 0;
-    return code >= 1 && code <= 4 ? 256 << code : 0;
 }
 
 size_t pkilab_tls_conn_peer_certificate(pkilab_tls_conn *conn, unsigned char *out, size_t capacity) {

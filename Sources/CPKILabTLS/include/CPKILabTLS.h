@@ -48,11 +48,7 @@ void pkilab_tls_conn_shutdown(pkilab_tls_conn *conn);
 
 // After the handshake.
 const char *pkilab_tls_conn_version(pkilab_tls_conn *conn);
-const char *pkilab_tls_conn_cipher(pkilab_tls_conn *conn);
 size_t pkilab_tls_conn_alpn(pkilab_tls_conn *conn, char *out, size_t capacity);
-int pkilab_tls_conn_reused(pkilab_tls_conn *conn);
-// The negotiated RFC 6066 max_fragment_length in bytes (512…4096), or 0.
-int pkilab_tls_conn_max_fragment_length(pkilab_tls_conn *conn);
 // The client's leaf certificate as DER: its length (0: none); copied when it fits in capacity.
 size_t pkilab_tls_conn_peer_certificate(pkilab_tls_conn *conn, unsigned char *out, size_t capacity);
 

@@ -31,12 +31,7 @@ extension ConnectionState {
             Task {
                 _ = loop
                 let judgement = await self.endpoint.judge(ders: ders, chainSent: true)
-                if let client = judgement.client { self.handle { $0.clientPresented(client); return [] } }
-                for note in judgement.notes { self.handle { $0.addNote(note); return [] } }
-                switch judgement.verdict {
-                case .accepted: self.handle { $0.verificationFinished(nil) }
-                case .refused(let reason): self.handle { $0.verificationFinished(reason) }
-                }
+                self.record(judgement)
                 completion(judgement.verdict)
             }
         }
@@ -57,16 +52,18 @@ extension ConnectionState {
         }
         done.wait()
         guard let judgement = answer.withLock({ $0 }) else { return .certificate(.unparseable) }
+        return record(judgement)
+    }
+
+    /// Tells the machine what a full handshake's check found (the certificate, the notes, the verdict), on the event
+    /// loop; returns the refusal, or nil.
+    @discardableResult
+    private func record(_ judgement: EndpointContext.Judgement) -> RejectionReason? {
         if let client = judgement.client { handle { $0.clientPresented(client); return [] } }
         for note in judgement.notes { handle { $0.addNote(note); return [] } }
-        switch judgement.verdict {
-        case .accepted:
-            handle { $0.verificationFinished(nil) }
-            return nil
-        case .refused(let reason):
-            handle { $0.verificationFinished(reason) }
-            return reason
-        }
+        let refusal: RejectionReason? = if case .refused(let reason) = judgement.verdict { reason } else { nil }
+        handle { $0.verificationFinished(refusal) }
+        return refusal
     }
 
     /// Checks the certificate of a resumed session again (`der`: its leaf), on the connection's event loop. The

@@ -8,16 +8,13 @@ struct TLSFacts: Sendable {
     var version: String?
     /// The client's leaf certificate (also on a resumed session).
     var peerCertificateDER: [UInt8]?
-    /// The RFC 6066 max_fragment_length the client negotiated (512…4096), nil when none (or the engine ignores it).
-    var maxFragmentLength: Int?
 }
 
 extension ChannelPipeline.SynchronousOperations {
     /// The facts of the connection's TLS handler, once the handshake completed.
     func tlsFacts() -> TLSFacts {
         if let openSSL = try? handler(type: OpenSSLServerHandler.self) {
-            return TLSFacts(version: openSSL.tlsVersion, peerCertificateDER: openSSL.peerCertificateDER,
-                            maxFragmentLength: openSSL.maxFragmentLength)
+            return TLSFacts(version: openSSL.tlsVersion, peerCertificateDER: openSSL.peerCertificateDER)
         }
         let version = (try? nioSSL_tlsVersion()).flatMap { $0 }.map(TLSEventHandler.name)
         let peer = ((try? nioSSL_peerCertificate()) ?? nil).flatMap { try? $0.toDERBytes() }

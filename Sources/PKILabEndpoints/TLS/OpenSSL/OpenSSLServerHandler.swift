@@ -47,12 +47,8 @@ final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// "1.0" … "1.3", once the handshake completed.
     private(set) var tlsVersion: String?
     private(set) var negotiatedProtocol: String?
-    private(set) var cipher: String?
     /// The client's leaf certificate (also on a resumed session).
     private(set) var peerCertificateDER: [UInt8]?
-    private(set) var sessionReused = false
-    /// The RFC 6066 max_fragment_length the client negotiated (512…4096): every record sent is at most this long.
-    private(set) var maxFragmentLength: Int?
 
     /// - Parameter verify: judges the chain the client sent (DER, leaf first), on the event loop: nil accepts it.
     init(context: OpenSSLServerContext, verify: @escaping ([[UInt8]]) -> OpenSSLVerifyError?) {
@@ -283,13 +279,9 @@ final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     private func readFacts(_ connection: OpaquePointer) {
         tlsVersion = pkilab_tls_conn_version(connection).map { String(cString: $0) }.map(Self.version)
-        cipher = pkilab_tls_conn_cipher(connection).map { String(cString: $0) }
         var alpn = [CChar](repeating: 0, count: 256)
         negotiatedProtocol = pkilab_tls_conn_alpn(connection, &alpn, alpn.count) > 0
             ? String(decoding: alpn.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
-        sessionReused = pkilab_tls_conn_reused(connection) == 1
-        let fragment = pkilab_tls_conn_max_fragment_length(connection)
-        maxFragmentLength = fragment > 0 ? Int(fragment) : nil
         let length = pkilab_tls_conn_peer_certificate(connection, nil, 0)
         if length > 0 {
             var der = [UInt8](repeating: 0, count: length)
